@@ -1,0 +1,165 @@
+/** @module agent-messages — every frame on `/ws/agent/:hostId`, one discriminated union per direction. */
+import { z } from 'zod';
+import { ActionDescriptor, ActionOutcome } from './actions.js';
+import { Id, RequestId, Timestamp } from './common.js';
+import { ERROR_CODE_NAMES } from './errors.js';
+import { LogLine, LogFilter, LogSourceDescriptor, LogSourceName, MAX_LOG_BACKFILL } from './logs.js';
+import { MetricsSample } from './metrics.js';
+
+const Envelope = { id: RequestId.optional() };
+
+// ---- agent → server -------------------------------------------------------------------------
+
+/** First frame of an agent: who it is, what it can do (its action catalog and log sources). */
+export const AgentHello = z.object({
+  type: z.literal('hello'),
+  ...Envelope,
+  agentVersion: z.string().max(64),
+  hostname: z.string().max(256),
+  os: z.object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) }),
+  capabilities: z.array(z.string().max(64)).max(64).default([]),
+  actions: z.array(ActionDescriptor).max(256).default([]),
+  logSources: z.array(LogSourceDescriptor).max(256).default([]),
+  /** Samples waiting in the agent's outbox (replayed right after `welcome`). */
+  outbox: z.object({ pending: z.number().int().nonnegative() }).optional(),
+});
+
+/** A batch of samples, oldest first; the server answers `metrics.ack` with the seqs it has stored. */
+export const AgentMetrics = z.object({
+  type: z.literal('metrics'),
+  ...Envelope,
+  samples: z.array(MetricsSample).min(1).max(500),
+});
+
+/** Lines of a running tail; `dropped` counts lines the agent's rate limit discarded before these. */
+export const AgentLogLines = z.object({
+  type: z.literal('logs.lines'),
+  streamId: Id,
+  lines: z.array(LogLine).max(1000),
+  dropped: z.number().int().nonnegative().optional(),
+});
+
+/** A tail ended on the agent's side (file removed, journalctl exited, …). */
+export const AgentLogEnded = z.object({
+  type: z.literal('logs.ended'),
+  streamId: Id,
+  reason: z.string().max(500),
+});
+
+/** The agent accepted a signed command and started the process. */
+export const AgentActionStarted = z.object({
+  type: z.literal('action.started'),
+  actionId: Id,
+  startedAt: Timestamp,
+});
+
+/** A chunk of an action's output (UTF-8 text). */
+export const AgentActionOutput = z.object({
+  type: z.literal('action.output'),
+  actionId: Id,
+  stream: z.enum(['stdout', 'stderr']),
+  data: z.string().max(32 * 1024),
+});
+
+/** The end of an action (or its refusal: `rejected` with `error`). */
+export const AgentActionResult = z.object({
+  type: z.literal('action.result'),
+  actionId: Id,
+  status: ActionOutcome,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().max(32).nullable().default(null),
+  error: z.string().max(1000).optional(),
+  truncated: z.boolean().default(false),
+  finishedAt: Timestamp,
+});
+
+/** Answer to a server request that carried an `id`. */
+export const AgentAck = z.object({ type: z.literal('ack'), id: RequestId });
+export const AgentError = z.object({
+  type: z.literal('error'),
+  id: RequestId.optional(),
+  code: z.enum(ERROR_CODE_NAMES),
+  message: z.string().max(1000),
+});
+
+export const AgentToServer = z.discriminatedUnion('type', [
+  AgentHello,
+  AgentMetrics,
+  AgentLogLines,
+  AgentLogEnded,
+  AgentActionStarted,
+  AgentActionOutput,
+  AgentActionResult,
+  AgentAck,
+  AgentError,
+]);
+export type AgentToServer = z.infer<typeof AgentToServer>;
+export type AgentHello = z.infer<typeof AgentHello>;
+
+// ---- server → agent -------------------------------------------------------------------------
+
+/** First frame from the server on both sockets, sent as soon as the connection opens. */
+export const ServerWelcome = z.object({
+  type: z.literal('welcome'),
+  serverTime: Timestamp,
+  heartbeatIntervalMs: z.number().int().positive(),
+  limits: z.object({ maxPayloadBytes: z.number().int().positive(), messagesPerSecond: z.number().positive() }),
+});
+
+/** The sequence numbers the server has durably stored; the agent drops them from its outbox. */
+export const ServerMetricsAck = z.object({
+  type: z.literal('metrics.ack'),
+  seqs: z.array(z.number().int().positive()).max(500),
+});
+
+/** How often to sample: 1 s while someone watches the host, the configured slow interval otherwise. */
+export const ServerMetricsInterval = z.object({
+  type: z.literal('metrics.interval'),
+  intervalMs: z.number().int().min(250).max(3_600_000),
+});
+
+/** Start a tail; the agent answers `ack` (or `error` `unknown_source`) and sends `logs.lines`. */
+export const ServerLogsStart = z.object({
+  type: z.literal('logs.start'),
+  id: RequestId,
+  streamId: Id,
+  source: LogSourceName,
+  filter: LogFilter.optional(),
+  backfill: z.number().int().min(0).max(MAX_LOG_BACKFILL).default(0),
+});
+
+/** Stop a tail. */
+export const ServerLogsStop = z.object({ type: z.literal('logs.stop'), streamId: Id });
+
+/** A signed action command: `payload` is the JSON text of an ActionCommand, `signature` Ed25519 base64url. */
+export const ServerCommand = z.object({
+  type: z.literal('command'),
+  payload: z.string().max(16 * 1024),
+  signature: z.string().max(200),
+});
+
+export const ServerAck = z.object({
+  type: z.literal('ack'),
+  id: RequestId,
+  streamId: Id.optional(),
+  actionId: Id.optional(),
+});
+export const ServerError = z.object({
+  type: z.literal('error'),
+  id: RequestId.optional(),
+  code: z.enum(ERROR_CODE_NAMES),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+export const ServerToAgent = z.discriminatedUnion('type', [
+  ServerWelcome,
+  ServerMetricsAck,
+  ServerMetricsInterval,
+  ServerLogsStart,
+  ServerLogsStop,
+  ServerCommand,
+  ServerAck,
+  ServerError,
+]);
+export type ServerToAgent = z.infer<typeof ServerToAgent>;

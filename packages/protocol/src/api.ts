@@ -1,0 +1,81 @@
+/** @module api — response shapes of the HTTP API, shared by the server and the web UI. */
+import { z } from 'zod';
+import { ActionDescriptor, ActionStatus } from './actions.js';
+import { HostStatus, Id, Role, Timestamp } from './common.js';
+import { LogSourceDescriptor } from './logs.js';
+import { HostSummary } from './metrics.js';
+
+export const User = z.object({ id: Id, email: z.string() });
+export type User = z.infer<typeof User>;
+
+export const Organization = z.object({ id: Id, name: z.string(), role: Role });
+export type Organization = z.infer<typeof Organization>;
+
+/** `GET /api/auth/me` */
+export const Me = z.object({ user: User, organizations: z.array(Organization) });
+export type Me = z.infer<typeof Me>;
+
+/** What the agent announced in its last `hello`. */
+export const AgentInfo = z.object({
+  agentVersion: z.string(),
+  hostname: z.string(),
+  os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
+  actions: z.array(ActionDescriptor),
+  logSources: z.array(LogSourceDescriptor),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+export const Host = z.object({
+  id: Id,
+  organizationId: Id,
+  name: z.string(),
+  status: HostStatus,
+  lastSeenAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  enrolledAt: Timestamp.nullable(),
+  agent: AgentInfo.nullable(),
+  summary: HostSummary.nullable(),
+});
+export type Host = z.infer<typeof Host>;
+
+export const Member = z.object({ userId: Id, email: z.string(), role: Role, createdAt: Timestamp });
+export type Member = z.infer<typeof Member>;
+
+export const AuditEvent = z.object({
+  id: z.number().int(),
+  organizationId: Id.nullable(),
+  actorType: z.enum(['user', 'agent', 'system']),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  decision: z.enum(['allowed', 'denied']),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  ip: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const ActionRecord = z.object({
+  id: Id,
+  hostId: Id,
+  organizationId: Id,
+  userId: Id.nullable(),
+  action: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  status: ActionStatus,
+  exitCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  output: z.string().optional(),
+  outputTruncated: z.boolean(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+export type ActionRecord = z.infer<typeof ActionRecord>;
+
+/** The error body of every failed HTTP request. */
+export const ApiErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

@@ -1,0 +1,42 @@
+/** @module logs — log sources an agent offers, tail filters and log lines. */
+import { z } from 'zod';
+import { Timestamp } from './common.js';
+
+export const LogSourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+
+/** A log source declared in the agent's config and announced in `hello`. */
+export const LogSourceDescriptor = z.object({
+  name: LogSourceName,
+  kind: z.enum(['file', 'journald', 'docker']),
+  description: z.string().max(500).default(''),
+});
+export type LogSourceDescriptor = z.infer<typeof LogSourceDescriptor>;
+
+/** A filter applied on the agent: a substring, or a JavaScript regular expression when `regex` is true. */
+export const LogFilter = z.object({
+  pattern: z.string().min(1).max(500),
+  regex: z.boolean().default(false),
+  ignoreCase: z.boolean().default(false),
+});
+export type LogFilter = z.infer<typeof LogFilter>;
+
+/** Lines in a batch are capped at 8 KiB each (the agent truncates longer lines). */
+export const MAX_LOG_LINE_LENGTH = 8192;
+export const MAX_LOG_BACKFILL = 5000;
+
+export const LogLine = z.object({ ts: Timestamp, line: z.string().max(MAX_LOG_LINE_LENGTH + 16) });
+export type LogLine = z.infer<typeof LogLine>;
+
+/** Builds the predicate for a filter; throws on an invalid regular expression. */
+export function compileLogFilter(filter: LogFilter | undefined): (line: string) => boolean {
+  if (!filter) return () => true;
+  if (filter.regex) {
+    const re = new RegExp(filter.pattern, filter.ignoreCase ? 'iu' : 'u');
+    return (line) => re.test(line);
+  }
+  if (filter.ignoreCase) {
+    const needle = filter.pattern.toLowerCase();
+    return (line) => line.toLowerCase().includes(needle);
+  }
+  return (line) => line.includes(filter.pattern);
+}

@@ -1,0 +1,48 @@
+// Root test configuration: one project per workspace, plus the cross-app flows in test/ and e2e/.
+import { defineConfig } from 'vitest/config';
+
+const INTEGRATION_TIMEOUT = 30_000;
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './tooling/vitest-summary-reporter.ts'],
+    projects: [
+      { test: { name: 'protocol', include: ['packages/protocol/src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'api',
+          include: ['apps/api/src/**/*.test.ts'],
+          testTimeout: INTEGRATION_TIMEOUT,
+          hookTimeout: INTEGRATION_TIMEOUT,
+        },
+      },
+      {
+        test: {
+          name: 'agent',
+          include: ['apps/agent/src/**/*.test.ts'],
+          testTimeout: INTEGRATION_TIMEOUT,
+          hookTimeout: INTEGRATION_TIMEOUT,
+        },
+      },
+      { test: { name: 'web', include: ['apps/web/src/**/*.test.{ts,tsx}'] } },
+      {
+        test: {
+          name: 'flows',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
