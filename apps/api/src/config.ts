@@ -1,0 +1,191 @@
+/** @module config — the environment, parsed once into a typed configuration; generated secrets in DATA_DIR. */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const MIN_SECRET_BYTES = 32;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const secret = z
+  .string()
+  .refine((value) => Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES, {
+    message: `must be at least ${MIN_SECRET_BYTES} bytes`,
+  })
+  .optional();
+
+/** Every setting, its default and its bounds. Documented in README.md and docs/operations.md. */
+export const EnvSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (unset for SQLite)')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  AGENT_JWT_SECRET: secret,
+  SESSION_JWT_SECRET: secret,
+  COMMAND_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM Ed25519 private key' }).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ALLOWED_ORIGINS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  SESSION_TTL_HOURS: int(1, 24 * 90).default(168),
+  ENROLLMENT_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(60),
+  LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
+  LOGIN_WINDOW_SECONDS: int(1, 86_400).default(900),
+  WS_MAX_PAYLOAD_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
+  WS_HEARTBEAT_MS: int(50, 600_000).default(30_000),
+  WS_HANDSHAKE_TIMEOUT_MS: int(50, 60_000).default(5_000),
+  WS_MESSAGES_PER_SECOND: int(1, 100_000).default(100),
+  WS_MAX_INVALID_MESSAGES: int(1, 1000).default(10),
+  WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(10_000),
+  WS_MAX_CONNECTIONS_PER_USER: int(1, 100_000).default(20),
+  WS_UPGRADES_PER_SECOND_PER_IP: int(1, 100_000).default(200),
+  WS_MAX_CONNECTIONS: int(1, 10_000_000).default(100_000),
+  WS_SEND_BUFFER_SOFT_BYTES: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
+  WS_SEND_BUFFER_HARD_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  METRICS_RAW_RETENTION_HOURS: int(1, 24 * 365).default(48),
+  METRICS_1M_RETENTION_DAYS: int(1, 3650).default(30),
+  METRICS_1H_RETENTION_DAYS: int(1, 36500).default(365),
+  METRICS_SLOW_INTERVAL_MS: int(1000, 3_600_000).default(10_000),
+  METRICS_LIVE_INTERVAL_MS: int(250, 60_000).default(1_000),
+  ACTION_OUTPUT_CAP_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  ACTION_COMMAND_TTL_SECONDS: int(5, 3600).default(60),
+  LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
+  WEB_DIST_DIR: z.string().optional(),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  redisUrl: string | undefined;
+  secrets: { agentJwt: Uint8Array; sessionJwt: Uint8Array; commandSigningKeyPem: string | undefined };
+  publicUrl: string;
+  allowedOrigins: ReadonlySet<string>;
+  secureCookies: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean;
+  sessionTtlMs: number;
+  enrollmentTokenTtlMs: number;
+  login: { maxAttempts: number; windowMs: number };
+  ws: {
+    maxPayloadBytes: number;
+    heartbeatMs: number;
+    handshakeTimeoutMs: number;
+    messagesPerSecond: number;
+    maxInvalidMessages: number;
+    maxConnectionsPerIp: number;
+    maxConnectionsPerUser: number;
+    maxConnections: number;
+    upgradesPerSecondPerIp: number;
+    sendBufferSoftBytes: number;
+    sendBufferHardBytes: number;
+  };
+  shutdownTimeoutMs: number;
+  metrics: {
+    rawRetentionMs: number;
+    minuteRetentionMs: number;
+    hourRetentionMs: number;
+    slowIntervalMs: number;
+    liveIntervalMs: number;
+  };
+  actions: { outputCapBytes: number; commandTtlMs: number };
+  localAgent: boolean;
+  webDistDir: string | undefined;
+}
+
+/** Raised for an invalid environment; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses an environment (process.env in production, an explicit object in tests) into a Config.
+ * Unset JWT secrets are generated once into DATA_DIR (mode 0600) and read back on later starts.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const origins = (e.ALLOWED_ORIGINS ?? publicUrl)
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
+  }
+  const day = 24 * 3600_000;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'sqlite', file: path.join(dataDir, 'hostwire.db') },
+    redisUrl: e.REDIS_URL,
+    secrets: {
+      agentJwt: Buffer.from(e.AGENT_JWT_SECRET ?? readOrCreateSecret(dataDir, 'agent-jwt.secret'), 'utf8'),
+      sessionJwt: Buffer.from(e.SESSION_JWT_SECRET ?? readOrCreateSecret(dataDir, 'session-jwt.secret'), 'utf8'),
+      commandSigningKeyPem: e.COMMAND_SIGNING_KEY,
+    },
+    publicUrl,
+    allowedOrigins: new Set(origins),
+    secureCookies: publicUrl.startsWith('https://'),
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY === 'true',
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    enrollmentTokenTtlMs: e.ENROLLMENT_TOKEN_TTL_MINUTES * 60_000,
+    login: { maxAttempts: e.LOGIN_MAX_ATTEMPTS, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+    ws: {
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      handshakeTimeoutMs: e.WS_HANDSHAKE_TIMEOUT_MS,
+      messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+      maxInvalidMessages: e.WS_MAX_INVALID_MESSAGES,
+      maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      upgradesPerSecondPerIp: e.WS_UPGRADES_PER_SECOND_PER_IP,
+      sendBufferSoftBytes: e.WS_SEND_BUFFER_SOFT_BYTES,
+      sendBufferHardBytes: Math.max(e.WS_SEND_BUFFER_HARD_BYTES, e.WS_SEND_BUFFER_SOFT_BYTES),
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      rawRetentionMs: e.METRICS_RAW_RETENTION_HOURS * 3600_000,
+      minuteRetentionMs: e.METRICS_1M_RETENTION_DAYS * day,
+      hourRetentionMs: e.METRICS_1H_RETENTION_DAYS * day,
+      slowIntervalMs: e.METRICS_SLOW_INTERVAL_MS,
+      liveIntervalMs: e.METRICS_LIVE_INTERVAL_MS,
+    },
+    actions: { outputCapBytes: e.ACTION_OUTPUT_CAP_BYTES, commandTtlMs: e.ACTION_COMMAND_TTL_SECONDS * 1000 },
+    localAgent: e.LOCAL_AGENT === 'true',
+    webDistDir: e.WEB_DIST_DIR,
+  };
+}
+
+/** Reads a generated secret file, creating it (0600) with 48 random bytes on first use. */
+export function readOrCreateSecret(dataDir: string, name: string, create: () => string = () => randomBytes(48).toString('base64url')): string {
+  const file = path.join(dataDir, name);
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (name.endsWith('.secret') && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      throw new ConfigError(`${file} holds a secret shorter than ${MIN_SECRET_BYTES} bytes; delete it to generate a new one`);
+    }
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return value;
+  }
+  const value = create();
+  writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  return value;
+}

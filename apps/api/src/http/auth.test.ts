@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer({ LOGIN_MAX_ATTEMPTS: '3' });
+});
+afterEach(async () => {
+  await server.cleanup();
+});
+
+describe('first-run setup', () => {
+  it('reports that setup is required until the first user exists', async () => {
+    expect(await (await server.request('GET', '/api/auth/setup')).json()).toEqual({ setupRequired: true });
+    await server.setup();
+    expect(await (await server.request('GET', '/api/auth/setup')).json()).toEqual({ setupRequired: false });
+  });
+
+  it('works once, then answers 409', async () => {
+    const first = await server.request('POST', '/api/auth/setup', { body: { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' } });
+    expect(first.status).toBe(201);
+    const me = (await first.json()) as { user: { email: string }; organizations: { name: string; role: string }[] };
+    expect(me.user.email).toBe('a@example.com');
+    expect(me.organizations).toEqual([expect.objectContaining({ name: 'Acme', role: 'owner' })]);
+    const second = await server.request('POST', '/api/auth/setup', { body: { email: 'b@example.com', password: 'long enough password', organizationName: 'Other' } });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toEqual({ error: { code: 'conflict', message: expect.any(String) } });
+  });
+
+  it('answers an invalid body with 400 and the zod issues', async () => {
+    const res = await server.request('POST', '/api/auth/setup', { body: { email: 'not-an-email', password: 'x' } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string; details: { path: string[] }[] } };
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.details.map((d) => d.path[0]).sort()).toEqual(['email', 'organizationName', 'password']);
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.origin }, body: '{"email":' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+  });
+});
+
+describe('login', () => {
+  it('sets an HttpOnly, SameSite=Lax session cookie on Path=/', async () => {
+    await server.setup('owner@example.com', 'correct horse battery');
+    const res = await server.request('POST', '/api/auth/login', { body: { email: 'OWNER@example.com', password: 'correct horse battery' } });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('session='));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).not.toMatch(/Secure/i);
+  });
+
+  it('answers a wrong password with 401, then rate-limits the account with 429 and Retry-After', async () => {
+    await server.setup('owner@example.com', 'correct horse battery');
+    const attempt = () => server.request('POST', '/api/auth/login', { body: { email: 'owner@example.com', password: 'wrong password!' } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await attempt()).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+  });
+
+  it('answers an unknown email with the same 401 as a wrong password', async () => {
+    await server.setup();
+    const res = await server.request('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'whatever it is' } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Wrong email or password');
+  });
+});
+
+describe('me, logout and CSRF', () => {
+  it('returns the user and organizations, and 401 without a session', async () => {
+    const { cookie, userId, organizationId } = await server.setup('owner@example.com');
+    const me = await server.request('GET', '/api/auth/me', { cookie });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ user: { id: userId, email: 'owner@example.com' }, organizations: [{ id: organizationId, name: 'Acme', role: 'owner' }] });
+    expect((await server.request('GET', '/api/auth/me')).status).toBe(401);
+  });
+
+  it('ends the session on logout: the old cookie no longer works', async () => {
+    const { cookie } = await server.setup();
+    expect((await server.request('POST', '/api/auth/logout', { cookie })).status).toBe(204);
+    expect((await server.request('GET', '/api/auth/me', { cookie })).status).toBe(401);
+  });
+
+  it('refuses a cookie-authenticated state change from another origin or with no Origin', async () => {
+    const { cookie } = await server.setup();
+    const evil = await server.request('POST', '/api/orgs', { cookie, origin: 'https://evil.example.com', body: { name: 'X' } });
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    expect((await server.request('POST', '/api/orgs', { cookie, origin: null, body: { name: 'X' } })).status).toBe(403);
+    expect((await server.request('POST', '/api/orgs', { cookie, body: { name: 'X' } })).status).toBe(201);
+  });
+});
+
+describe('WebSocket tickets', () => {
+  it('issues a single-use ticket that expires within 30 s', async () => {
+    const { cookie, userId } = await server.setup();
+    const res = await server.request('POST', '/api/ws-ticket', { cookie });
+    expect(res.status).toBe(201);
+    const { ticket, expiresAt } = (await res.json()) as { ticket: string; expiresAt: number };
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(30_000);
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    const owner = await server.ctx.tickets.consume(ticket);
+    expect(owner?.userId).toBe(userId);
+    expect(await server.ctx.tickets.consume(ticket)).toBeUndefined();
+  });
+
+  it('refuses an expired ticket', async () => {
+    const { createMemoryTicketStore } = await import('../auth/tickets.js');
+    let now = 1_000_000;
+    const store = createMemoryTicketStore(30_000, () => now);
+    const { ticket } = await store.issue({ userId: 'u', sessionId: 's' });
+    now += 30_001;
+    expect(await store.consume(ticket)).toBeUndefined();
+    await store.close();
+  });
+
+  it('requires a session', async () => {
+    expect((await server.request('POST', '/api/ws-ticket')).status).toBe(401);
+  });
+});

@@ -1,0 +1,65 @@
+/** @module http/host-data — metrics history and actions of a host over REST (same checks as the socket). */
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
+import { parseOrThrow } from '../errors.js';
+import { queryHistory } from '../realtime/history.js';
+import { authed, clientIp, requireSession, route } from './middleware.js';
+import { ListQuery, MetricsQuery, RunActionBody } from './schemas.js';
+
+export function createHostDataRouter(ctx: AppContext): Router {
+  const router = Router();
+  const session = requireSession(ctx);
+  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+  router.get(
+    '/hosts/:hostId/metrics',
+    session,
+    route(async (req, res) => {
+      const { host } = await ctx.access.requireHost(authed(res).userId, param(req.params.hostId), 'viewer');
+      const q = parseOrThrow(MetricsQuery, req.query);
+      res.json(await queryHistory(ctx.store, ctx.config.metrics, host.id, q.from, q.to, q.step));
+    }),
+  );
+
+  router.get(
+    '/hosts/:hostId/actions',
+    session,
+    route(async (req, res) => {
+      const { host } = await ctx.access.requireHost(authed(res).userId, param(req.params.hostId), 'viewer');
+      const q = parseOrThrow(ListQuery, req.query);
+      res.json({ actions: await ctx.store.actions.listByHost(host.id, q.limit) });
+    }),
+  );
+
+  router.post(
+    '/hosts/:hostId/actions',
+    session,
+    route(async (req, res) => {
+      const body = parseOrThrow(RunActionBody, req.body);
+      const action = await ctx.hub.runAction({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.hostId), body.action, body.params);
+      res.status(201).json({ action });
+    }),
+  );
+
+  router.get(
+    '/actions/:actionId',
+    session,
+    route(async (req, res) => {
+      const action = await ctx.store.actions.findById(param(req.params.actionId));
+      // Existence is only confirmed to members of the action's organization.
+      await ctx.access.requireHost(authed(res).userId, action?.hostId ?? '', 'viewer');
+      res.json({ action });
+    }),
+  );
+
+  router.post(
+    '/actions/:actionId/cancel',
+    session,
+    route(async (req, res) => {
+      const action = await ctx.hub.cancelAction({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.actionId));
+      res.status(202).json({ action });
+    }),
+  );
+
+  return router;
+}

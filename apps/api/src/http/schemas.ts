@@ -1,0 +1,38 @@
+/** @module http/schemas — request bodies and queries of the HTTP API. */
+import { ActionName, ActionParamsInput, Role } from '@hostwire/protocol';
+import { z } from 'zod';
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: 'must be a valid email address' }))
+  .pipe(z.string().max(254));
+export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
+export const Name = z.string().trim().min(1, 'must not be empty').max(100);
+
+export const SetupBody = z.object({ email: Email, password: Password, organizationName: Name });
+export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
+export const CreateOrgBody = z.object({ name: Name });
+export const CreateHostBody = z.object({ name: Name });
+export const EnrollBody = z.object({
+  enrollmentToken: z.string().min(1).max(200),
+  hostname: z.string().trim().min(1).max(256),
+  os: z.object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) }).optional(),
+  agentVersion: z.string().max(64).optional(),
+});
+export const AddMemberBody = z.object({ email: Email, role: Role, password: Password.optional() });
+export const UpdateMemberBody = z.object({ role: Role });
+export const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().positive().optional(),
+});
+export const MetricsQuery = z
+  .object({
+    from: z.coerce.number().int().nonnegative(),
+    to: z.coerce.number().int().nonnegative(),
+    step: z.coerce.number().int().positive().optional(),
+  })
+  .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['from'] });
+export const RunActionBody = z.object({ action: ActionName, params: ActionParamsInput.default({}) });
+export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });

@@ -1,0 +1,132 @@
+/** @module store/migrations — one ordered list of migrations, written once for SQLite and Postgres. */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  // Millisecond timestamps exceed 32 bits: bigint in Postgres (parsed back to number), INTEGER in SQLite.
+  const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '001_foundation': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('organizations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('memberships')
+          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner','admin','operator','viewer')`))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('memberships_pk', ['organization_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('revoked_at', ms)
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+        await db.schema
+          .createTable('hosts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('offline'))
+          .addColumn('last_seen_at', ms)
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('enrolled_at', ms)
+          .addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('agent_info', 'text')
+          .addColumn('summary', 'text')
+          .addColumn('last_seq', ms, (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.createIndex('hosts_org').on('hosts').column('organization_id').execute();
+        await db.schema
+          .createTable('enrollment_tokens')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('used_at', ms)
+          .execute();
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('organization_id', 'text')
+          .addColumn('actor_type', 'text', (c) => c.notNull())
+          .addColumn('actor_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target_type', 'text')
+          .addColumn('target_id', 'text')
+          .addColumn('decision', 'text', (c) => c.notNull())
+          .addColumn('details', 'text')
+          .addColumn('ip', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_org_id').on('audit_events').columns(['organization_id', 'id']).execute();
+      },
+    },
+    '002_metrics_actions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('metric_samples')
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('seq', ms, (c) => c.notNull())
+          .addColumn('ts', ms, (c) => c.notNull())
+          .addColumn('values_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('metric_samples_pk', ['host_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('metric_samples_host_ts').on('metric_samples').columns(['host_id', 'ts']).execute();
+        await db.schema.createIndex('metric_samples_ts').on('metric_samples').column('ts').execute();
+        await db.schema
+          .createTable('metric_rollups')
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('resolution', 'text', (c) => c.notNull())
+          .addColumn('bucket', ms, (c) => c.notNull())
+          .addColumn('values_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('metric_rollups_pk', ['host_id', 'resolution', 'bucket'])
+          .execute();
+        await db.schema.createIndex('metric_rollups_res_bucket').on('metric_rollups').columns(['resolution', 'bucket']).execute();
+        await db.schema
+          .createTable('actions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('organization_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('exit_code', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('output', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('output_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('output_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('started_at', ms)
+          .addColumn('finished_at', ms)
+          .execute();
+        await db.schema.createIndex('actions_host_created').on('actions').columns(['host_id', 'created_at']).execute();
+      },
+    },
+  };
+}
+
+export function createMigrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}

@@ -1,0 +1,112 @@
+/** @module store/repositories/actions — action runs: their lifecycle, capped output and exit code. */
+import type { ActionRecord, ActionStatus } from '@hostwire/protocol';
+import type { Kysely } from 'kysely';
+import type { ActionsTable, Database } from '../schema.js';
+
+function toRecord(row: ActionsTable, withOutput: boolean): ActionRecord {
+  return {
+    id: row.id,
+    hostId: row.host_id,
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    action: row.action,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    status: row.status as ActionStatus,
+    exitCode: row.exit_code,
+    error: row.error,
+    ...(withOutput ? { output: row.output } : {}),
+    outputTruncated: row.output_truncated === 1,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function createActionsRepository(db: Kysely<Database>) {
+  return {
+    async insert(a: {
+      id: string;
+      hostId: string;
+      organizationId: string;
+      userId: string | null;
+      action: string;
+      params: Record<string, unknown>;
+      status: ActionStatus;
+      error?: string | null;
+      createdAt: number;
+    }): Promise<void> {
+      await db
+        .insertInto('actions')
+        .values({
+          id: a.id,
+          host_id: a.hostId,
+          organization_id: a.organizationId,
+          user_id: a.userId,
+          action: a.action,
+          params: JSON.stringify(a.params),
+          status: a.status,
+          exit_code: null,
+          error: a.error ?? null,
+          output: '',
+          output_bytes: 0,
+          output_truncated: 0,
+          created_at: a.createdAt,
+          started_at: null,
+          finished_at: a.status === 'agent_offline' || a.status === 'rejected' ? a.createdAt : null,
+        })
+        .execute();
+    },
+    async findById(id: string, withOutput = true): Promise<ActionRecord | undefined> {
+      const row = await db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRecord(row, withOutput);
+    },
+    async listByHost(hostId: string, limit: number): Promise<ActionRecord[]> {
+      const rows = await db.selectFrom('actions').selectAll().where('host_id', '=', hostId).orderBy('created_at', 'desc').limit(limit).execute();
+      return rows.map((r) => toRecord(r, false));
+    },
+    /** Moves an action to `status` unless it already ended; returns false when it had ended. */
+    async transition(
+      id: string,
+      status: ActionStatus,
+      fields: { exitCode?: number | null; error?: string | null; startedAt?: number; finishedAt?: number } = {},
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('actions')
+        .set({
+          status,
+          ...(fields.exitCode !== undefined ? { exit_code: fields.exitCode } : {}),
+          ...(fields.error !== undefined ? { error: fields.error } : {}),
+          ...(fields.startedAt !== undefined ? { started_at: fields.startedAt } : {}),
+          ...(fields.finishedAt !== undefined ? { finished_at: fields.finishedAt } : {}),
+        })
+        .where('id', '=', id)
+        .where('status', 'not in', ['succeeded', 'failed', 'timed_out', 'cancelled', 'agent_offline', 'rejected'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    /** Appends output up to `capBytes` in total; returns false once the cap is reached. */
+    async appendOutput(id: string, chunk: string, capBytes: number): Promise<boolean> {
+      return db.transaction().execute(async (tx) => {
+        const row = await tx.selectFrom('actions').select(['output_bytes', 'output_truncated']).where('id', '=', id).executeTakeFirst();
+        if (!row || row.output_truncated === 1) return false;
+        const room = capBytes - row.output_bytes;
+        const bytes = Buffer.byteLength(chunk, 'utf8');
+        const piece = bytes <= room ? chunk : Buffer.from(chunk, 'utf8').subarray(0, Math.max(0, room)).toString('utf8');
+        const truncated = bytes > room;
+        await tx
+          .updateTable('actions')
+          .set((eb) => ({
+            output: eb('output', '||', piece),
+            output_bytes: eb('output_bytes', '+', Buffer.byteLength(piece, 'utf8')),
+            output_truncated: truncated ? 1 : 0,
+          }))
+          .where('id', '=', id)
+          .execute();
+        return !truncated;
+      });
+    },
+    async markTruncated(id: string): Promise<void> {
+      await db.updateTable('actions').set({ output_truncated: 1 }).where('id', '=', id).execute();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** @module store/repositories/audit — the append-only audit log. */
+import type { AuditEvent } from '@hostwire/protocol';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface AuditInput {
+  organizationId: string | null;
+  actorType: AuditEvent['actorType'];
+  actorId: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  decision?: AuditEvent['decision'];
+  details?: Record<string, unknown> | null;
+  ip?: string | null;
+}
+
+export function createAuditRepository(db: Kysely<Database>) {
+  return {
+    /** Appends one event and returns its id. */
+    async record(event: AuditInput, now = Date.now()): Promise<number> {
+      const row = await db
+        .insertInto('audit_events')
+        .values({
+          organization_id: event.organizationId,
+          actor_type: event.actorType,
+          actor_id: event.actorId,
+          action: event.action,
+          target_type: event.targetType ?? null,
+          target_id: event.targetId ?? null,
+          decision: event.decision ?? 'allowed',
+          details: event.details ? JSON.stringify(event.details) : null,
+          ip: event.ip ?? null,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    },
+    /** Adds the outcome (e.g. an action's exit code) to the event that recorded the attempt. */
+    async addDetails(id: number, details: Record<string, unknown>): Promise<void> {
+      const row = await db.selectFrom('audit_events').select('details').where('id', '=', id).executeTakeFirst();
+      if (!row) return;
+      const merged = { ...(row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {}), ...details };
+      await db.updateTable('audit_events').set({ details: JSON.stringify(merged) }).where('id', '=', id).execute();
+    },
+    /** Newest first; `before` pages by id. */
+    async list(organizationId: string, options: { limit: number; before?: number }): Promise<AuditEvent[]> {
+      let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
+      if (options.before !== undefined) query = query.where('id', '<', options.before);
+      const rows = await query.orderBy('id', 'desc').limit(options.limit).execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        organizationId: r.organization_id,
+        actorType: r.actor_type as AuditEvent['actorType'],
+        actorId: r.actor_id,
+        action: r.action,
+        targetType: r.target_type,
+        targetId: r.target_id,
+        decision: r.decision as AuditEvent['decision'],
+        details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+        ip: r.ip,
+        createdAt: r.created_at,
+      }));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/** @module store/repositories/organizations — organizations and memberships (who holds which role where). */
+import type { Role } from '@hostwire/protocol';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface MembershipView {
+  organizationId: string;
+  organizationName: string;
+  role: Role;
+}
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  role: Role;
+  createdAt: number;
+}
+
+export function createOrganizationsRepository(db: Kysely<Database>) {
+  return {
+    async insert(org: { id: string; name: string; createdAt: number }, tx: Kysely<Database> | Transaction<Database> = db): Promise<void> {
+      await tx.insertInto('organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
+    },
+    async addMember(
+      m: { organizationId: string; userId: string; role: Role; createdAt: number },
+      tx: Kysely<Database> | Transaction<Database> = db,
+    ): Promise<void> {
+      await tx
+        .insertInto('memberships')
+        .values({ organization_id: m.organizationId, user_id: m.userId, role: m.role, created_at: m.createdAt })
+        .execute();
+    },
+    /** Every organization of a user with the user's role in it, oldest first. */
+    async membershipsOf(userId: string): Promise<MembershipView[]> {
+      const rows = await db
+        .selectFrom('memberships')
+        .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+        .select(['memberships.organization_id', 'organizations.name', 'memberships.role'])
+        .where('memberships.user_id', '=', userId)
+        .orderBy('memberships.created_at')
+        .orderBy('organizations.name')
+        .execute();
+      return rows.map((r) => ({ organizationId: r.organization_id, organizationName: r.name, role: r.role as Role }));
+    },
+    async roleOf(userId: string, organizationId: string): Promise<Role | undefined> {
+      const row = await db
+        .selectFrom('memberships')
+        .select('role')
+        .where('user_id', '=', userId)
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirst();
+      return row?.role as Role | undefined;
+    },
+    async findById(id: string): Promise<{ id: string; name: string } | undefined> {
+      return db.selectFrom('organizations').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+    },
+    async members(organizationId: string): Promise<MemberView[]> {
+      const rows = await db
+        .selectFrom('memberships')
+        .innerJoin('users', 'users.id', 'memberships.user_id')
+        .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
+        .where('memberships.organization_id', '=', organizationId)
+        .orderBy('memberships.created_at')
+        .execute();
+      return rows.map((r) => ({ userId: r.id, email: r.email, role: r.role as Role, createdAt: r.created_at }));
+    },
+    async member(organizationId: string, userId: string): Promise<MemberView | undefined> {
+      const r = await db
+        .selectFrom('memberships')
+        .innerJoin('users', 'users.id', 'memberships.user_id')
+        .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
+        .where('memberships.organization_id', '=', organizationId)
+        .where('memberships.user_id', '=', userId)
+        .executeTakeFirst();
+      return r && { userId: r.id, email: r.email, role: r.role as Role, createdAt: r.created_at };
+    },
+    async countOwners(organizationId: string): Promise<number> {
+      const row = await db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('organization_id', '=', organizationId)
+        .where('role', '=', 'owner')
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async setRole(organizationId: string, userId: string, role: Role): Promise<void> {
+      await db.updateTable('memberships').set({ role }).where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
+    },
+    async removeMember(organizationId: string, userId: string): Promise<void> {
+      await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/** @module store/schema — the tables as Kysely sees them (timestamps are milliseconds since the epoch). */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  organization_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface HostsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  status: string;
+  last_seen_at: number | null;
+  created_at: number;
+  enrolled_at: number | null;
+  token_version: number;
+  /** JSON of the agent's last `hello` (AgentInfo). */
+  agent_info: string | null;
+  /** JSON of the latest HostSummary. */
+  summary: string | null;
+  /** Highest metrics seq stored for this host. */
+  last_seq: number;
+}
+
+export interface EnrollmentTokensTable {
+  token_hash: string;
+  host_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  organization_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  decision: string;
+  details: string | null;
+  ip: string | null;
+  created_at: number;
+}
+
+export interface MetricSamplesTable {
+  host_id: string;
+  seq: number;
+  ts: number;
+  /** JSON of the series values (SeriesValues). */
+  values_json: string;
+}
+
+export interface MetricRollupsTable {
+  host_id: string;
+  resolution: string;
+  bucket: number;
+  /** JSON: per series {min,max,sum,count,last,lastTs}. */
+  values_json: string;
+}
+
+export interface ActionsTable {
+  id: string;
+  host_id: string;
+  organization_id: string;
+  user_id: string | null;
+  action: string;
+  params: string;
+  status: string;
+  exit_code: number | null;
+  error: string | null;
+  output: string;
+  output_bytes: number;
+  output_truncated: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  hosts: HostsTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  audit_events: AuditEventsTable;
+  metric_samples: MetricSamplesTable;
+  metric_rollups: MetricRollupsTable;
+  actions: ActionsTable;
+}
