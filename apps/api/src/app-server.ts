@@ -1,0 +1,85 @@
+/** @module app-server — wires config → store → bus → hub → Express app → HTTP server → WebSocket gateway. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAccess } from './auth/access.js';
+import { createCommandSigner } from './auth/command-signing.js';
+import { createMemoryTicketStore } from './auth/tickets.js';
+import { createTokenService } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServerMetrics } from './observability/metrics.js';
+import { createMemoryBus } from './realtime/bus/memory.js';
+import { createHub } from './realtime/hub.js';
+import { createStore } from './store/index.js';
+import { attachGateway, type Gateway } from './websocket/server.js';
+
+export interface RunningServer {
+  ctx: AppContext;
+  server: http.Server;
+  gateway: Gateway;
+  port: number;
+  url: string;
+  /** Graceful shutdown: 503 for new upgrades, 1001 to every socket, then the hub, bus and store close. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await createStore(config.database);
+  if (config.database.kind === 'sqlite') {
+    // One instance owns an SQLite file: nothing can be connected before it listens.
+    await store.hosts.markAllOffline(Date.now());
+  }
+  const bus = createMemoryBus();
+  const partial = {
+    config,
+    logger,
+    store,
+    tokens: createTokenService({ sessionJwt: config.secrets.sessionJwt, agentJwt: config.secrets.agentJwt }),
+    tickets: createMemoryTicketStore(),
+    signer: createCommandSigner(config.dataDir, config.secrets.commandSigningKeyPem),
+    bus,
+    access: createAccess(store),
+    metrics: createServerMetrics(),
+    lifecycle: { shuttingDown: false },
+  };
+  const ctx: AppContext = { ...partial, hub: createHub(partial) };
+  const server = http.createServer(createApp(ctx));
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  const gateway = attachGateway(server, ctx);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    ctx,
+    server,
+    gateway,
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        ctx.lifecycle.shuttingDown = true;
+        await gateway.close(config.shutdownTimeoutMs);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await ctx.hub.close();
+        await ctx.tickets.close();
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** @module index — the hostwire-server process: configuration, server start, signals. */
+import { ConfigError, loadConfig } from './config.js';
+import { startServer, type RunningServer } from './app-server.js';
+import { createLogger } from './logger.js';
+
+export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hostwire-server: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, { logger });
+  logger.info({ url: running.url, database: config.database.kind, bus: config.redisUrl ? 'redis' : 'memory' }, `Hostwire listening on ${config.publicUrl}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return running;
+}

@@ -1,0 +1,159 @@
+/** @module realtime/actions — action runs: authorize, audit, sign, deliver, and follow them to the end. */
+import { randomUUID } from 'node:crypto';
+import {
+  FINAL_ACTION_STATUSES,
+  topicFor,
+  validateActionParams,
+  type ActionRecord,
+  type ActionStatus,
+  type AgentToServer,
+} from '@hostwire/protocol';
+import type { Actor } from '../context.js';
+import { ApiError } from '../errors.js';
+import { createFrame } from './bus/types.js';
+import type { AgentDirectory, HubContext } from './hub-context.js';
+import type { AgentSession } from './types.js';
+
+type AgentActionMessage = Extract<AgentToServer, { type: 'action.started' | 'action.output' | 'action.result' }>;
+
+export function createActions(ctx: HubContext, directory: AgentDirectory) {
+  /** Audit rows of running actions, completed with the exit code when the result arrives. */
+  const auditIds = new Map<string, number>();
+
+  function publishStatus(record: Pick<ActionRecord, 'id' | 'hostId' | 'action' | 'status' | 'exitCode' | 'error'>): void {
+    const frame = createFrame({
+      type: 'action.status',
+      actionId: record.id,
+      hostId: record.hostId,
+      action: record.action,
+      status: record.status,
+      exitCode: record.exitCode,
+      error: record.error,
+      at: Date.now(),
+    });
+    ctx.bus.publish(topicFor.action(record.id), frame);
+    ctx.bus.publish(topicFor.host(record.hostId), frame);
+  }
+
+  async function load(actionId: string): Promise<ActionRecord> {
+    const record = await ctx.store.actions.findById(actionId, false);
+    if (!record) throw new ApiError('not_found', 'Action not found');
+    return record;
+  }
+
+  async function deny(actor: Actor, organizationId: string | null, hostId: string, action: string, params: unknown, error: ApiError): Promise<never> {
+    await ctx.store.audit.record({
+      organizationId,
+      actorType: 'user',
+      actorId: actor.userId,
+      action: 'action.run',
+      targetType: 'host',
+      targetId: hostId,
+      decision: 'denied',
+      details: { action, params, reason: error.code },
+      ip: actor.ip,
+    });
+    throw error;
+  }
+
+  return {
+    async run(actor: Actor, hostId: string, action: string, rawParams: Record<string, unknown>): Promise<ActionRecord> {
+      let host;
+      try {
+        host = (await ctx.access.requireHost(actor.userId, hostId, 'operator')).host;
+      } catch (error) {
+        const target = await ctx.store.hosts.findById(hostId);
+        return deny(actor, target?.organizationId ?? null, hostId, action, rawParams, error instanceof ApiError ? error : new ApiError('forbidden'));
+      }
+      const catalog = directory.hello(host.id)?.actions ?? host.agent?.actions ?? [];
+      const descriptor = catalog.find((a) => a.name === action);
+      if (!descriptor) return deny(actor, host.organizationId, host.id, action, rawParams, new ApiError('unknown_action', `The host does not offer the action "${action}"`));
+      const checked = validateActionParams(descriptor, rawParams);
+      if (!checked.ok) return deny(actor, host.organizationId, host.id, action, rawParams, new ApiError('invalid_params', checked.problems.join('; '), checked.problems));
+
+      const now = Date.now();
+      const id = randomUUID();
+      const online = directory.isConnected(host.id) || (await ctx.bus.isAgentConnected(host.id));
+      const status: ActionStatus = online ? 'queued' : 'agent_offline';
+      await ctx.store.actions.insert({
+        id,
+        hostId: host.id,
+        organizationId: host.organizationId,
+        userId: actor.userId,
+        action,
+        params: checked.params,
+        status,
+        error: online ? null : 'The host agent is not connected',
+        createdAt: now,
+      });
+      const auditId = await ctx.store.audit.record({
+        organizationId: host.organizationId,
+        actorType: 'user',
+        actorId: actor.userId,
+        action: 'action.run',
+        targetType: 'host',
+        targetId: host.id,
+        details: { actionId: id, action, params: checked.params, ...(online ? {} : { outcome: 'agent_offline' }) },
+        ip: actor.ip,
+      });
+      if (online) {
+        auditIds.set(id, auditId);
+        const command = ctx.signer.sign({ kind: 'run', actionId: id, hostId: host.id, action, params: checked.params, issuedAt: now, expiresAt: now + ctx.config.actions.commandTtlMs });
+        const delivered = await ctx.bus.sendToAgent(host.id, { type: 'command', ...command });
+        if (delivered) {
+          await ctx.store.actions.transition(id, 'sent');
+          ctx.metrics.actionsStarted.inc();
+        } else {
+          await ctx.store.actions.transition(id, 'agent_offline', { error: 'The host agent is not connected', finishedAt: Date.now() });
+          auditIds.delete(id);
+          await ctx.store.audit.addDetails(auditId, { outcome: 'agent_offline' });
+        }
+      }
+      const record = await load(id);
+      publishStatus(record);
+      return record;
+    },
+
+    async cancel(actor: Actor, actionId: string): Promise<ActionRecord> {
+      const record = await ctx.store.actions.findById(actionId, false);
+      const { host } = await ctx.access.requireHost(actor.userId, record?.hostId ?? '', 'operator');
+      if (!record) throw new ApiError('not_found', 'Action not found');
+      await ctx.store.audit.record({ organizationId: host.organizationId, actorType: 'user', actorId: actor.userId, action: 'action.cancel', targetType: 'action', targetId: actionId, details: { action: record.action }, ip: actor.ip });
+      if (FINAL_ACTION_STATUSES.includes(record.status)) throw new ApiError('conflict', `The action already ended (${record.status})`);
+      const now = Date.now();
+      const command = ctx.signer.sign({ kind: 'cancel', actionId, hostId: host.id, issuedAt: now, expiresAt: now + ctx.config.actions.commandTtlMs });
+      const delivered = await ctx.bus.sendToAgent(host.id, { type: 'command', ...command });
+      if (!delivered) throw new ApiError('agent_offline', 'The host agent is not connected; the action will be cancelled if it reconnects and reports');
+      return record;
+    },
+
+    /** Frames of an action coming from the agent that runs it (identity from the connection). */
+    async fromAgent(agent: AgentSession, message: AgentActionMessage): Promise<void> {
+      const record = await ctx.store.actions.findById(message.actionId, false);
+      if (!record || record.hostId !== agent.hostId) return;
+      if (message.type === 'action.started') {
+        if (await ctx.store.actions.transition(record.id, 'running', { startedAt: message.startedAt })) {
+          publishStatus({ ...record, status: 'running' });
+        }
+        return;
+      }
+      if (message.type === 'action.output') {
+        if (FINAL_ACTION_STATUSES.includes(record.status)) return;
+        await ctx.store.actions.appendOutput(record.id, message.data, ctx.config.actions.outputCapBytes);
+        ctx.bus.publish(topicFor.action(record.id), createFrame({ type: 'action.output', actionId: record.id, stream: message.stream, data: message.data }));
+        return;
+      }
+      const ended = await ctx.store.actions.transition(record.id, message.status, {
+        exitCode: message.exitCode,
+        error: message.error ?? null,
+        finishedAt: message.finishedAt,
+      });
+      if (!ended) return;
+      if (message.truncated) await ctx.store.actions.markTruncated(record.id);
+      const auditId = auditIds.get(record.id);
+      auditIds.delete(record.id);
+      if (auditId !== undefined) await ctx.store.audit.addDetails(auditId, { outcome: message.status, exitCode: message.exitCode });
+      publishStatus({ ...record, status: message.status, exitCode: message.exitCode, error: message.error ?? null });
+    },
+  };
+}

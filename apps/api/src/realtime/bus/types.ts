@@ -1,0 +1,54 @@
+/** @module realtime/bus/types — the Bus: topic fan-out, agent routing and control events, on one instance or many. */
+import type { ServerToAgent } from '@hostwire/protocol';
+
+/**
+ * How a frame behaves under backpressure on a slow socket: `metrics` coalesce to the newest per
+ * `coalesceKey`, `logs` are dropped and counted per `streamId`, `event` frames are always queued.
+ */
+export type FrameClass = 'metrics' | 'logs' | 'event';
+
+/** A message serialized once, shared by every socket that receives it. */
+export interface Frame {
+  readonly data: string;
+  readonly class: FrameClass;
+  readonly coalesceKey?: string;
+  readonly streamId?: string;
+}
+
+/** Events every instance must see (sessions ending, hosts deleted, memberships changing, agents moving). */
+export type ControlEvent =
+  | { kind: 'session.revoked'; sessionId: string }
+  | { kind: 'user.memberships-changed'; userId: string }
+  | { kind: 'host.deleted'; hostId: string; organizationId: string }
+  | { kind: 'host.revoked'; hostId: string }
+  | { kind: 'agent.connected'; hostId: string; epoch: number; instanceId: string };
+
+export type Unsubscribe = () => void;
+
+export interface Bus {
+  /** This instance's id (unique per process). */
+  readonly instanceId: string;
+  /** Delivers a frame to every subscriber of `topic`, on every instance. */
+  publish(topic: string, frame: Frame): void;
+  /** Receives the frames of `topic` published anywhere. */
+  subscribe(topic: string, handler: (frame: Frame) => void): Unsubscribe;
+  /** Declares that this instance holds the live connection of `hostId`; messages for it reach `handler`. */
+  claimAgent(hostId: string, handler: (message: ServerToAgent) => void): Unsubscribe;
+  /** Sends to the agent of `hostId` wherever it is connected; false when no instance holds it. */
+  sendToAgent(hostId: string, message: ServerToAgent): Promise<boolean>;
+  /** True when some instance holds the agent of `hostId`. */
+  isAgentConnected(hostId: string): Promise<boolean>;
+  /** Sends a control event to every instance, this one included. */
+  broadcast(event: ControlEvent): void;
+  onControl(handler: (event: ControlEvent) => void): Unsubscribe;
+  /** Called with the topics that may have missed frames while the backplane was down. */
+  onGap(handler: (topics: string[]) => void): Unsubscribe;
+  /** False while the backplane is unreachable (readiness). */
+  isHealthy(): boolean;
+  close(): Promise<void>;
+}
+
+/** Serializes a message once into a Frame. */
+export function createFrame(message: object, cls: FrameClass = 'event', extra: { coalesceKey?: string; streamId?: string } = {}): Frame {
+  return { data: JSON.stringify(message), class: cls, ...extra };
+}

@@ -1,0 +1,128 @@
+/** @module realtime/hub — routes agent and client messages to metrics, logs and actions; prunes history. */
+import { topicFor } from '@hostwire/protocol';
+import type { Hub } from '../context.js';
+import { ApiError } from '../errors.js';
+import { asSocketError } from '../auth/access.js';
+import { createActions } from './actions.js';
+import { createFrame } from './bus/types.js';
+import { AgentDirectory, type HubContext } from './hub-context.js';
+import { createLogSessions } from './log-sessions.js';
+import { createMetricsIngest } from './metrics-ingest.js';
+
+const PRUNE_INTERVAL_MS = 60_000;
+
+export function createHub(ctx: HubContext): Hub & { logTails(): number } {
+  const directory = new AgentDirectory();
+  const metrics = createMetricsIngest(ctx);
+  const logs = createLogSessions(ctx, directory);
+  const actions = createActions(ctx, directory);
+
+  let pruning = false;
+  const pruneTimer = setInterval(() => {
+    if (pruning) return;
+    pruning = true;
+    const now = Date.now();
+    const m = ctx.config.metrics;
+    ctx.store.metrics
+      .prune({ raw: now - m.rawRetentionMs, '1m': now - m.minuteRetentionMs, '1h': now - m.hourRetentionMs })
+      .then(() => ctx.store.sessions.pruneExpired(now))
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'pruning failed'))
+      .finally(() => {
+        pruning = false;
+      });
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
+
+  return {
+    agentConnected(agent) {
+      directory.connected(agent.hostId, agent.epoch);
+      metrics.agentConnected(agent);
+    },
+
+    async agentMessage(agent, message) {
+      switch (message.type) {
+        case 'hello': {
+          directory.announced(agent.hostId, agent.epoch, message);
+          const info = {
+            agentVersion: message.agentVersion,
+            hostname: message.hostname,
+            os: message.os,
+            actions: message.actions,
+            logSources: message.logSources,
+          };
+          await ctx.store.hosts.setAgentInfo(agent.hostId, info);
+          const { os: _os, ...announced } = info;
+          ctx.bus.publish(topicFor.host(agent.hostId), createFrame({ type: 'host.agent', hostId: agent.hostId, ...announced }));
+          logs.agentAnnounced(agent.hostId);
+          return;
+        }
+        case 'metrics':
+          return metrics.ingest(agent, message.samples);
+        case 'logs.lines':
+          return logs.lines(agent, message.streamId, message.lines, message.dropped);
+        case 'logs.ended':
+          return logs.ended(agent, message.streamId, message.reason);
+        case 'action.started':
+        case 'action.output':
+        case 'action.result':
+          return actions.fromAgent(agent, message);
+      }
+    },
+
+    agentReply(_agent, reply) {
+      logs.agentReply(reply);
+    },
+
+    agentDisconnected(agent) {
+      if (directory.disconnected(agent.hostId, agent.epoch)) logs.agentDisconnected(agent.hostId);
+    },
+
+    async clientRequest(client, request) {
+      try {
+        switch (request.type) {
+          case 'logs.subscribe':
+            return { streamId: await logs.subscribe(client, request) };
+          case 'logs.unsubscribe':
+            logs.unsubscribe(client, request.streamId);
+            return {};
+          case 'action.run':
+            return { actionId: (await actions.run({ userId: client.userId, ip: null }, request.hostId, request.action, request.params)).id };
+          case 'action.cancel':
+            return { actionId: (await actions.cancel({ userId: client.userId, ip: null }, request.actionId)).id };
+        }
+      } catch (error) {
+        throw asSocketError(error);
+      }
+    },
+
+    clientClosed(client) {
+      logs.clientClosed(client);
+    },
+
+    hostWatchersChanged(hostId, watched) {
+      metrics.setWatched(hostId, watched);
+    },
+
+    accessChanged(userId) {
+      return logs.accessChanged(userId);
+    },
+
+    runAction(actor, hostId, action, params) {
+      return actions.run(actor, hostId, action, params);
+    },
+
+    async cancelAction(actor, actionId) {
+      const record = await actions.cancel(actor, actionId);
+      if (!record) throw new ApiError('not_found', 'Action not found');
+      return record;
+    },
+
+    logTails: () => logs.count(),
+
+    close() {
+      clearInterval(pruneTimer);
+      logs.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/** @module realtime/types — the seam between the WebSocket gateway (connections) and the hub (features). */
+import type {
+  AgentToServer,
+  ClientActionCancel,
+  ClientActionRun,
+  ClientLogsSubscribe,
+  ClientLogsUnsubscribe,
+  ServerToAgent,
+  ServerToClient,
+} from '@hostwire/protocol';
+import type { z } from 'zod';
+import type { Frame } from './bus/types.js';
+
+/** A live, authenticated agent connection as the hub sees it. */
+export interface AgentSession {
+  readonly hostId: string;
+  readonly organizationId: string;
+  /** Grows with every new connection of the same host; a stale session's cleanup checks it. */
+  readonly epoch: number;
+  send(message: ServerToAgent): void;
+}
+
+/** A live, authenticated browser connection as the hub sees it. */
+export interface ClientSession {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Sends a pre-serialized frame through the socket's backpressure policy. */
+  sendFrame(frame: Frame): void;
+  send(message: ServerToClient): void;
+}
+
+export type ClientFeatureRequest =
+  | z.infer<typeof ClientLogsSubscribe>
+  | z.infer<typeof ClientLogsUnsubscribe>
+  | z.infer<typeof ClientActionRun>
+  | z.infer<typeof ClientActionCancel>;
+
+/** Extra fields of the `ack` answering a feature request. */
+export interface AckFields {
+  streamId?: string;
+  actionId?: string;
+}
+
+/** What the gateway calls; the hub implements it. Errors thrown are ApiErrors answered to the client. */
+export interface RealtimeHandlers {
+  agentConnected(agent: AgentSession): void;
+  agentMessage(agent: AgentSession, message: Exclude<AgentToServer, { type: 'ack' | 'error' }>): Promise<void>;
+  /** The agent answered a request the hub sent with an id. */
+  agentReply(agent: AgentSession, reply: Extract<AgentToServer, { type: 'ack' | 'error' }>): void;
+  agentDisconnected(agent: AgentSession): void;
+  clientRequest(client: ClientSession, request: ClientFeatureRequest): Promise<AckFields>;
+  clientClosed(client: ClientSession): void;
+  /** The first viewer of `host:<hostId>` arrived (true) or the last one left (false), on this instance. */
+  hostWatchersChanged(hostId: string, watched: boolean): void;
+  /** A user lost access to an organization (or its session ended): end what it no longer may see. */
+  accessChanged(userId: string): Promise<void>;
+}
