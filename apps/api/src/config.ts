@@ -174,6 +174,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+/** The process environment: the only place the API reads it. */
+export function readEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
 /** Reads a generated secret file, creating it (0600) with 48 random bytes on first use. */
 export function readOrCreateSecret(dataDir: string, name: string, create: () => string = () => randomBytes(48).toString('base64url')): string {
   const file = path.join(dataDir, name);

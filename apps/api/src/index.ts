@@ -1,9 +1,12 @@
 /** @module index — the hostwire-server process: configuration, server start, signals. */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, readEnvironment } from './config.js';
 import { startServer, type RunningServer } from './app-server.js';
 import { createLogger } from './logger.js';
+import { startLocalAgent } from './local-agent.js';
 
-export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
+/** Starts hostwire-server; `defaults` fill in variables the environment leaves unset (npm start sets LOCAL_AGENT). */
+export async function main(defaults: Record<string, string> = {}): Promise<RunningServer> {
+  const env = { ...defaults, ...readEnvironment() };
   let config;
   try {
     config = loadConfig(env);
@@ -17,12 +20,13 @@ export async function main(env: Record<string, string | undefined> = process.env
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, { logger });
   logger.info({ url: running.url, database: config.database.kind, bus: config.redisUrl ? 'redis' : 'memory' }, `Hostwire listening on ${config.publicUrl}`);
+  const localAgent = config.localAgent ? startLocalAgent(running.ctx, `http://127.0.0.1:${running.port}`) : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    running.close().then(
+    Promise.all([localAgent?.stop(), running.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
