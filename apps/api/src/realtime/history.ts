@@ -16,8 +16,10 @@ interface Bucket {
 export function chooseResolution(from: number, to: number, now: number, requestedStep: number | undefined, config: Config['metrics']): { resolution: Resolution; stepMs: number } {
   const stepMs = Math.max(requestedStep ?? 0, Math.ceil((to - from) / TARGET_POINTS));
   if (stepMs < ROLLUP_BUCKET_MS['1m'] && from >= now - config.rawRetentionMs) return { resolution: 'raw', stepMs };
-  if (stepMs < ROLLUP_BUCKET_MS['1h'] && from >= now - config.minuteRetentionMs) return { resolution: '1m', stepMs: Math.max(stepMs, ROLLUP_BUCKET_MS['1m']) };
-  return { resolution: '1h', stepMs: Math.max(stepMs, ROLLUP_BUCKET_MS['1h']) };
+  // Steps are whole multiples of the rollup bucket, so a point never straddles a bucket.
+  const roundUp = (bucket: number) => Math.max(bucket, Math.ceil(stepMs / bucket) * bucket);
+  if (stepMs < ROLLUP_BUCKET_MS['1h'] && from >= now - config.minuteRetentionMs) return { resolution: '1m', stepMs: roundUp(ROLLUP_BUCKET_MS['1m']) };
+  return { resolution: '1h', stepMs: roundUp(ROLLUP_BUCKET_MS['1h']) };
 }
 
 function merge(into: RollupValues | undefined, add: RollupValues): RollupValues {
