@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAccess } from './auth/access.js';
 import { createCommandSigner } from './auth/command-signing.js';
 import { createMemoryTicketStore } from './auth/tickets.js';
+import { createRedisTicketStore } from './auth/tickets-redis.js';
 import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -11,6 +12,7 @@ import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServerMetrics } from './observability/metrics.js';
 import { createMemoryBus } from './realtime/bus/memory.js';
+import { createRedisBus } from './realtime/bus/redis.js';
 import { createHub } from './realtime/hub.js';
 import { createStore } from './store/index.js';
 import { attachGateway, type Gateway } from './websocket/server.js';
@@ -32,13 +34,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     // One instance owns an SQLite file: nothing can be connected before it listens.
     await store.hosts.markAllOffline(Date.now());
   }
-  const bus = createMemoryBus();
+  // One instance: everything in memory. Several: Redis carries fan-out, agent routing, control events, tickets.
+  const bus = config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createMemoryBus();
   const partial = {
     config,
     logger,
     store,
     tokens: createTokenService({ sessionJwt: config.secrets.sessionJwt, agentJwt: config.secrets.agentJwt }),
-    tickets: createMemoryTicketStore(),
+    tickets: config.redisUrl ? createRedisTicketStore(config.redisUrl) : createMemoryTicketStore(),
     signer: createCommandSigner(config.dataDir, config.secrets.commandSigningKeyPem),
     bus,
     access: createAccess(store),

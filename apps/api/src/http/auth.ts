@@ -144,7 +144,10 @@ export function createTicketRouter(ctx: AppContext): Router {
     requireSession(ctx),
     route(async (_req, res) => {
       const { userId, sessionId } = authed(res);
-      res.status(201).json(await ctx.tickets.issue({ userId, sessionId }));
+      const issued = await ctx.tickets.issue({ userId, sessionId }).catch((cause: unknown) => {
+        throw new ApiError('unavailable', 'Tickets cannot be issued right now; try again', undefined, { cause, retryAfterSeconds: 2 });
+      });
+      res.status(201).json(issued);
     }),
   );
   return router;
