@@ -1,0 +1,74 @@
+/** @module endpoints — one typed function per HTTP API route the UI calls. */
+import {
+  ActionRecord,
+  AuditEvent,
+  Host,
+  Me,
+  Member,
+  MetricsHistory,
+  Organization,
+  type ActionParams,
+  type Role,
+} from '@hostwire/protocol';
+import { z } from 'zod';
+import { http } from './http.js';
+
+const SetupState = z.object({ setupRequired: z.boolean() });
+const HostList = z.object({ hosts: z.array(Host) });
+const HostOne = z.object({ host: Host });
+const Enrollment = z.object({ enrollmentToken: z.string(), enrollmentExpiresAt: z.number() });
+const CreatedHost = Enrollment.extend({ host: Host });
+const ActionList = z.object({ actions: z.array(ActionRecord) });
+const ActionOne = z.object({ action: ActionRecord });
+const MemberList = z.object({ members: z.array(Member) });
+const MemberOne = z.object({ member: Member });
+const AuditList = z.object({ events: z.array(AuditEvent) });
+const Ticket = z.object({ ticket: z.string(), expiresAt: z.number() });
+const OrganizationOne = z.object({ organization: Organization });
+
+/** A freshly created host with the one-time token its agent enrolls with. */
+export type CreatedHost = z.infer<typeof CreatedHost>;
+
+const enc = encodeURIComponent;
+
+/** Every route of the HTTP API used by the UI. */
+export const api = {
+  setupState: () => http.get('/api/auth/setup', SetupState),
+  setup: (body: { email: string; password: string; organizationName: string }) =>
+    http.post('/api/auth/setup', body, Me),
+  login: (body: { email: string; password: string }) => http.post('/api/auth/login', body, Me),
+  logout: () => http.post<undefined>('/api/auth/logout'),
+  me: () => http.get('/api/auth/me', Me),
+  wsTicket: () => http.post('/api/ws-ticket', {}, Ticket),
+  createOrganization: (name: string) => http.post('/api/orgs', { name }, OrganizationOne),
+
+  hosts: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/hosts`, HostList),
+  createHost: (orgId: string, name: string) =>
+    http.post(`/api/orgs/${enc(orgId)}/hosts`, { name }, CreatedHost),
+  host: (hostId: string) => http.get(`/api/hosts/${enc(hostId)}`, HostOne),
+  deleteHost: (hostId: string) => http.delete(`/api/hosts/${enc(hostId)}`),
+  rotateToken: (hostId: string) => http.post(`/api/hosts/${enc(hostId)}/rotate-token`, {}, Enrollment),
+
+  metrics: (hostId: string, from: number, to: number, signal?: AbortSignal) =>
+    http.get(`/api/hosts/${enc(hostId)}/metrics?from=${from}&to=${to}`, MetricsHistory, signal),
+
+  actions: (hostId: string) => http.get(`/api/hosts/${enc(hostId)}/actions`, ActionList),
+  runAction: (hostId: string, action: string, params: ActionParams) =>
+    http.post(`/api/hosts/${enc(hostId)}/actions`, { action, params }, ActionOne),
+  action: (actionId: string) => http.get(`/api/actions/${enc(actionId)}`, ActionOne),
+  cancelAction: (actionId: string) => http.post(`/api/actions/${enc(actionId)}/cancel`, {}, ActionOne),
+
+  members: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/members`, MemberList),
+  addMember: (orgId: string, body: { email: string; role: Role; password?: string }) =>
+    http.post(`/api/orgs/${enc(orgId)}/members`, body, MemberOne),
+  changeRole: (orgId: string, userId: string, role: Role) =>
+    http.patch(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { role }, MemberOne),
+  removeMember: (orgId: string, userId: string) =>
+    http.delete(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`),
+
+  audit: (orgId: string, limit: number, before?: number) =>
+    http.get(
+      `/api/orgs/${enc(orgId)}/audit?limit=${limit}${before === undefined ? '' : `&before=${before}`}`,
+      AuditList,
+    ),
+};

@@ -1,0 +1,75 @@
+/** @module app — the top-level shell: session gate, realtime connection and the page for the current path. */
+import { ConnectionBanner } from './components/connection-banner.js';
+import { Header } from './components/header.js';
+import { ErrorText, Loading } from './components/bits.js';
+import { AuditPage } from './audit/audit-page.js';
+import { FleetPage } from './fleet/fleet-page.js';
+import { HostPage } from './host/host-page.js';
+import { MembersPage } from './members/members-page.js';
+import { LoginPage } from './pages/login-page.js';
+import { NoOrganizationPage, NotFoundPage } from './pages/misc-pages.js';
+import { SetupPage } from './pages/setup-page.js';
+import { RealtimeProvider } from './realtime/realtime-context.js';
+import { matchPath, usePathname } from './router/router.js';
+import { SessionProvider, useSession } from './session/session.js';
+
+function SignedInPage() {
+  const pathname = usePathname();
+  const { organization } = useSession();
+  if (!organization) return <NoOrganizationPage />;
+  if (pathname === '/' || pathname === '/login' || pathname === '/setup')
+    return <FleetPage organization={organization} />;
+  const host = matchPath('/hosts/:hostId/:tab?', pathname);
+  if (host?.hostId) return <HostPage key={host.hostId} hostId={host.hostId} tab={host.tab ?? 'metrics'} />;
+  if (pathname === '/members') return <MembersPage key={organization.id} organization={organization} />;
+  if (pathname === '/audit') return <AuditPage key={organization.id} organization={organization} />;
+  return <NotFoundPage />;
+}
+
+function Gate() {
+  const session = useSession();
+  const { status } = session;
+  switch (status.kind) {
+    case 'loading':
+      return (
+        <main className="centered">
+          <Loading />
+        </main>
+      );
+    case 'unreachable':
+      return (
+        <main className="centered">
+          <div className="card narrow">
+            <h1>Hostwire is not reachable</h1>
+            <ErrorText message={status.message} />
+            <button type="button" className="button" onClick={() => void session.refresh()}>
+              Try again
+            </button>
+          </div>
+        </main>
+      );
+    case 'setup':
+      return <SetupPage />;
+    case 'anonymous':
+      return <LoginPage expired={status.expired} />;
+    case 'signed-in':
+      return (
+        <RealtimeProvider onSessionEnded={session.expired}>
+          <Header />
+          <ConnectionBanner />
+          <main className="page">
+            <SignedInPage />
+          </main>
+        </RealtimeProvider>
+      );
+  }
+}
+
+/** The whole UI. */
+export function App() {
+  return (
+    <SessionProvider>
+      <Gate />
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,127 @@
+/** @module add-host-dialog — create a host, show its enroll commands and wait for the agent to connect. */
+import type { Host } from '@hostwire/protocol';
+import { useState, type FormEvent } from 'react';
+import { api, type CreatedHost } from '../api/endpoints.js';
+import { errorMessage } from '../api/http.js';
+import { ErrorText } from '../components/bits.js';
+import { CopyButton } from '../components/copy-button.js';
+import { Dialog } from '../components/dialog.js';
+import { useRealtimeMessages } from '../realtime/realtime-context.js';
+import { Link } from '../router/router.js';
+import { formatDateTime } from '../util/format.js';
+
+function Command({ text, testId }: { text: string; testId: string }) {
+  return (
+    <div className="command">
+      <pre data-testid={testId}>{text}</pre>
+      <CopyButton text={text} testId={`${testId}-copy`} />
+    </div>
+  );
+}
+
+/** The "Add host" dialog; `hosts` is the live fleet list, used to notice the new host coming online. */
+export function AddHostDialog({
+  organizationId,
+  hosts,
+  onClose,
+}: {
+  organizationId: string;
+  hosts: readonly Host[];
+  onClose: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedHost | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [seenOnline, setSeenOnline] = useState(false);
+
+  useRealtimeMessages((message) => {
+    if (
+      created &&
+      message.type === 'host.status' &&
+      message.hostId === created.host.id &&
+      message.status === 'online'
+    ) {
+      setSeenOnline(true);
+    }
+  });
+  const online =
+    seenOnline || (created !== null && hosts.some((h) => h.id === created.host.id && h.status === 'online'));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setCreated(await api.createHost(organizationId, name.trim()));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!created) {
+    return (
+      <Dialog title="Add host" onClose={onClose} testId="add-host-dialog">
+        <form className="form" data-testid="add-host-form" onSubmit={(e) => void submit(e)}>
+          <label className="field">
+            <span>Host name</span>
+            <input
+              type="text"
+              required
+              maxLength={100}
+              autoFocus
+              placeholder="web-1"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
+          <ErrorText message={error} />
+          <div className="row-end">
+            <button type="button" className="button ghost" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="button primary" disabled={busy}>
+              {busy ? 'Creating…' : 'Create host'}
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    );
+  }
+
+  const enroll = `hostwire-agent enroll --server ${window.location.origin} --token ${created.enrollmentToken}`;
+  return (
+    <Dialog title={`Enroll ${created.host.name}`} onClose={onClose} wide testId="add-host-dialog">
+      <ol className="steps">
+        <li>
+          On the machine, enroll the agent (the token works once, until{' '}
+          {formatDateTime(created.enrollmentExpiresAt)}):
+          <Command text={enroll} testId="enroll-command" />
+        </li>
+        <li>
+          Then start it:
+          <Command text="hostwire-agent run" testId="run-command" />
+        </li>
+      </ol>
+      {online ? (
+        <p className="banner banner-ok" role="status" data-testid="enroll-online">
+          The agent is connected.{' '}
+          <Link to={`/hosts/${encodeURIComponent(created.host.id)}`} onClick={onClose}>
+            Open {created.host.name}
+          </Link>
+        </p>
+      ) : (
+        <p className="waiting" role="status" data-testid="enroll-waiting">
+          <span className="spinner" aria-hidden="true" /> Waiting for the agent…
+        </p>
+      )}
+      <div className="row-end">
+        <button type="button" className="button" onClick={onClose}>
+          {online ? 'Done' : 'Close'}
+        </button>
+      </div>
+    </Dialog>
+  );
+}

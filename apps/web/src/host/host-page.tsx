@@ -1,0 +1,132 @@
+/** @module host-page — one host: live header (status, agent, OS) and the Metrics / Logs / Actions tabs. */
+import { roleAtLeast, topicFor, type Host } from '@hostwire/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api/endpoints.js';
+import { ApiError, errorMessage } from '../api/http.js';
+import { ErrorText, Loading, StatusDot } from '../components/bits.js';
+import { useRealtimeMessages, useResync, useTopic } from '../realtime/realtime-context.js';
+import { Link } from '../router/router.js';
+import { useRoleIn } from '../session/session.js';
+import { formatAgo } from '../util/format.js';
+import { useNow } from '../util/hooks.js';
+import { ActionsTab } from './actions/actions-tab.js';
+import { LogsTab } from './logs/logs-tab.js';
+import { MetricsTab } from './metrics/metrics-tab.js';
+
+const TABS = [
+  { id: 'metrics', label: 'Metrics' },
+  { id: 'logs', label: 'Logs' },
+  { id: 'actions', label: 'Actions' },
+] as const;
+
+/** The page of host `hostId`, showing `tab`. */
+export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
+  const [host, setHost] = useState<Host | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [removed, setRemoved] = useState(false);
+  const now = useNow(5000);
+  const role = useRoleIn(host?.organizationId);
+
+  const load = useCallback(async () => {
+    try {
+      setHost((await api.host(hostId)).host);
+      setError(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) setRemoved(true);
+      setError(errorMessage(e));
+    }
+  }, [hostId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useTopic(topicFor.host(hostId));
+  useRealtimeMessages((message) => {
+    if (!('hostId' in message) || message.hostId !== hostId) return;
+    if (message.type === 'host.status') {
+      setHost((h) =>
+        h ? { ...h, status: message.status, lastSeenAt: message.lastSeenAt ?? h.lastSeenAt } : h,
+      );
+    } else if (message.type === 'host.agent') {
+      setHost((h) => {
+        if (!h) return h;
+        const os = h.agent?.os ?? { platform: 'unknown', release: '', arch: '' };
+        const { agentVersion, hostname, actions, logSources } = message;
+        return { ...h, agent: { os, agentVersion, hostname, actions, logSources } };
+      });
+      // The OS is not part of `host.agent`; the record has it.
+      void load();
+    } else if (message.type === 'host.removed') {
+      setRemoved(true);
+    }
+  });
+  useResync((topics) => {
+    if (topics === null || topics.includes(topicFor.host(hostId))) void load();
+  });
+
+  if (removed) {
+    return (
+      <div className="card narrow" data-testid="host-removed">
+        <h1>Host not found</h1>
+        <p>This host was removed or you no longer have access to it.</p>
+        <Link to="/">Back to the fleet</Link>
+      </div>
+    );
+  }
+  if (!host) return error ? <ErrorText message={error} /> : <Loading label="Loading host…" />;
+
+  const active = TABS.find((t) => t.id === tab)?.id ?? 'metrics';
+  const base = `/hosts/${encodeURIComponent(host.id)}`;
+  const canRun = role !== null && roleAtLeast(role, 'operator');
+
+  return (
+    <section aria-labelledby="host-title" data-testid="host-page" data-status={host.status}>
+      <div className="page-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/">Fleet</Link> /
+          </p>
+          <h1 id="host-title">{host.name}</h1>
+          <p className="host-meta">
+            <span className="status">
+              <StatusDot status={host.status} />
+              <span data-testid="host-status">{host.status}</span>
+            </span>
+            {host.status === 'offline' ? <span>last seen {formatAgo(host.lastSeenAt, now)}</span> : null}
+            {host.agent ? (
+              <>
+                <span data-testid="host-agent-version">agent {host.agent.agentVersion}</span>
+                <span data-testid="host-os">
+                  {host.agent.os.platform} {host.agent.os.release} ({host.agent.os.arch})
+                </span>
+                <span>{host.agent.hostname}</span>
+              </>
+            ) : (
+              <span>agent not enrolled yet</span>
+            )}
+          </p>
+        </div>
+      </div>
+      <ErrorText message={error} />
+      <nav className="tabs" aria-label="Host sections">
+        {TABS.map((t) => (
+          <Link
+            key={t.id}
+            to={t.id === 'metrics' ? base : `${base}/${t.id}`}
+            className={t.id === active ? 'tab active' : 'tab'}
+            aria-current={t.id === active ? 'page' : undefined}
+            data-testid={`tab-${t.id}`}
+          >
+            {t.label}
+          </Link>
+        ))}
+      </nav>
+      <div className="tab-panel">
+        {active === 'metrics' ? <MetricsTab hostId={host.id} /> : null}
+        {active === 'logs' ? <LogsTab host={host} /> : null}
+        {active === 'actions' ? <ActionsTab host={host} canRun={canRun} /> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+/** @module misc-pages — the not-found page and the page for a user without any organization. */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/endpoints.js';
+import { errorMessage } from '../api/http.js';
+import { ErrorText } from '../components/bits.js';
+import { Link } from '../router/router.js';
+import { useSession } from '../session/session.js';
+
+/** Unknown path. */
+export function NotFoundPage() {
+  return (
+    <div className="card narrow">
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/">Back to the fleet</Link>
+      </p>
+    </div>
+  );
+}
+
+/** A signed-in user who belongs to no organization can create one. */
+export function NoOrganizationPage() {
+  const { refresh } = useSession();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.createOrganization(name.trim());
+      await refresh();
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card narrow form" data-testid="create-org-form" onSubmit={(e) => void submit(e)}>
+      <h1>No organization yet</h1>
+      <p className="muted">
+        You are not a member of any organization. Ask an admin to add you, or create one.
+      </p>
+      <label className="field">
+        <span>Organization name</span>
+        <input type="text" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <ErrorText message={error} />
+      <button type="submit" className="button primary" disabled={busy}>
+        Create organization
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,90 @@
+/** @module setup-page — first run: create the first user and organization. */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/endpoints.js';
+import { errorMessage } from '../api/http.js';
+import { ErrorText } from '../components/bits.js';
+import { navigate } from '../router/router.js';
+import { useSession } from '../session/session.js';
+
+/** Shortest password the form accepts before asking the server (which has the final word). */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** The first-run page, shown while no user exists. */
+export function SetupPage() {
+  const { signedIn } = useSession();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [organizationName, setOrganizationName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (password.length < MIN_PASSWORD_LENGTH) {
+      setError(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api.setup({
+        email: email.trim(),
+        password,
+        organizationName: organizationName.trim(),
+      });
+      navigate('/', { replace: true });
+      signedIn(me);
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="centered">
+      <form className="card narrow form" data-testid="setup-form" onSubmit={(e) => void submit(e)}>
+        <h1>Welcome to Hostwire</h1>
+        <p className="muted">Create the first administrator and your organization.</p>
+        <label className="field">
+          <span>Email</span>
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input
+            type="password"
+            name="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <small className="hint">At least {MIN_PASSWORD_LENGTH} characters.</small>
+        </label>
+        <label className="field">
+          <span>Organization name</span>
+          <input
+            type="text"
+            name="organizationName"
+            required
+            maxLength={100}
+            value={organizationName}
+            onChange={(e) => setOrganizationName(e.target.value)}
+          />
+        </label>
+        <ErrorText message={error} testId="form-error" />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,17 @@
+// Vite build of the web UI; the dev server proxies the API and both sockets to a local hostwire-server.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const API = 'http://localhost:3000';
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/api': { target: API, changeOrigin: false },
+      '/healthz': { target: API },
+      '/ws': { target: API, ws: true },
+    },
+  },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1024 },
+});
