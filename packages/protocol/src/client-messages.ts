@@ -92,6 +92,7 @@ export const HostAgentEvent = z.object({
   hostId: Id,
   agentVersion: z.string(),
   hostname: z.string(),
+  os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
   actions: z.array(ActionDescriptor),
   logSources: z.array(LogSourceDescriptor),
 });

@@ -51,8 +51,15 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
             logSources: message.logSources,
           };
           await ctx.store.hosts.setAgentInfo(agent.hostId, info);
-          const { os: _os, ...announced } = info;
-          ctx.bus.publish(topicFor.host(agent.hostId), createFrame({ type: 'host.agent', hostId: agent.hostId, ...announced }));
+          ctx.bus.publish(topicFor.host(agent.hostId), createFrame({ type: 'host.agent', hostId: agent.hostId, ...info }));
+          const host = await ctx.store.hosts.findById(agent.hostId);
+          if (host) {
+            // The fleet view shows agent details too: tell the organization the host changed.
+            ctx.bus.publish(
+              topicFor.org(agent.organizationId),
+              createFrame({ type: 'host.upserted', organizationId: agent.organizationId, hostId: agent.hostId, name: host.name }),
+            );
+          }
           logs.agentAnnounced(agent.hostId);
           return;
         }
