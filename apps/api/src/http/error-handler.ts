@@ -21,7 +21,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 /** express.json() failures carry `type`/`status`; give them our codes. */
 function bodyParserError(cause: unknown): ApiError | undefined {
   if (typeof cause !== 'object' || cause === null || !('type' in cause)) return undefined;
-  const type = (cause as { type: unknown }).type;
+  const { type } = cause;
   if (type === 'entity.too.large') return new ApiError('payload_too_large', 'The request body is too large');
   if (type === 'entity.parse.failed') return new ApiError('bad_request', 'The request body is not valid JSON');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ApiError('bad_request', 'Unsupported body encoding');

@@ -18,8 +18,8 @@ describe('log tailing', () => {
     const owner = await server.setup();
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
-    agent.ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as { type: string; id?: string };
+    agent.ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { type: string; id?: string };
       if (m.type === 'logs.start') agent.send({ type: 'ack', id: m.id });
     });
     const a = await connectRawClient(server, owner.cookie);
@@ -61,8 +61,8 @@ describe('log tailing', () => {
     const owner = await server.setup();
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const autoAck = (peer: Awaited<ReturnType<typeof connectRawAgent>>) =>
-      peer.ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as { type: string; id?: string };
+      peer.ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as { type: string; id?: string };
         if (m.type === 'logs.start') peer.send({ type: 'ack', id: m.id });
       });
     const agent = await connectRawAgent(server, host);

@@ -79,7 +79,7 @@ describe('metrics history', () => {
     }
     for (let i = 0; i < samples.length; i += 60) {
       agent.send({ type: 'metrics', samples: samples.slice(i, i + 60) });
-      await agent.next((m) => m.type === 'metrics.ack' && (m.seqs as number[]).includes(i + 1));
+      await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(i + 1));
     }
     const get = async (from: number, to: number, step?: number) => {
       const res = await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=${from}&to=${to}${step ? `&step=${step}` : ''}`, { cookie: owner.cookie });

@@ -21,8 +21,8 @@ export async function createStore(target: DatabaseTarget) {
     audit: createAuditRepository(db),
     metrics: createMetricsRepository(db),
     actions: createActionsRepository(db),
-    ping: database.ping,
-    close: database.close,
+    ping: () => database.ping(),
+    close: () => database.close(),
   };
 }
 

@@ -1,10 +1,12 @@
 /** @module test-support/raw-peers — real `ws` agents and browsers speaking raw JSON to a test server. */
 import type { AgentHello, MetricsSample, ServerToAgent, ServerToClient } from '@hostwire/protocol';
-import WebSocket from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
+import { handshake, waitFor, type Json } from './ws-client.js';
 import type { TestServer } from './start-test-server.js';
 
 type Message = { type: string; id?: string; [key: string]: unknown };
 
+/** A TestSocket that speaks the protocol: typed frames and request/answer correlation. */
 export interface RawPeer<In extends Message> {
   ws: WebSocket;
   messages: In[];
@@ -20,72 +22,31 @@ export interface RawPeer<In extends Message> {
 
 let counter = 0;
 
-function open<In extends Message>(url: string, options: WebSocket.ClientOptions): Promise<RawPeer<In>> {
-  const ws = new WebSocket(url, options);
-  const messages: In[] = [];
-  const waiters = new Set<{ predicate: (m: In) => boolean; resolve: (m: In) => void }>();
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-  });
-  ws.on('error', () => undefined);
-  ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as In;
-    messages.push(message);
-    for (const waiter of [...waiters]) {
-      if (waiter.predicate(message)) {
-        waiters.delete(waiter);
-        waiter.resolve(message);
-      }
-    }
-  });
+async function open<In extends Message>(url: string, options: ClientOptions): Promise<RawPeer<In>> {
+  const outcome = await handshake(url, options);
+  const socket = outcome.socket;
+  if (!outcome.opened || !socket) throw new Error(`upgrade refused with ${outcome.status}: ${outcome.body}`);
+  const { ws } = socket;
   const peer: RawPeer<In> = {
     ws,
-    messages,
-    send: (message) => ws.send(JSON.stringify(message)),
-    next(predicate: (m: In) => boolean, timeoutMs = 5000): Promise<In> {
-      const found = messages.find(predicate);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const waiter = {
-          predicate,
-          resolve: (m: In) => {
-            clearTimeout(timer);
-            resolve(m);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`timed out waiting for a message; got: ${messages.map((m) => m.type).join(', ')}`));
-        }, timeoutMs);
-        waiters.add(waiter);
-      });
-    },
+    messages: socket.messages as In[],
+    send: (message) => socket.send(message as Json),
+    next: (predicate: (m: In) => boolean, timeoutMs?: number) => socket.next(predicate as (m: Json) => boolean, timeoutMs) as Promise<In>,
     request(message, timeoutMs) {
       const id = `r${++counter}`;
       peer.send({ ...message, id });
       return peer.next((m) => (m.type === 'ack' || m.type === 'error') && m.id === id, timeoutMs);
     },
-    closed,
+    closed: socket.closed,
     async close() {
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
-      await closed;
+      await socket.closed;
     },
   };
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(peer));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
+  return peer;
 }
 
-/** Polls `condition` every 10 ms until it holds (or throws after `timeoutMs`). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor };
 
 export const DEFAULT_HELLO: Omit<AgentHello, 'type'> = {
   agentVersion: 'test',

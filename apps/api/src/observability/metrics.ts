@@ -1,0 +1,115 @@
+/** @module observability/metrics — the Prometheus registry of one server: gateway, hub and process metrics. */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** `agent` or `client`: which WebSocket endpoint a connection came through. */
+export type ConnectionKind = 'agent' | 'client';
+
+/** Every metric the API exports on `GET /metrics`, in one registry per server (tests run many servers). */
+export interface ServerMetrics {
+  registry: Registry;
+  /** Open WebSocket connections by `kind`. */
+  connections: Gauge<'kind'>;
+  /** Upgrades answered with an HTTP error instead of a 101, by `status`. */
+  upgradesRefused: Counter<'status'>;
+  /** Frames received, by `kind` and protocol `type` (`invalid` and `binary` for refused frames). */
+  framesIn: Counter<'kind' | 'type'>;
+  /** Frames sent, by `kind` and protocol `type`. */
+  framesOut: Counter<'kind' | 'type'>;
+  bytesIn: Counter<'kind'>;
+  bytesOut: Counter<'kind'>;
+  /** Metrics frames replaced by a newer one on a congested socket. */
+  framesCoalesced: Counter<'kind'>;
+  /** Log lines dropped on a congested socket (each drop is reported to the viewer as `logs.dropped`). */
+  logLinesDropped: Counter<'kind'>;
+  /** Sockets closed with 4008 because they did not keep up. */
+  slowConsumerCloses: Counter<'kind'>;
+  /** Bytes held in the gateway's own per-socket queues (coalesced metrics and queued events). */
+  sendQueueBytes: Gauge<'kind'>;
+  /** Metrics samples stored (new ones only; duplicates of a replay are not counted). */
+  samplesIngested: Counter;
+  /** Actions sent to an agent. */
+  actionsStarted: Counter;
+}
+
+/**
+ * Creates a fresh registry with the default process metrics (event-loop lag and its percentiles, heap,
+ * GC, handles) and the Hostwire metrics.
+ */
+export function createServerMetrics(): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    connections: new Gauge({
+      name: 'hostwire_ws_connections',
+      help: 'Open WebSocket connections',
+      labelNames: ['kind'],
+      registers,
+    }),
+    upgradesRefused: new Counter({
+      name: 'hostwire_ws_upgrades_refused_total',
+      help: 'WebSocket upgrades refused with an HTTP status',
+      labelNames: ['status'],
+      registers,
+    }),
+    framesIn: new Counter({
+      name: 'hostwire_ws_frames_in_total',
+      help: 'WebSocket frames received',
+      labelNames: ['kind', 'type'],
+      registers,
+    }),
+    framesOut: new Counter({
+      name: 'hostwire_ws_frames_out_total',
+      help: 'WebSocket frames sent',
+      labelNames: ['kind', 'type'],
+      registers,
+    }),
+    bytesIn: new Counter({
+      name: 'hostwire_ws_bytes_in_total',
+      help: 'WebSocket payload bytes received',
+      labelNames: ['kind'],
+      registers,
+    }),
+    bytesOut: new Counter({
+      name: 'hostwire_ws_bytes_out_total',
+      help: 'WebSocket payload bytes sent',
+      labelNames: ['kind'],
+      registers,
+    }),
+    framesCoalesced: new Counter({
+      name: 'hostwire_ws_frames_coalesced_total',
+      help: 'Metrics frames replaced by a newer one while the socket was congested',
+      labelNames: ['kind'],
+      registers,
+    }),
+    logLinesDropped: new Counter({
+      name: 'hostwire_ws_log_lines_dropped_total',
+      help: 'Log lines dropped while the socket was congested',
+      labelNames: ['kind'],
+      registers,
+    }),
+    slowConsumerCloses: new Counter({
+      name: 'hostwire_ws_slow_consumer_closes_total',
+      help: 'Sockets closed with 4008 because they did not keep up',
+      labelNames: ['kind'],
+      registers,
+    }),
+    sendQueueBytes: new Gauge({
+      name: 'hostwire_ws_send_queue_bytes',
+      help: 'Bytes waiting in the gateway send queues of congested sockets',
+      labelNames: ['kind'],
+      registers,
+    }),
+    samplesIngested: new Counter({
+      name: 'hostwire_metrics_samples_ingested_total',
+      help: 'Metrics samples stored',
+      registers,
+    }),
+    actionsStarted: new Counter({
+      name: 'hostwire_actions_started_total',
+      help: 'Actions sent to an agent',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,116 @@
+/** @module websocket/agent-handler — an agent socket: registration by host, online/offline, frames to the hub. */
+import { AgentToServer, CLOSE_CODES, type ServerToAgent } from '@hostwire/protocol';
+import type { WebSocket } from 'ws';
+import { toApiError } from '../errors.js';
+import type { AgentSession } from '../realtime/types.js';
+import type { AgentPrincipal } from './auth.js';
+import type { Connection } from './connection.js';
+import { InboundGuard, sendError } from './inbound.js';
+import type { AgentEntry } from './registry.js';
+import type { GatewayRuntime } from './runtime.js';
+
+/** Above this many frames waiting for the hub, the socket stops reading (TCP pushes back on the agent). */
+const MAX_PENDING_FRAMES = 64;
+
+/**
+ * Takes over an authenticated agent socket: sends `welcome`, makes it the host's live connection
+ * (closing an older one with 4000), claims the host on the bus, marks it online, then hands frames to
+ * the hub one after the other. Its identity is the connection's host, never a message field.
+ */
+export function handleAgentConnection(
+  rt: GatewayRuntime,
+  ws: WebSocket,
+  principal: AgentPrincipal,
+): Connection {
+  const { ctx, registry } = rt;
+  const { hostId, organizationId } = principal;
+  const connection = rt.createConnection(ws, 'agent');
+  connection.send({ type: 'welcome', ...rt.welcomeFields() } satisfies ServerToAgent);
+
+  const epoch = registry.nextEpoch();
+  const session: AgentSession = {
+    hostId,
+    organizationId,
+    epoch,
+    send: (message) => connection.send(message),
+  };
+  const entry: AgentEntry = { connection, session, hostId, organizationId, epoch, deleted: false };
+  const previous = registry.setAgent(entry);
+  previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
+  const releaseClaim = ctx.bus.claimAgent(hostId, (message) => connection.send(message));
+  ctx.bus.broadcast({ kind: 'agent.connected', hostId, epoch, instanceId: ctx.bus.instanceId });
+  ctx.logger.info(
+    { event: 'ws.agent.connected', hostId, organizationId, epoch, connectionId: connection.id },
+    'agent connected',
+  );
+
+  let chain: Promise<void> = rt
+    .setHostStatus(hostId, organizationId, 'online')
+    .then(() => ctx.hub.agentConnected(session));
+  chain = chain.catch((error: unknown) => ctx.logger.error({ err: error, hostId }, 'agentConnected failed'));
+
+  let pending = 0;
+  let paused = false;
+  const guard = new InboundGuard(connection, AgentToServer, ctx.config.ws, ctx.metrics);
+  ws.on('message', (data, isBinary) => {
+    const message = guard.accept(data, isBinary);
+    if (!message) return;
+    pending += 1;
+    if (pending > MAX_PENDING_FRAMES && !paused) {
+      paused = true;
+      ws.pause();
+    }
+    chain = chain
+      .then(() => dispatch(rt, connection, session, message))
+      .finally(() => {
+        pending -= 1;
+        if (paused && pending <= MAX_PENDING_FRAMES / 2) {
+          paused = false;
+          ws.resume();
+        }
+      });
+  });
+
+  void connection.closed.then((code) => {
+    releaseClaim();
+    ctx.logger.info(
+      { event: 'ws.agent.closed', hostId, epoch, code, connectionId: connection.id },
+      'agent disconnected',
+    );
+    rt.track(chain.then(() => agentClosed(rt, entry)));
+  });
+  return connection;
+}
+
+async function dispatch(
+  rt: GatewayRuntime,
+  connection: Connection,
+  session: AgentSession,
+  message: AgentToServer,
+): Promise<void> {
+  const { ctx } = rt;
+  try {
+    if (message.type === 'ack' || message.type === 'error') {
+      ctx.hub.agentReply(session, message);
+      return;
+    }
+    await ctx.hub.agentMessage(session, message);
+    if ('id' in message && message.id !== undefined)
+      connection.send({ type: 'ack', id: message.id } satisfies ServerToAgent);
+  } catch (error) {
+    const apiError = toApiError(error);
+    const level = apiError.code === 'internal' ? 'error' : 'warn';
+    ctx.logger[level]({ err: error, hostId: session.hostId, type: message.type }, 'agent message failed');
+    const id = 'id' in message ? message.id : undefined;
+    sendError(connection, apiError.code, apiError.message, id);
+  }
+}
+
+/** Only the live connection of a host marks it offline; a replaced one just leaves. */
+async function agentClosed(rt: GatewayRuntime, entry: AgentEntry): Promise<void> {
+  const { ctx } = rt;
+  if (rt.registry.removeAgent(entry)) {
+    await rt.setHostStatus(entry.hostId, entry.organizationId, 'offline', !entry.deleted);
+  }
+  ctx.hub.agentDisconnected(entry.session);
+}

@@ -1,0 +1,148 @@
+/** @module websocket/limits — connection caps (total, per IP, per user) and the per-IP upgrade rate. */
+import { createRateLimiter, type RateLimiter } from '../auth/rate-limiter.js';
+import type { Config } from '../config.js';
+import type { Refusal } from './refusal.js';
+
+/** A held connection slot; release it exactly once when the upgrade is refused or the socket closes. */
+export type Release = () => void;
+
+/** Seconds a client is told to wait when the server as a whole is full. */
+const FULL_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Counts slots from the moment an upgrade is admitted (before the async authentication), so parallel
+ * upgrades cannot overshoot a cap while they are being authenticated.
+ */
+export class ConnectionLimits {
+  private total = 0;
+  private readonly byIp = new Map<string, number>();
+  private readonly byUser = new Map<string, number>();
+  private readonly upgradeRate: RateLimiter;
+
+  constructor(private readonly limits: Config['ws']) {
+    this.upgradeRate = createRateLimiter({ capacity: limits.upgradesPerSecondPerIp, windowMs: 1000 });
+  }
+
+  /** Admits an upgrade from `ip`, or says why not (429 rate or per-IP cap, 503 server full). */
+  admitUpgrade(ip: string): { ok: true; release: Release } | { ok: false; refusal: Refusal } {
+    const rate = this.upgradeRate.take(ip);
+    if (!rate.ok) {
+      return {
+        ok: false,
+        refusal: {
+          status: 429,
+          code: 'rate_limited',
+          reason: 'upgrade rate per IP exceeded',
+          retryAfterSeconds: rate.retryAfterSeconds,
+        },
+      };
+    }
+    if (this.total >= this.limits.maxConnections) {
+      return {
+        ok: false,
+        refusal: {
+          status: 503,
+          code: 'unavailable',
+          reason: 'connection limit reached',
+          retryAfterSeconds: FULL_RETRY_AFTER_SECONDS,
+        },
+      };
+    }
+    if ((this.byIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) {
+      return {
+        ok: false,
+        refusal: {
+          status: 429,
+          code: 'rate_limited',
+          reason: 'connections per IP exceeded',
+          retryAfterSeconds: FULL_RETRY_AFTER_SECONDS,
+        },
+      };
+    }
+    this.total += 1;
+    increment(this.byIp, ip);
+    return {
+      ok: true,
+      release: once(() => {
+        this.total -= 1;
+        decrement(this.byIp, ip);
+      }),
+    };
+  }
+
+  /** Admits one more socket of `userId` (checked after authentication), or 429. */
+  admitUser(userId: string): { ok: true; release: Release } | { ok: false; refusal: Refusal } {
+    if ((this.byUser.get(userId) ?? 0) >= this.limits.maxConnectionsPerUser) {
+      return {
+        ok: false,
+        refusal: {
+          status: 429,
+          code: 'rate_limited',
+          reason: 'connections per user exceeded',
+          retryAfterSeconds: FULL_RETRY_AFTER_SECONDS,
+        },
+      };
+    }
+    increment(this.byUser, userId);
+    return { ok: true, release: once(() => decrement(this.byUser, userId)) };
+  }
+}
+
+function increment(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function decrement(map: Map<string, number>, key: string): void {
+  const next = (map.get(key) ?? 1) - 1;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function once(fn: () => void): Release {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
+/**
+ * A token bucket for one connection's incoming messages, plus the abuse rule: more refused messages
+ * than one second's allowance within ABUSE_WINDOW_MS means the peer ignores `rate_limited`.
+ */
+export class MessageRateLimit {
+  private tokens: number;
+  private at: number;
+  private refusedInWindow = 0;
+  private windowStart: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = perSecond;
+    this.at = now();
+    this.windowStart = this.at;
+  }
+
+  /** `ok`, `limited` (answer rate_limited) or `abusive` (close 1008). */
+  take(): 'ok' | 'limited' | 'abusive' {
+    const t = this.now();
+    this.tokens = Math.min(this.perSecond, this.tokens + ((t - this.at) * this.perSecond) / 1000);
+    this.at = t;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 'ok';
+    }
+    if (t - this.windowStart > ABUSE_WINDOW_MS) {
+      this.windowStart = t;
+      this.refusedInWindow = 0;
+    }
+    this.refusedInWindow += 1;
+    return this.refusedInWindow > Math.max(MIN_ABUSE_REFUSALS, this.perSecond) ? 'abusive' : 'limited';
+  }
+}
+
+const ABUSE_WINDOW_MS = 10_000;
+const MIN_ABUSE_REFUSALS = 10;

@@ -1,0 +1,99 @@
+/** @module websocket/runtime — the state one gateway shares between its handlers: registry, fan-out, host status. */
+import { topicFor, type HostStatus } from '@hostwire/protocol';
+import type { WebSocket } from 'ws';
+import type { AppContext } from '../context.js';
+import type { ConnectionKind } from '../observability/metrics.js';
+import { createFrame } from '../realtime/bus/types.js';
+import { Connection } from './connection.js';
+import { ConnectionRegistry } from './registry.js';
+import { TopicFanout } from './topic-fanout.js';
+
+/** What each handler of one gateway works with. */
+export class GatewayRuntime {
+  readonly registry = new ConnectionRegistry();
+  readonly fanout: TopicFanout;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly statusChains = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly ctx: AppContext,
+    /** Overrides SLOW_CONSUMER_TIMEOUT_MS (tests). */
+    private readonly slowConsumerTimeoutMs?: number,
+  ) {
+    this.fanout = new TopicFanout(ctx.bus, (hostId, watched) => {
+      try {
+        ctx.hub.hostWatchersChanged(hostId, watched);
+      } catch (error) {
+        ctx.logger.error({ err: error, hostId }, 'hostWatchersChanged failed');
+      }
+    });
+  }
+
+  /** Wraps a freshly upgraded socket in the one send path every message goes through. */
+  createConnection(ws: WebSocket, kind: ConnectionKind): Connection {
+    const { config, metrics, logger } = this.ctx;
+    return new Connection(ws, {
+      kind,
+      softBytes: config.ws.sendBufferSoftBytes,
+      hardBytes: config.ws.sendBufferHardBytes,
+      ...(this.slowConsumerTimeoutMs === undefined
+        ? {}
+        : { slowConsumerTimeoutMs: this.slowConsumerTimeoutMs }),
+      metrics,
+      logger,
+    });
+  }
+
+  /** The fields both `welcome` frames share. */
+  welcomeFields(): {
+    serverTime: number;
+    heartbeatIntervalMs: number;
+    limits: { maxPayloadBytes: number; messagesPerSecond: number };
+  } {
+    const { ws } = this.ctx.config;
+    return {
+      serverTime: Date.now(),
+      heartbeatIntervalMs: ws.heartbeatMs,
+      limits: { maxPayloadBytes: ws.maxPayloadBytes, messagesPerSecond: ws.messagesPerSecond },
+    };
+  }
+
+  /** Keeps async cleanup in view so shutdown can wait for it; its failure is logged, never thrown. */
+  track(work: Promise<unknown>): void {
+    const guarded = work.catch((error: unknown) =>
+      this.ctx.logger.error({ err: error }, 'WebSocket cleanup failed'),
+    );
+    this.inFlight.add(guarded);
+    void guarded.finally(() => this.inFlight.delete(guarded));
+  }
+
+  /** Resolves once every tracked piece of work has finished. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Persists a host's status (and `last_seen_at`) and, when `publish`, tells `org:` and `host:`
+   * followers with one serialized `host.status`. Changes of one host apply in call order.
+   */
+  setHostStatus(hostId: string, organizationId: string, status: HostStatus, publish = true): Promise<void> {
+    const { ctx } = this;
+    const previous = this.statusChains.get(hostId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const now = Date.now();
+      await ctx.store.hosts.setStatus(hostId, status, now);
+      if (!publish) return;
+      const frame = createFrame({ type: 'host.status', organizationId, hostId, status, lastSeenAt: now });
+      ctx.bus.publish(topicFor.org(organizationId), frame);
+      ctx.bus.publish(topicFor.host(hostId), frame);
+    });
+    const settled = next.catch((error: unknown) =>
+      ctx.logger.error({ err: error, hostId, status }, 'could not record the host status'),
+    );
+    this.statusChains.set(hostId, settled);
+    void settled.then(() => {
+      if (this.statusChains.get(hostId) === settled) this.statusChains.delete(hostId);
+    });
+    return settled;
+  }
+}
