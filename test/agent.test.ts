@@ -97,12 +97,25 @@ describe('hostwire-agent against the API', () => {
         config.logs = { sources: [{ name: 'app', kind: 'file', path: file }] };
       }),
     );
-    await waitFor(async () => (await s.ctx.store.hosts.findById(host.id))?.agent?.logSources.some((l) => l.name === 'app') === true, 15_000);
+    await waitFor(
+      async () =>
+        (await s.ctx.store.hosts.findById(host.id))?.agent?.logSources.some((l) => l.name === 'app') === true,
+      15_000,
+    );
     const client = await connectRawClient(s, owner.cookie);
     cleanups.push(() => client.close());
-    const ack = await client.request({ type: 'logs.subscribe', hostId: host.id, source: 'app', backfill: 10 });
+    const ack = await client.request({
+      type: 'logs.subscribe',
+      hostId: host.id,
+      source: 'app',
+      backfill: 10,
+    });
     expect(ack).toMatchObject({ type: 'ack' });
-    const text = () => client.messages.filter((m) => m.type === 'logs.lines').map((m) => JSON.stringify(m.lines)).join('');
+    const text = () =>
+      client.messages
+        .filter((m) => m.type === 'logs.lines')
+        .map((m) => JSON.stringify(m.lines))
+        .join('');
     await waitFor(() => text().includes('old line'), 10_000);
     appendFileSync(file, 'before rotation\n');
     await waitFor(() => text().includes('before rotation'), 10_000);
@@ -123,29 +136,79 @@ describe('actions on the real agent', () => {
     agent(
       await enrollAgent(s.url, enrollmentToken, (config) => {
         config.actions = [
-          { name: 'echo', description: 'echo a word', argv: ['echo', '{{word}}'], params: { word: { type: 'string', pattern: '[a-z]+' } }, timeoutMs: 5000, outputCapBytes: 65536 },
-          { name: 'restart-service', argv: ['echo', 'restart', '{{unit}}'], params: { unit: { type: 'string', enum: ['nginx', 'postgresql'] } }, timeoutMs: 5000, outputCapBytes: 65536, dangerous: true },
-          { name: 'sleepy', argv: ['sh', '-c', `sleep ${marker} & sleep ${marker} & wait`], params: {}, timeoutMs: 1500, outputCapBytes: 65536 },
-          { name: 'long', argv: ['sh', '-c', `sleep ${marker + 1} & wait`], params: {}, timeoutMs: 60_000, outputCapBytes: 65536 },
+          {
+            name: 'echo',
+            description: 'echo a word',
+            argv: ['echo', '{{word}}'],
+            params: { word: { type: 'string', pattern: '[a-z]+' } },
+            timeoutMs: 5000,
+            outputCapBytes: 65536,
+          },
+          {
+            name: 'restart-service',
+            argv: ['echo', 'restart', '{{unit}}'],
+            params: { unit: { type: 'string', enum: ['nginx', 'postgresql'] } },
+            timeoutMs: 5000,
+            outputCapBytes: 65536,
+            dangerous: true,
+          },
+          {
+            name: 'sleepy',
+            argv: ['sh', '-c', `sleep ${marker} & sleep ${marker} & wait`],
+            params: {},
+            timeoutMs: 1500,
+            outputCapBytes: 65536,
+          },
+          {
+            name: 'long',
+            argv: ['sh', '-c', `sleep ${marker + 1} & wait`],
+            params: {},
+            timeoutMs: 60_000,
+            outputCapBytes: 65536,
+          },
         ];
       }),
     );
-    await waitFor(async () => (await s.ctx.store.hosts.findById(host.id))?.agent?.actions.some((x) => x.name === 'sleepy') === true, 15_000);
+    await waitFor(
+      async () =>
+        (await s.ctx.store.hosts.findById(host.id))?.agent?.actions.some((x) => x.name === 'sleepy') === true,
+      15_000,
+    );
     const run = async (action: string, params: Record<string, unknown> = {}) => {
-      const res = await s.request('POST', `/api/hosts/${host.id}/actions`, { cookie: owner.cookie, body: { action, params } });
+      const res = await s.request('POST', `/api/hosts/${host.id}/actions`, {
+        cookie: owner.cookie,
+        body: { action, params },
+      });
       expect(res.status).toBe(201);
       return ((await res.json()) as { action: { id: string } }).action.id;
     };
     const finished = async (id: string) => {
-      await waitFor(async () => ['succeeded', 'failed', 'timed_out', 'cancelled', 'rejected'].includes((await s.ctx.store.actions.findById(id))?.status ?? ''), 15_000);
+      await waitFor(
+        async () =>
+          ['succeeded', 'failed', 'timed_out', 'cancelled', 'rejected'].includes(
+            (await s.ctx.store.actions.findById(id))?.status ?? '',
+          ),
+        15_000,
+      );
       return s.ctx.store.actions.findById(id);
     };
     /** Puts a command straight on the bus, bypassing the API's checks, as a compromised backplane would. */
     const inject = async (payload: Record<string, unknown>, sign = true) => {
       const id = String(payload.actionId);
-      await s.ctx.store.actions.insert({ id, hostId: host.id, organizationId: owner.organizationId, userId: null, action: String(payload.action ?? 'echo'), params: {}, status: 'sent', createdAt: Date.now() });
+      await s.ctx.store.actions.insert({
+        id,
+        hostId: host.id,
+        organizationId: owner.organizationId,
+        userId: null,
+        action: String(payload.action ?? 'echo'),
+        params: {},
+        status: 'sent',
+        createdAt: Date.now(),
+      });
       const signed = s.ctx.signer.sign(payload as never);
-      const frame = sign ? signed : { payload: signed.payload.replace('"kind"', '"kind" '), signature: signed.signature };
+      const frame = sign
+        ? signed
+        : { payload: signed.payload.replace('"kind"', '"kind" '), signature: signed.signature };
       await s.ctx.bus.sendToAgent(host.id, { type: 'command', ...frame });
       return id;
     };
@@ -162,28 +225,86 @@ describe('actions on the real agent', () => {
     const { host, inject, finished } = await actionHost();
     const now = Date.now();
     for (const params of [{ unit: 'nginx; id' }, { unit: '../../bin/sh' }, { unit: '-rf' }]) {
-      const id = await inject({ kind: 'run', actionId: `inj-${Math.random().toString(36).slice(2)}`, hostId: host.id, action: 'restart-service', params, issuedAt: now, expiresAt: now + 60_000 });
-      expect(await finished(id)).toMatchObject({ status: 'rejected', error: expect.stringMatching(/param/i) });
+      const id = await inject({
+        kind: 'run',
+        actionId: `inj-${Math.random().toString(36).slice(2)}`,
+        hostId: host.id,
+        action: 'restart-service',
+        params,
+        issuedAt: now,
+        expiresAt: now + 60_000,
+      });
+      expect(await finished(id)).toMatchObject({
+        status: 'rejected',
+        error: expect.stringMatching(/param/i),
+      });
     }
   });
 
   it('refuses unsigned, expired and replayed commands', async () => {
     const { s, host, inject, finished } = await actionHost();
     const now = Date.now();
-    const forged = await inject({ kind: 'run', actionId: 'forged-1', hostId: host.id, action: 'echo', params: { word: 'x' }, issuedAt: now, expiresAt: now + 60_000 }, false);
-    expect(await finished(forged)).toMatchObject({ status: 'rejected', error: expect.stringMatching(/signature/i) });
-    const expired = await inject({ kind: 'run', actionId: 'expired-1', hostId: host.id, action: 'echo', params: { word: 'x' }, issuedAt: now - 120_000, expiresAt: now - 60_000 });
-    expect(await finished(expired)).toMatchObject({ status: 'rejected', error: expect.stringMatching(/expired/i) });
-    const otherHost = await inject({ kind: 'run', actionId: 'other-1', hostId: 'someone-else', action: 'echo', params: { word: 'x' }, issuedAt: now, expiresAt: now + 60_000 });
-    expect(await finished(otherHost)).toMatchObject({ status: 'rejected', error: expect.stringMatching(/host/i) });
+    const forged = await inject(
+      {
+        kind: 'run',
+        actionId: 'forged-1',
+        hostId: host.id,
+        action: 'echo',
+        params: { word: 'x' },
+        issuedAt: now,
+        expiresAt: now + 60_000,
+      },
+      false,
+    );
+    expect(await finished(forged)).toMatchObject({
+      status: 'rejected',
+      error: expect.stringMatching(/signature/i),
+    });
+    const expired = await inject({
+      kind: 'run',
+      actionId: 'expired-1',
+      hostId: host.id,
+      action: 'echo',
+      params: { word: 'x' },
+      issuedAt: now - 120_000,
+      expiresAt: now - 60_000,
+    });
+    expect(await finished(expired)).toMatchObject({
+      status: 'rejected',
+      error: expect.stringMatching(/expired/i),
+    });
+    const otherHost = await inject({
+      kind: 'run',
+      actionId: 'other-1',
+      hostId: 'someone-else',
+      action: 'echo',
+      params: { word: 'x' },
+      issuedAt: now,
+      expiresAt: now + 60_000,
+    });
+    expect(await finished(otherHost)).toMatchObject({
+      status: 'rejected',
+      error: expect.stringMatching(/host/i),
+    });
 
-    const once = { kind: 'run', actionId: 'replay-1', hostId: host.id, action: 'echo', params: { word: 'once' }, issuedAt: now, expiresAt: now + 60_000 };
+    const once = {
+      kind: 'run',
+      actionId: 'replay-1',
+      hostId: host.id,
+      action: 'echo',
+      params: { word: 'once' },
+      issuedAt: now,
+      expiresAt: now + 60_000,
+    };
     await inject(once);
     const first = await finished('replay-1');
     expect(first).toMatchObject({ status: 'succeeded', output: 'once\n' });
     await s.ctx.bus.sendToAgent(host.id, { type: 'command', ...s.ctx.signer.sign(once as never) });
     await new Promise((r) => setTimeout(r, 500));
-    expect(await s.ctx.store.actions.findById('replay-1')).toMatchObject({ status: 'succeeded', output: 'once\n' });
+    expect(await s.ctx.store.actions.findById('replay-1')).toMatchObject({
+      status: 'succeeded',
+      output: 'once\n',
+    });
   });
 
   it('kills an action past its timeout together with its children', async () => {

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const AGENT_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/agent/dist/bin.js');
+export const AGENT_BIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../apps/agent/dist/bin.js',
+);
 
 export interface AgentProcess {
   child: ChildProcess;
@@ -15,7 +18,10 @@ export interface AgentProcess {
 }
 
 /** Runs `hostwire-agent <args>` to completion. */
-export function runAgentCommand(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runAgentCommand(
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -34,10 +40,22 @@ export function runAgentCommand(args: string[], timeoutMs = 20_000): Promise<{ c
 }
 
 /** Enrolls into a fresh config file, then applies `edit` to the written config. */
-export async function enrollAgent(serverUrl: string, enrollmentToken: string, edit: (config: Record<string, unknown>) => void = () => undefined): Promise<string> {
+export async function enrollAgent(
+  serverUrl: string,
+  enrollmentToken: string,
+  edit: (config: Record<string, unknown>) => void = () => undefined,
+): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostwire-agent-'));
   const configPath = path.join(dir, 'agent.json');
-  const result = await runAgentCommand(['enroll', '--server', serverUrl, '--token', enrollmentToken, '--config', configPath]);
+  const result = await runAgentCommand([
+    'enroll',
+    '--server',
+    serverUrl,
+    '--token',
+    enrollmentToken,
+    '--config',
+    configPath,
+  ]);
   if (result.code !== 0) throw new Error(`enroll failed (${result.code}): ${result.stderr}`);
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
   edit(config);
@@ -47,7 +65,9 @@ export async function enrollAgent(serverUrl: string, enrollmentToken: string, ed
 
 /** Starts `hostwire-agent run` in the background. */
 export function startAgent(configPath: string): AgentProcess {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT_BIN, 'run', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -20,7 +20,9 @@ describe('loadConfig', () => {
   });
 
   it('names every invalid variable in one startup error', () => {
-    expect(() => loadConfig({ DATA_DIR: tempDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://r' })).toThrowError(ConfigError);
+    expect(() =>
+      loadConfig({ DATA_DIR: tempDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://r' }),
+    ).toThrowError(ConfigError);
     try {
       loadConfig({ DATA_DIR: tempDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x' });
     } catch (error) {
@@ -30,7 +32,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a secret shorter than 32 bytes', () => {
-    expect(() => loadConfig({ DATA_DIR: tempDir(), AGENT_JWT_SECRET: 'short' })).toThrow(/AGENT_JWT_SECRET: must be at least 32 bytes/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), AGENT_JWT_SECRET: 'short' })).toThrow(
+      /AGENT_JWT_SECRET: must be at least 32 bytes/,
+    );
   });
 
   it('generates secrets once into DATA_DIR with mode 0600 and reuses them on restart', () => {
@@ -40,8 +44,12 @@ describe('loadConfig', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'agent-jwt.secret')).mode & 0o777).toBe(0o600);
     const second = loadConfig({ DATA_DIR: dir });
-    expect(Buffer.from(second.secrets.sessionJwt).toString()).toBe(Buffer.from(first.secrets.sessionJwt).toString());
-    expect(Buffer.from(first.secrets.sessionJwt).toString()).not.toBe(Buffer.from(first.secrets.agentJwt).toString());
+    expect(Buffer.from(second.secrets.sessionJwt).toString()).toBe(
+      Buffer.from(first.secrets.sessionJwt).toString(),
+    );
+    expect(Buffer.from(first.secrets.sessionJwt).toString()).not.toBe(
+      Buffer.from(first.secrets.agentJwt).toString(),
+    );
     expect(readFileSync(file, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
   });
 
@@ -58,6 +66,8 @@ describe('loadConfig', () => {
   });
 
   it('rejects an ALLOWED_ORIGINS entry that is not an origin', () => {
-    expect(() => loadConfig({ DATA_DIR: tempDir(), ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(/ALLOWED_ORIGINS/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(
+      /ALLOWED_ORIGINS/,
+    );
   });
 });

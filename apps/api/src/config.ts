@@ -23,10 +23,16 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (unset for SQLite)')
     .optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
   AGENT_JWT_SECRET: secret,
   SESSION_JWT_SECRET: secret,
-  COMMAND_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM Ed25519 private key' }).optional(),
+  COMMAND_SIGNING_KEY: z
+    .string()
+    .includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM Ed25519 private key' })
+    .optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALLOWED_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -110,7 +116,9 @@ export class ConfigError extends Error {
  * Unset JWT secrets are generated once into DATA_DIR (mode 0600) and read back on later starts.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -125,18 +133,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     .map((origin) => origin.trim().replace(/\/+$/, ''))
     .filter(Boolean);
   for (const origin of origins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(
+        `Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`,
+      );
   }
   const day = 24 * 3600_000;
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'sqlite', file: path.join(dataDir, 'hostwire.db') },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: path.join(dataDir, 'hostwire.db') },
     redisUrl: e.REDIS_URL,
     secrets: {
       agentJwt: Buffer.from(e.AGENT_JWT_SECRET ?? readOrCreateSecret(dataDir, 'agent-jwt.secret'), 'utf8'),
-      sessionJwt: Buffer.from(e.SESSION_JWT_SECRET ?? readOrCreateSecret(dataDir, 'session-jwt.secret'), 'utf8'),
+      sessionJwt: Buffer.from(
+        e.SESSION_JWT_SECRET ?? readOrCreateSecret(dataDir, 'session-jwt.secret'),
+        'utf8',
+      ),
       commandSigningKeyPem: e.COMMAND_SIGNING_KEY,
     },
     publicUrl,
@@ -180,12 +196,18 @@ export function readEnvironment(): Record<string, string | undefined> {
 }
 
 /** Reads a generated secret file, creating it (0600) with 48 random bytes on first use. */
-export function readOrCreateSecret(dataDir: string, name: string, create: () => string = () => randomBytes(48).toString('base64url')): string {
+export function readOrCreateSecret(
+  dataDir: string,
+  name: string,
+  create: () => string = () => randomBytes(48).toString('base64url'),
+): string {
   const file = path.join(dataDir, name);
   if (existsSync(file)) {
     const value = readFileSync(file, 'utf8').trim();
     if (name.endsWith('.secret') && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-      throw new ConfigError(`${file} holds a secret shorter than ${MIN_SECRET_BYTES} bytes; delete it to generate a new one`);
+      throw new ConfigError(
+        `${file} holds a secret shorter than ${MIN_SECRET_BYTES} bytes; delete it to generate a new one`,
+      );
     }
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return value;

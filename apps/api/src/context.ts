@@ -19,7 +19,12 @@ export interface Actor {
 
 /** The hub: realtime handlers for the gateway, plus the operations REST shares with the socket. */
 export interface Hub extends RealtimeHandlers {
-  runAction(actor: Actor, hostId: string, action: string, params: Record<string, unknown>): Promise<ActionRecord>;
+  runAction(
+    actor: Actor,
+    hostId: string,
+    action: string,
+    params: Record<string, unknown>,
+  ): Promise<ActionRecord>;
   cancelAction(actor: Actor, actionId: string): Promise<ActionRecord>;
   /** Starts background work (pruning); stops with close(). */
   close(): Promise<void>;

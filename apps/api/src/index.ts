@@ -19,8 +19,13 @@ export async function main(defaults: Record<string, string> = {}): Promise<Runni
   }
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, { logger });
-  logger.info({ url: running.url, database: config.database.kind, bus: config.redisUrl ? 'redis' : 'memory' }, `Hostwire listening on ${config.publicUrl}`);
-  const localAgent = config.localAgent ? startLocalAgent(running.ctx, `http://127.0.0.1:${running.port}`) : undefined;
+  logger.info(
+    { url: running.url, database: config.database.kind, bus: config.redisUrl ? 'redis' : 'memory' },
+    `Hostwire listening on ${config.publicUrl}`,
+  );
+  const localAgent = config.localAgent
+    ? startLocalAgent(running.ctx, `http://127.0.0.1:${running.port}`)
+    : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

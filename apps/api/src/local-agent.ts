@@ -39,7 +39,10 @@ export function startLocalAgent(ctx: AppContext, serverUrl: string): { stop(): P
       child = undefined;
       if (stopped) return;
       if (code !== null && FINAL_EXIT_CODES.has(code)) {
-        log.warn({ code }, 'the local agent stopped for good (host deleted or token revoked); delete data/local-agent to enroll again');
+        log.warn(
+          { code },
+          'the local agent stopped for good (host deleted or token revoked); delete data/local-agent to enroll again',
+        );
         return;
       }
       timer = setTimeout(run, 5000);
@@ -49,14 +52,27 @@ export function startLocalAgent(ctx: AppContext, serverUrl: string): { stop(): P
   async function enrollWhenReady(): Promise<void> {
     if (stopped) return;
     if (existsSync(configPath)) return run();
-    const org = await ctx.store.db.selectFrom('organizations').select('id').orderBy('created_at').limit(1).executeTakeFirst();
+    const org = await ctx.store.db
+      .selectFrom('organizations')
+      .select('id')
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst();
     if (!org) {
       timer = setTimeout(() => void enrollWhenReady().catch(report), POLL_MS);
       return;
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { enrollmentToken } = await createHost(ctx, org.id, os.hostname(), { userId: null, ip: null });
-    const enroll = runNode(['enroll', '--server', serverUrl, '--token', enrollmentToken, '--config', configPath]);
+    const enroll = runNode([
+      'enroll',
+      '--server',
+      serverUrl,
+      '--token',
+      enrollmentToken,
+      '--config',
+      configPath,
+    ]);
     enroll.on('exit', (code) => {
       if (code === 0) run();
       else log.error({ code }, 'enrolling the local agent failed');

@@ -3,6 +3,8 @@
 import { main } from './index.js';
 
 main({ LOCAL_AGENT: 'true' }).catch((error: unknown) => {
-  process.stderr.write(`hostwire-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `hostwire-server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

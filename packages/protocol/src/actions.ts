@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 
-export const ActionName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase a-z 0-9 . _ -, at most 64');
+export const ActionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase a-z 0-9 . _ -, at most 64');
 
 /** What one parameter of an action accepts. Strings must match `enum` or `pattern` (anchored). */
 export const ActionParamSpec = z.object({
@@ -24,13 +26,24 @@ export const ActionDescriptor = z.object({
   description: z.string().max(1000).default(''),
   params: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/), ActionParamSpec).default({}),
   dangerous: z.boolean().default(false),
-  timeoutMs: z.number().int().positive().max(24 * 3600_000),
-  outputCapBytes: z.number().int().positive().max(64 * 1024 * 1024),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600_000),
+  outputCapBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024),
 });
 export type ActionDescriptor = z.infer<typeof ActionDescriptor>;
 
 export type ActionParams = Record<string, string | number | boolean>;
-export const ActionParamsInput = z.record(z.string().max(64), z.union([z.string().max(4096), z.number(), z.boolean()]));
+export const ActionParamsInput = z.record(
+  z.string().max(64),
+  z.union([z.string().max(4096), z.number(), z.boolean()]),
+);
 
 /**
  * Checks `params` against an action's parameter specs. Returns the normalized parameters or a list of
@@ -70,10 +83,13 @@ export function validateActionParams(
       continue;
     }
     if (value.length > spec.maxLength) problems.push(`"${key}" is longer than ${spec.maxLength} characters`);
-    else if (spec.enum && !spec.enum.includes(value)) problems.push(`"${key}" must be one of ${spec.enum.join(', ')}`);
-    else if (spec.pattern && !matchesWhole(spec.pattern, value)) problems.push(`"${key}" does not match ${spec.pattern}`);
+    else if (spec.enum && !spec.enum.includes(value))
+      problems.push(`"${key}" must be one of ${spec.enum.join(', ')}`);
+    else if (spec.pattern && !matchesWhole(spec.pattern, value))
+      problems.push(`"${key}" does not match ${spec.pattern}`);
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-    else if (!spec.enum && !spec.pattern && /[\u0000-\u001f\u007f]/.test(value)) problems.push(`"${key}" contains control characters`);
+    else if (!spec.enum && !spec.pattern && /[\u0000-\u001f\u007f]/.test(value))
+      problems.push(`"${key}" contains control characters`);
     else out[key] = value;
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params: out };

@@ -103,7 +103,10 @@ export const ServerWelcome = z.object({
   type: z.literal('welcome'),
   serverTime: Timestamp,
   heartbeatIntervalMs: z.number().int().positive(),
-  limits: z.object({ maxPayloadBytes: z.number().int().positive(), messagesPerSecond: z.number().positive() }),
+  limits: z.object({
+    maxPayloadBytes: z.number().int().positive(),
+    messagesPerSecond: z.number().positive(),
+  }),
 });
 
 /** The sequence numbers the server has durably stored; the agent drops them from its outbox. */

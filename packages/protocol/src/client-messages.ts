@@ -9,9 +9,17 @@ import { ServerAck, ServerError } from './agent-messages.js';
 // ---- client → server ------------------------------------------------------------------------
 
 /** Subscribe to `org:<id>` (host list and status), `host:<id>` (metrics, status) or `action:<id>` (output). */
-export const ClientSubscribe = z.object({ type: z.literal('subscribe'), id: RequestId.optional(), topic: Topic });
+export const ClientSubscribe = z.object({
+  type: z.literal('subscribe'),
+  id: RequestId.optional(),
+  topic: Topic,
+});
 /** Stop receiving a topic. */
-export const ClientUnsubscribe = z.object({ type: z.literal('unsubscribe'), id: RequestId.optional(), topic: Topic });
+export const ClientUnsubscribe = z.object({
+  type: z.literal('unsubscribe'),
+  id: RequestId.optional(),
+  topic: Topic,
+});
 
 /** Tail a log source of a host; acked with a `streamId` that tags every `logs.*` frame of this tail. */
 export const ClientLogsSubscribe = z.object({
@@ -23,7 +31,11 @@ export const ClientLogsSubscribe = z.object({
   backfill: z.number().int().min(0).max(MAX_LOG_BACKFILL).default(100),
 });
 /** Stop a tail this connection started. */
-export const ClientLogsUnsubscribe = z.object({ type: z.literal('logs.unsubscribe'), id: RequestId.optional(), streamId: Id });
+export const ClientLogsUnsubscribe = z.object({
+  type: z.literal('logs.unsubscribe'),
+  id: RequestId.optional(),
+  streamId: Id,
+});
 
 /** Run an action of the host's catalog; acked with the `actionId`, then `action.*` frames follow. */
 export const ClientActionRun = z.object({
@@ -34,7 +46,11 @@ export const ClientActionRun = z.object({
   params: ActionParamsInput.default({}),
 });
 /** Cancel a running action. */
-export const ClientActionCancel = z.object({ type: z.literal('action.cancel'), id: RequestId.optional(), actionId: Id });
+export const ClientActionCancel = z.object({
+  type: z.literal('action.cancel'),
+  id: RequestId.optional(),
+  actionId: Id,
+});
 
 export const ClientToServer = z.discriminatedUnion('type', [
   ClientSubscribe,
@@ -53,7 +69,10 @@ export const ClientWelcome = z.object({
   type: z.literal('welcome'),
   serverTime: Timestamp,
   heartbeatIntervalMs: z.number().int().positive(),
-  limits: z.object({ maxPayloadBytes: z.number().int().positive(), messagesPerSecond: z.number().positive() }),
+  limits: z.object({
+    maxPayloadBytes: z.number().int().positive(),
+    messagesPerSecond: z.number().positive(),
+  }),
   userId: Id,
   organizations: z.array(z.object({ id: Id, name: z.string(), role: Role })),
 });
@@ -101,11 +120,23 @@ export const HostAgentEvent = z.object({
 export const MetricsEvent = z.object({ type: z.literal('metrics'), hostId: Id, sample: MetricsSample });
 
 /** Lines of a tail. */
-export const LogsLinesEvent = z.object({ type: z.literal('logs.lines'), streamId: Id, lines: z.array(LogLine) });
+export const LogsLinesEvent = z.object({
+  type: z.literal('logs.lines'),
+  streamId: Id,
+  lines: z.array(LogLine),
+});
 /** Lines were dropped for this viewer (slow connection or the agent's rate limit). */
-export const LogsDroppedEvent = z.object({ type: z.literal('logs.dropped'), streamId: Id, count: z.number().int().positive() });
+export const LogsDroppedEvent = z.object({
+  type: z.literal('logs.dropped'),
+  streamId: Id,
+  count: z.number().int().positive(),
+});
 /** The agent went away; the tail resumes by itself when it returns (`logs.resumed`). */
-export const LogsInterruptedEvent = z.object({ type: z.literal('logs.interrupted'), streamId: Id, reason: z.string() });
+export const LogsInterruptedEvent = z.object({
+  type: z.literal('logs.interrupted'),
+  streamId: Id,
+  reason: z.string(),
+});
 export const LogsResumedEvent = z.object({ type: z.literal('logs.resumed'), streamId: Id });
 /** The tail ended for good (source gone, host deleted, access lost). */
 export const LogsEndedEvent = z.object({ type: z.literal('logs.ended'), streamId: Id, reason: z.string() });

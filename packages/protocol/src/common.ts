@@ -16,7 +16,9 @@ export const TOPIC_KINDS = ['org', 'host', 'action'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
 /** A pub/sub topic: `org:<organizationId>`, `host:<hostId>` or `action:<actionId>`. */
-export const Topic = z.string().regex(/^(org|host|action):[A-Za-z0-9_-]{1,64}$/, 'must be org:<id>, host:<id> or action:<id>');
+export const Topic = z
+  .string()
+  .regex(/^(org|host|action):[A-Za-z0-9_-]{1,64}$/, 'must be org:<id>, host:<id> or action:<id>');
 export type Topic = z.infer<typeof Topic>;
 
 export const topicFor = {

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 
-export const LogSourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+export const LogSourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
 
 /** A log source declared in the agent's config and announced in `hello`. */
 export const LogSourceDescriptor = z.object({

@@ -9,16 +9,22 @@ export function createAccess(store: Store) {
   async function requireOrgRole(userId: string, organizationId: string, minimum: Role): Promise<Role> {
     const role = await store.organizations.roleOf(userId, organizationId);
     if (!role) throw new ApiError('not_found', 'Organization not found');
-    if (!roleAtLeast(role, minimum)) throw new ApiError('forbidden', `This needs the ${minimum} role or above`);
+    if (!roleAtLeast(role, minimum))
+      throw new ApiError('forbidden', `This needs the ${minimum} role or above`);
     return role;
   }
 
   /** A host the caller may see, with the caller's role in its organization; same 404/403 rules. */
-  async function requireHost(userId: string, hostId: string, minimum: Role): Promise<{ host: HostRow; role: Role }> {
+  async function requireHost(
+    userId: string,
+    hostId: string,
+    minimum: Role,
+  ): Promise<{ host: HostRow; role: Role }> {
     const host = await store.hosts.findById(hostId);
     const role = host && (await store.organizations.roleOf(userId, host.organizationId));
     if (!host || !role) throw new ApiError('not_found', 'Host not found');
-    if (!roleAtLeast(role, minimum)) throw new ApiError('forbidden', `This needs the ${minimum} role or above`);
+    if (!roleAtLeast(role, minimum))
+      throw new ApiError('forbidden', `This needs the ${minimum} role or above`);
     return { host, role };
   }
 
@@ -29,5 +35,7 @@ export type Access = ReturnType<typeof createAccess>;
 
 /** Over a socket, "not yours" and "not allowed" are both `forbidden`: nothing about other tenants leaks. */
 export function asSocketError(error: unknown): unknown {
-  return error instanceof ApiError && error.code === 'not_found' ? new ApiError('forbidden', 'Not allowed') : error;
+  return error instanceof ApiError && error.code === 'not_found'
+    ? new ApiError('forbidden', 'Not allowed')
+    : error;
 }

@@ -17,7 +17,8 @@ export function createCommandSigner(dataDir: string, configuredPem: string | und
       generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
     );
   const privateKey: KeyObject = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('The command signing key must be an Ed25519 key');
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('The command signing key must be an Ed25519 key');
   const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
   return {
     publicKeyPem,

@@ -10,7 +10,11 @@ export interface RateLimiter {
  * `capacity` tokens per key, refilled continuously over `windowMs`. Idle full buckets are forgotten, so
  * memory follows the number of active keys.
  */
-export function createRateLimiter(options: { capacity: number; windowMs: number; now?: () => number }): RateLimiter {
+export function createRateLimiter(options: {
+  capacity: number;
+  windowMs: number;
+  now?: () => number;
+}): RateLimiter {
   const { capacity, windowMs } = options;
   const now = options.now ?? Date.now;
   const perMs = capacity / windowMs;

@@ -18,10 +18,13 @@ export interface TicketStore {
 
 export function createMemoryTicketStore(ttlMs = TICKET_TTL_MS, now: () => number = Date.now): TicketStore {
   const tickets = new Map<string, TicketOwner & { expiresAt: number }>();
-  const sweep = setInterval(() => {
-    const t = now();
-    for (const [key, value] of tickets) if (value.expiresAt <= t) tickets.delete(key);
-  }, Math.max(1000, ttlMs));
+  const sweep = setInterval(
+    () => {
+      const t = now();
+      for (const [key, value] of tickets) if (value.expiresAt <= t) tickets.delete(key);
+    },
+    Math.max(1000, ttlMs),
+  );
   sweep.unref();
   return {
     issue(owner) {

@@ -35,7 +35,10 @@ export function createTokenService(keys: { sessionJwt: Uint8Array; agentJwt: Uin
       });
       return { ok: true as const, payload };
     } catch (error) {
-      return { ok: false as const, reason: error instanceof errors.JWTExpired ? ('expired' as const) : ('invalid' as const) };
+      return {
+        ok: false as const,
+        reason: error instanceof errors.JWTExpired ? ('expired' as const) : ('invalid' as const),
+      };
     }
   }
 
@@ -55,7 +58,14 @@ export function createTokenService(keys: { sessionJwt: Uint8Array; agentJwt: Uin
       if (!result.ok) return result;
       const claims = SessionClaims.safeParse(result.payload);
       if (!claims.success) return { ok: false, reason: 'invalid' };
-      return { ok: true, claims: { userId: claims.data.sub, sessionId: claims.data.sid, expiresAt: (result.payload.exp ?? 0) * 1000 } };
+      return {
+        ok: true,
+        claims: {
+          userId: claims.data.sub,
+          sessionId: claims.data.sid,
+          expiresAt: (result.payload.exp ?? 0) * 1000,
+        },
+      };
     },
     /** Agent tokens do not expire by time; they die with the host or when its token version is bumped. */
     async signAgent(claims: AgentClaims): Promise<string> {
@@ -72,7 +82,10 @@ export function createTokenService(keys: { sessionJwt: Uint8Array; agentJwt: Uin
       if (!result.ok) return result;
       const claims = AgentClaims.safeParse(result.payload);
       if (!claims.success) return { ok: false, reason: 'invalid' };
-      return { ok: true, claims: { hostId: claims.data.sub, organizationId: claims.data.org, tokenVersion: claims.data.ver } };
+      return {
+        ok: true,
+        claims: { hostId: claims.data.sub, organizationId: claims.data.org, tokenVersion: claims.data.ver },
+      };
     },
   };
 }

@@ -17,26 +17,45 @@ describe('first-run setup', () => {
   });
 
   it('works once, then answers 409', async () => {
-    const first = await server.request('POST', '/api/auth/setup', { body: { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' } });
+    const first = await server.request('POST', '/api/auth/setup', {
+      body: { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' },
+    });
     expect(first.status).toBe(201);
-    const me = (await first.json()) as { user: { email: string }; organizations: { name: string; role: string }[] };
+    const me = (await first.json()) as {
+      user: { email: string };
+      organizations: { name: string; role: string }[];
+    };
     expect(me.user.email).toBe('a@example.com');
     expect(me.organizations).toEqual([expect.objectContaining({ name: 'Acme', role: 'owner' })]);
-    const second = await server.request('POST', '/api/auth/setup', { body: { email: 'b@example.com', password: 'long enough password', organizationName: 'Other' } });
+    const second = await server.request('POST', '/api/auth/setup', {
+      body: { email: 'b@example.com', password: 'long enough password', organizationName: 'Other' },
+    });
     expect(second.status).toBe(409);
     expect(await second.json()).toEqual({ error: { code: 'conflict', message: expect.any(String) } });
   });
 
   it('answers an invalid body with 400 and the zod issues', async () => {
-    const res = await server.request('POST', '/api/auth/setup', { body: { email: 'not-an-email', password: 'x' } });
+    const res = await server.request('POST', '/api/auth/setup', {
+      body: { email: 'not-an-email', password: 'x' },
+    });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; message: string; details: { path: string[] }[] } };
+    const body = (await res.json()) as {
+      error: { code: string; message: string; details: { path: string[] }[] };
+    };
     expect(body.error.code).toBe('bad_request');
-    expect(body.error.details.map((d) => d.path[0]).sort()).toEqual(['email', 'organizationName', 'password']);
+    expect(body.error.details.map((d) => d.path[0]).sort()).toEqual([
+      'email',
+      'organizationName',
+      'password',
+    ]);
   });
 
   it('answers malformed JSON with 400', async () => {
-    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: server.origin }, body: '{"email":' });
+    const res = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.origin },
+      body: '{"email":',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
   });
@@ -45,7 +64,9 @@ describe('first-run setup', () => {
 describe('login', () => {
   it('sets an HttpOnly, SameSite=Lax session cookie on Path=/', async () => {
     await server.setup('owner@example.com', 'correct horse battery');
-    const res = await server.request('POST', '/api/auth/login', { body: { email: 'OWNER@example.com', password: 'correct horse battery' } });
+    const res = await server.request('POST', '/api/auth/login', {
+      body: { email: 'OWNER@example.com', password: 'correct horse battery' },
+    });
     expect(res.status).toBe(200);
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('session='));
     expect(cookie).toMatch(/HttpOnly/i);
@@ -56,7 +77,10 @@ describe('login', () => {
 
   it('answers a wrong password with 401, then rate-limits the account with 429 and Retry-After', async () => {
     await server.setup('owner@example.com', 'correct horse battery');
-    const attempt = () => server.request('POST', '/api/auth/login', { body: { email: 'owner@example.com', password: 'wrong password!' } });
+    const attempt = () =>
+      server.request('POST', '/api/auth/login', {
+        body: { email: 'owner@example.com', password: 'wrong password!' },
+      });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await attempt()).status);
     expect(statuses).toEqual([401, 401, 401]);
@@ -68,9 +92,13 @@ describe('login', () => {
 
   it('answers an unknown email with the same 401 as a wrong password', async () => {
     await server.setup();
-    const res = await server.request('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'whatever it is' } });
+    const res = await server.request('POST', '/api/auth/login', {
+      body: { email: 'nobody@example.com', password: 'whatever it is' },
+    });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Wrong email or password');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'Wrong email or password',
+    );
   });
 });
 
@@ -79,7 +107,10 @@ describe('me, logout and CSRF', () => {
     const { cookie, userId, organizationId } = await server.setup('owner@example.com');
     const me = await server.request('GET', '/api/auth/me', { cookie });
     expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ user: { id: userId, email: 'owner@example.com' }, organizations: [{ id: organizationId, name: 'Acme', role: 'owner' }] });
+    expect(await me.json()).toEqual({
+      user: { id: userId, email: 'owner@example.com' },
+      organizations: [{ id: organizationId, name: 'Acme', role: 'owner' }],
+    });
     expect((await server.request('GET', '/api/auth/me')).status).toBe(401);
   });
 
@@ -91,10 +122,16 @@ describe('me, logout and CSRF', () => {
 
   it('refuses a cookie-authenticated state change from another origin or with no Origin', async () => {
     const { cookie } = await server.setup();
-    const evil = await server.request('POST', '/api/orgs', { cookie, origin: 'https://evil.example.com', body: { name: 'X' } });
+    const evil = await server.request('POST', '/api/orgs', {
+      cookie,
+      origin: 'https://evil.example.com',
+      body: { name: 'X' },
+    });
     expect(evil.status).toBe(403);
     expect(((await evil.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
-    expect((await server.request('POST', '/api/orgs', { cookie, origin: null, body: { name: 'X' } })).status).toBe(403);
+    expect(
+      (await server.request('POST', '/api/orgs', { cookie, origin: null, body: { name: 'X' } })).status,
+    ).toBe(403);
     expect((await server.request('POST', '/api/orgs', { cookie, body: { name: 'X' } })).status).toBe(201);
   });
 });

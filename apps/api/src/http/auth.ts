@@ -52,7 +52,8 @@ export function createAuthRouter(ctx: AppContext): Router {
     route(async (req, res) => {
       checkOrigin(ctx, req, false);
       const body = parseOrThrow(SetupBody, req.body);
-      if ((await ctx.store.users.count()) > 0) throw new ApiError('conflict', 'Setup is already done; sign in instead');
+      if ((await ctx.store.users.count()) > 0)
+        throw new ApiError('conflict', 'Setup is already done; sign in instead');
       const now = Date.now();
       const userId = randomUUID();
       const organizationId = randomUUID();
@@ -61,9 +62,18 @@ export function createAuthRouter(ctx: AppContext): Router {
         // Re-checked inside the transaction: of two concurrent setups only one creates the first user.
         const existing = await tx.selectFrom('users').select('id').limit(1).executeTakeFirst();
         if (existing) throw new ApiError('conflict', 'Setup is already done; sign in instead');
-        await tx.insertInto('users').values({ id: userId, email: body.email, password_hash: passwordHash, created_at: now }).execute();
-        await ctx.store.organizations.insert({ id: organizationId, name: body.organizationName, createdAt: now }, tx);
-        await ctx.store.organizations.addMember({ organizationId, userId, role: 'owner', createdAt: now }, tx);
+        await tx
+          .insertInto('users')
+          .values({ id: userId, email: body.email, password_hash: passwordHash, created_at: now })
+          .execute();
+        await ctx.store.organizations.insert(
+          { id: organizationId, name: body.organizationName, createdAt: now },
+          tx,
+        );
+        await ctx.store.organizations.addMember(
+          { organizationId, userId, role: 'owner', createdAt: now },
+          tx,
+        );
       });
       await ctx.store.audit.record({
         organizationId,
@@ -90,7 +100,9 @@ export function createAuthRouter(ctx: AppContext): Router {
         const limiter = key.startsWith('ip:') ? perIp : perAccount;
         const taken = limiter.take(key);
         if (!taken.ok) {
-          throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, { retryAfterSeconds: taken.retryAfterSeconds });
+          throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
+            retryAfterSeconds: taken.retryAfterSeconds,
+          });
         }
       }
       const user = await ctx.store.users.findByEmail(body.email);
@@ -98,13 +110,26 @@ export function createAuthRouter(ctx: AppContext): Router {
       const memberships = user ? await ctx.store.organizations.membershipsOf(user.id) : [];
       if (!user || !valid) {
         for (const m of memberships) {
-          await ctx.store.audit.record({ organizationId: m.organizationId, actorType: 'user', actorId: user?.id ?? null, action: 'login', decision: 'denied', ip });
+          await ctx.store.audit.record({
+            organizationId: m.organizationId,
+            actorType: 'user',
+            actorId: user?.id ?? null,
+            action: 'login',
+            decision: 'denied',
+            ip,
+          });
         }
         throw new ApiError('unauthorized', 'Wrong email or password');
       }
       perAccount.reset(`account:${body.email}`);
       for (const m of memberships) {
-        await ctx.store.audit.record({ organizationId: m.organizationId, actorType: 'user', actorId: user.id, action: 'login', ip });
+        await ctx.store.audit.record({
+          organizationId: m.organizationId,
+          actorType: 'user',
+          actorId: user.id,
+          action: 'login',
+          ip,
+        });
       }
       await startSession(res, user.id);
       res.json(await loadMe(ctx, user.id));
@@ -119,9 +144,20 @@ export function createAuthRouter(ctx: AppContext): Router {
       await ctx.store.sessions.revoke(sessionId, Date.now());
       ctx.bus.broadcast({ kind: 'session.revoked', sessionId });
       for (const m of await ctx.store.organizations.membershipsOf(userId)) {
-        await ctx.store.audit.record({ organizationId: m.organizationId, actorType: 'user', actorId: userId, action: 'logout', ip: clientIp(req) });
+        await ctx.store.audit.record({
+          organizationId: m.organizationId,
+          actorType: 'user',
+          actorId: userId,
+          action: 'logout',
+          ip: clientIp(req),
+        });
       }
-      res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
+      res.clearCookie(SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: ctx.config.secureCookies,
+      });
       res.status(204).end();
     }),
   );
@@ -145,7 +181,10 @@ export function createTicketRouter(ctx: AppContext): Router {
     route(async (_req, res) => {
       const { userId, sessionId } = authed(res);
       const issued = await ctx.tickets.issue({ userId, sessionId }).catch((cause: unknown) => {
-        throw new ApiError('unavailable', 'Tickets cannot be issued right now; try again', undefined, { cause, retryAfterSeconds: 2 });
+        throw new ApiError('unavailable', 'Tickets cannot be issued right now; try again', undefined, {
+          cause,
+          retryAfterSeconds: 2,
+        });
       });
       res.status(201).json(issued);
     }),

@@ -11,7 +11,8 @@ export function notFoundHandler(): RequestHandler {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (cause: unknown, req, res, _next) => {
     const error = bodyParserError(cause) ?? toApiError(cause);
-    if (error.status >= 500) logger.error({ err: cause, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
+    if (error.status >= 500)
+      logger.error({ err: cause, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (res.headersSent) return;
     res.status(error.status).json({ error: error.toJSON() });
@@ -23,7 +24,9 @@ function bodyParserError(cause: unknown): ApiError | undefined {
   if (typeof cause !== 'object' || cause === null || !('type' in cause)) return undefined;
   const { type } = cause;
   if (type === 'entity.too.large') return new ApiError('payload_too_large', 'The request body is too large');
-  if (type === 'entity.parse.failed') return new ApiError('bad_request', 'The request body is not valid JSON');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ApiError('bad_request', 'Unsupported body encoding');
+  if (type === 'entity.parse.failed')
+    return new ApiError('bad_request', 'The request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new ApiError('bad_request', 'Unsupported body encoding');
   return undefined;
 }

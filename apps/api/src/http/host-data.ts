@@ -36,7 +36,12 @@ export function createHostDataRouter(ctx: AppContext): Router {
     session,
     route(async (req, res) => {
       const body = parseOrThrow(RunActionBody, req.body);
-      const action = await ctx.hub.runAction({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.hostId), body.action, body.params);
+      const action = await ctx.hub.runAction(
+        { userId: authed(res).userId, ip: clientIp(req) },
+        param(req.params.hostId),
+        body.action,
+        body.params,
+      );
       res.status(201).json({ action });
     }),
   );
@@ -56,7 +61,10 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/actions/:actionId/cancel',
     session,
     route(async (req, res) => {
-      const action = await ctx.hub.cancelAction({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.actionId));
+      const action = await ctx.hub.cancelAction(
+        { userId: authed(res).userId, ip: clientIp(req) },
+        param(req.params.actionId),
+      );
       res.status(202).json({ action });
     }),
   );

@@ -13,36 +13,85 @@ export function hashEnrollmentToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-async function issueEnrollmentToken(ctx: AppContext, hostId: string): Promise<{ enrollmentToken: string; enrollmentExpiresAt: number }> {
+async function issueEnrollmentToken(
+  ctx: AppContext,
+  hostId: string,
+): Promise<{ enrollmentToken: string; enrollmentExpiresAt: number }> {
   const token = `hwe_${randomBytes(32).toString('base64url')}`;
   const now = Date.now();
   const expiresAt = now + ctx.config.enrollmentTokenTtlMs;
-  await ctx.store.enrollmentTokens.insert({ tokenHash: hashEnrollmentToken(token), hostId, createdAt: now, expiresAt });
+  await ctx.store.enrollmentTokens.insert({
+    tokenHash: hashEnrollmentToken(token),
+    hostId,
+    createdAt: now,
+    expiresAt,
+  });
   return { enrollmentToken: token, enrollmentExpiresAt: expiresAt };
 }
 
 /** Creates a host and its one-time enrollment token (used by the route and by the local agent). */
-export async function createHost(ctx: AppContext, organizationId: string, name: string, actor: { userId: string | null; ip: string | null }) {
+export async function createHost(
+  ctx: AppContext,
+  organizationId: string,
+  name: string,
+  actor: { userId: string | null; ip: string | null },
+) {
   const id = randomUUID();
   await ctx.store.hosts.insert({ id, organizationId, name, createdAt: Date.now() });
   const enrollment = await issueEnrollmentToken(ctx, id);
-  await ctx.store.audit.record({ organizationId, actorType: actor.userId ? 'user' : 'system', actorId: actor.userId, action: 'host.created', targetType: 'host', targetId: id, details: { name }, ip: actor.ip });
-  ctx.bus.publish(topicFor.org(organizationId), createFrame({ type: 'host.upserted', organizationId, hostId: id, name }));
+  await ctx.store.audit.record({
+    organizationId,
+    actorType: actor.userId ? 'user' : 'system',
+    actorId: actor.userId,
+    action: 'host.created',
+    targetType: 'host',
+    targetId: id,
+    details: { name },
+    ip: actor.ip,
+  });
+  ctx.bus.publish(
+    topicFor.org(organizationId),
+    createFrame({ type: 'host.upserted', organizationId, hostId: id, name }),
+  );
   const host = await ctx.store.hosts.findById(id);
   if (!host) throw new ApiError('internal', 'The host vanished while being created');
   return { host: publicHost(host), ...enrollment };
 }
 
 /** Exchanges a one-time enrollment token for the agent's long-lived token. */
-export async function enrollAgent(ctx: AppContext, enrollmentToken: string, details: Record<string, unknown>, ip: string | null) {
+export async function enrollAgent(
+  ctx: AppContext,
+  enrollmentToken: string,
+  details: Record<string, unknown>,
+  ip: string | null,
+) {
   const now = Date.now();
   const hostId = await ctx.store.enrollmentTokens.consume(hashEnrollmentToken(enrollmentToken), now);
   const host = hostId ? await ctx.store.hosts.findById(hostId) : undefined;
-  if (!host) throw new ApiError('unauthorized', 'The enrollment token is unknown, used or expired; create a new one');
+  if (!host)
+    throw new ApiError('unauthorized', 'The enrollment token is unknown, used or expired; create a new one');
   await ctx.store.hosts.markEnrolled(host.id, now);
-  const agentToken = await ctx.tokens.signAgent({ hostId: host.id, organizationId: host.organizationId, tokenVersion: host.tokenVersion });
-  await ctx.store.audit.record({ organizationId: host.organizationId, actorType: 'agent', actorId: host.id, action: 'host.enrolled', targetType: 'host', targetId: host.id, details, ip });
-  return { hostId: host.id, organizationId: host.organizationId, agentToken, commandPublicKey: ctx.signer.publicKeyPem };
+  const agentToken = await ctx.tokens.signAgent({
+    hostId: host.id,
+    organizationId: host.organizationId,
+    tokenVersion: host.tokenVersion,
+  });
+  await ctx.store.audit.record({
+    organizationId: host.organizationId,
+    actorType: 'agent',
+    actorId: host.id,
+    action: 'host.enrolled',
+    targetType: 'host',
+    targetId: host.id,
+    details,
+    ip,
+  });
+  return {
+    hostId: host.id,
+    organizationId: host.organizationId,
+    agentToken,
+    commandPublicKey: ctx.signer.publicKeyPem,
+  };
 }
 
 export function createHostsRouter(ctx: AppContext): Router {
@@ -99,9 +148,22 @@ export function createHostsRouter(ctx: AppContext): Router {
       const { userId } = authed(res);
       const { host } = await ctx.access.requireHost(userId, param(req.params.hostId), 'admin');
       await ctx.store.hosts.delete(host.id);
-      await ctx.store.audit.record({ organizationId: host.organizationId, actorType: 'user', actorId: userId, action: 'host.deleted', targetType: 'host', targetId: host.id, details: { name: host.name }, ip: clientIp(req) });
+      await ctx.store.audit.record({
+        organizationId: host.organizationId,
+        actorType: 'user',
+        actorId: userId,
+        action: 'host.deleted',
+        targetType: 'host',
+        targetId: host.id,
+        details: { name: host.name },
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'host.deleted', hostId: host.id, organizationId: host.organizationId });
-      const removed = createFrame({ type: 'host.removed', organizationId: host.organizationId, hostId: host.id });
+      const removed = createFrame({
+        type: 'host.removed',
+        organizationId: host.organizationId,
+        hostId: host.id,
+      });
       ctx.bus.publish(topicFor.org(host.organizationId), removed);
       ctx.bus.publish(topicFor.host(host.id), removed);
       res.status(204).end();
@@ -118,7 +180,15 @@ export function createHostsRouter(ctx: AppContext): Router {
       await ctx.store.hosts.bumpTokenVersion(host.id);
       await ctx.store.enrollmentTokens.revokeForHost(host.id, now);
       const enrollment = await issueEnrollmentToken(ctx, host.id);
-      await ctx.store.audit.record({ organizationId: host.organizationId, actorType: 'user', actorId: userId, action: 'host.token_rotated', targetType: 'host', targetId: host.id, ip: clientIp(req) });
+      await ctx.store.audit.record({
+        organizationId: host.organizationId,
+        actorType: 'user',
+        actorId: userId,
+        action: 'host.token_rotated',
+        targetType: 'host',
+        targetId: host.id,
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'host.revoked', hostId: host.id });
       res.status(201).json(enrollment);
     }),

@@ -33,10 +33,15 @@ export function checkOrigin(ctx: AppContext, req: Request, required: boolean): v
   if (!UNSAFE_METHODS.has(req.method)) return;
   const origin = req.headers.origin;
   if (origin === undefined) {
-    if (required) throw new ApiError('origin_not_allowed', 'Requests authenticated by cookie must send an allowed Origin header');
+    if (required)
+      throw new ApiError(
+        'origin_not_allowed',
+        'Requests authenticated by cookie must send an allowed Origin header',
+      );
     return;
   }
-  if (!ctx.config.allowedOrigins.has(origin)) throw new ApiError('origin_not_allowed', `Origin ${origin} is not allowed`);
+  if (!ctx.config.allowedOrigins.has(origin))
+    throw new ApiError('origin_not_allowed', `Origin ${origin} is not allowed`);
 }
 
 /** Requires a valid, unrevoked session cookie; state-changing requests must also come from an allowed Origin. */
@@ -51,10 +56,14 @@ async function authenticateSession(ctx: AppContext, req: Request, res: Response)
   if (!token) throw new ApiError('unauthorized', 'Sign in first');
   const verified = await ctx.tokens.verifySession(token);
   if (!verified.ok) {
-    throw new ApiError('unauthorized', verified.reason === 'expired' ? 'The session expired; sign in again' : 'Invalid session');
+    throw new ApiError(
+      'unauthorized',
+      verified.reason === 'expired' ? 'The session expired; sign in again' : 'Invalid session',
+    );
   }
   const session = await ctx.store.sessions.findActive(verified.claims.sessionId, Date.now());
-  if (!session || session.userId !== verified.claims.userId) throw new ApiError('unauthorized', 'The session has ended; sign in again');
+  if (!session || session.userId !== verified.claims.userId)
+    throw new ApiError('unauthorized', 'The session has ended; sign in again');
   checkOrigin(ctx, req, true);
   const locals: AuthedLocals = { userId: session.userId, sessionId: session.id };
   Object.assign(res.locals, locals);

@@ -11,7 +11,8 @@ import { AddMemberBody, AuditQuery, CreateOrgBody, UpdateMemberBody } from './sc
 /** Admins manage operators and viewers; only owners grant, change or remove owner and admin roles. */
 function assertMayManage(actorRole: Role, ...roles: Role[]): void {
   for (const role of roles) {
-    if (roleAtLeast(role, 'admin') && actorRole !== 'owner') throw new ApiError('forbidden', 'Only an owner may manage owners and admins');
+    if (roleAtLeast(role, 'admin') && actorRole !== 'owner')
+      throw new ApiError('forbidden', 'Only an owner may manage owners and admins');
   }
 }
 
@@ -30,9 +31,20 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const id = randomUUID();
       await ctx.store.db.transaction().execute(async (tx) => {
         await ctx.store.organizations.insert({ id, name: body.name, createdAt: now }, tx);
-        await ctx.store.organizations.addMember({ organizationId: id, userId, role: 'owner', createdAt: now }, tx);
+        await ctx.store.organizations.addMember(
+          { organizationId: id, userId, role: 'owner', createdAt: now },
+          tx,
+        );
       });
-      await ctx.store.audit.record({ organizationId: id, actorType: 'user', actorId: userId, action: 'organization.created', targetType: 'organization', targetId: id, ip: clientIp(req) });
+      await ctx.store.audit.record({
+        organizationId: id,
+        actorType: 'user',
+        actorId: userId,
+        action: 'organization.created',
+        targetType: 'organization',
+        targetId: id,
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'user.memberships-changed', userId });
       res.status(201).json({ organization: { id, name: body.name, role: 'owner' } });
     }),
@@ -60,13 +72,34 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const now = Date.now();
       let user = await ctx.store.users.findByEmail(body.email);
       if (!user) {
-        if (!body.password) throw new ApiError('bad_request', 'No user has this email; give an initial password to create one');
-        user = { id: randomUUID(), email: body.email, passwordHash: await hashPassword(body.password), createdAt: now };
+        if (!body.password)
+          throw new ApiError('bad_request', 'No user has this email; give an initial password to create one');
+        user = {
+          id: randomUUID(),
+          email: body.email,
+          passwordHash: await hashPassword(body.password),
+          createdAt: now,
+        };
         await ctx.store.users.insert(user);
       }
-      if (await ctx.store.organizations.roleOf(user.id, orgId)) throw new ApiError('conflict', 'This user is already a member');
-      await ctx.store.organizations.addMember({ organizationId: orgId, userId: user.id, role: body.role, createdAt: now });
-      await ctx.store.audit.record({ organizationId: orgId, actorType: 'user', actorId: userId, action: 'member.added', targetType: 'user', targetId: user.id, details: { email: user.email, role: body.role }, ip: clientIp(req) });
+      if (await ctx.store.organizations.roleOf(user.id, orgId))
+        throw new ApiError('conflict', 'This user is already a member');
+      await ctx.store.organizations.addMember({
+        organizationId: orgId,
+        userId: user.id,
+        role: body.role,
+        createdAt: now,
+      });
+      await ctx.store.audit.record({
+        organizationId: orgId,
+        actorType: 'user',
+        actorId: userId,
+        action: 'member.added',
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email, role: body.role },
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'user.memberships-changed', userId: user.id });
       res.status(201).json({ member: await ctx.store.organizations.member(orgId, user.id) });
     }),
@@ -84,11 +117,24 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const target = await ctx.store.organizations.member(orgId, targetId);
       if (!target) throw new ApiError('not_found', 'Member not found');
       assertMayManage(actorRole, target.role, body.role);
-      if (target.role === 'owner' && body.role !== 'owner' && (await ctx.store.organizations.countOwners(orgId)) <= 1) {
+      if (
+        target.role === 'owner' &&
+        body.role !== 'owner' &&
+        (await ctx.store.organizations.countOwners(orgId)) <= 1
+      ) {
         throw new ApiError('conflict', 'An organization keeps at least one owner');
       }
       await ctx.store.organizations.setRole(orgId, targetId, body.role);
-      await ctx.store.audit.record({ organizationId: orgId, actorType: 'user', actorId: userId, action: 'member.role_changed', targetType: 'user', targetId, details: { from: target.role, to: body.role }, ip: clientIp(req) });
+      await ctx.store.audit.record({
+        organizationId: orgId,
+        actorType: 'user',
+        actorId: userId,
+        action: 'member.role_changed',
+        targetType: 'user',
+        targetId,
+        details: { from: target.role, to: body.role },
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'user.memberships-changed', userId: targetId });
       res.json({ member: await ctx.store.organizations.member(orgId, targetId) });
     }),
@@ -101,7 +147,11 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const orgId = param(req.params.orgId);
       const targetId = param(req.params.userId);
       const { userId } = authed(res);
-      const actorRole = await ctx.access.requireOrgRole(userId, orgId, targetId === userId ? 'viewer' : 'admin');
+      const actorRole = await ctx.access.requireOrgRole(
+        userId,
+        orgId,
+        targetId === userId ? 'viewer' : 'admin',
+      );
       const target = await ctx.store.organizations.member(orgId, targetId);
       if (!target) throw new ApiError('not_found', 'Member not found');
       if (targetId !== userId) assertMayManage(actorRole, target.role);
@@ -109,7 +159,16 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
         throw new ApiError('conflict', 'An organization keeps at least one owner');
       }
       await ctx.store.organizations.removeMember(orgId, targetId);
-      await ctx.store.audit.record({ organizationId: orgId, actorType: 'user', actorId: userId, action: 'member.removed', targetType: 'user', targetId, details: { email: target.email, role: target.role }, ip: clientIp(req) });
+      await ctx.store.audit.record({
+        organizationId: orgId,
+        actorType: 'user',
+        actorId: userId,
+        action: 'member.removed',
+        targetType: 'user',
+        targetId,
+        details: { email: target.email, role: target.role },
+        ip: clientIp(req),
+      });
       ctx.bus.broadcast({ kind: 'user.memberships-changed', userId: targetId });
       res.status(204).end();
     }),

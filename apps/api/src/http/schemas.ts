@@ -18,7 +18,9 @@ export const CreateHostBody = z.object({ name: Name });
 export const EnrollBody = z.object({
   enrollmentToken: z.string().min(1).max(200),
   hostname: z.string().trim().min(1).max(256),
-  os: z.object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) }).optional(),
+  os: z
+    .object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) })
+    .optional(),
   agentVersion: z.string().max(64).optional(),
 });
 export const AddMemberBody = z.object({ email: Email, role: Role, password: Password.optional() });

@@ -17,7 +17,16 @@ const isCommand = (m: { type: string }): m is Command => m.type === 'command';
 
 async function auditOf(cookie: string, organizationId: string) {
   const res = await server.request('GET', `/api/orgs/${organizationId}/audit`, { cookie });
-  return ((await res.json()) as { events: { action: string; decision: string; actorId: string; details: Record<string, unknown> | null }[] }).events;
+  return (
+    (await res.json()) as {
+      events: {
+        action: string;
+        decision: string;
+        actorId: string;
+        details: Record<string, unknown> | null;
+      }[];
+    }
+  ).events;
 }
 
 describe('actions', () => {
@@ -26,31 +35,70 @@ describe('actions', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
     const client = await connectRawClient(server, owner.cookie);
-    const ack = await client.request({ type: 'action.run', hostId: host.hostId, action: 'restart-service', params: { unit: 'nginx' } });
+    const ack = await client.request({
+      type: 'action.run',
+      hostId: host.hostId,
+      action: 'restart-service',
+      params: { unit: 'nginx' },
+    });
     expect(ack).toMatchObject({ type: 'ack', actionId: expect.any(String) });
     const actionId = ack.actionId as string;
     await client.request({ type: 'subscribe', topic: `action:${actionId}` });
 
     const command = await agent.next(isCommand);
-    expect(verify(null, Buffer.from(command.payload), host.commandPublicKey, Buffer.from(command.signature, 'base64url'))).toBe(true);
+    expect(
+      verify(
+        null,
+        Buffer.from(command.payload),
+        host.commandPublicKey,
+        Buffer.from(command.signature, 'base64url'),
+      ),
+    ).toBe(true);
     const payload = ActionCommand.parse(JSON.parse(command.payload));
-    expect(payload).toMatchObject({ kind: 'run', actionId, hostId: host.hostId, action: 'restart-service', params: { unit: 'nginx' } });
+    expect(payload).toMatchObject({
+      kind: 'run',
+      actionId,
+      hostId: host.hostId,
+      action: 'restart-service',
+      params: { unit: 'nginx' },
+    });
     if (payload.kind !== 'run') throw new Error('expected a run command');
     expect(payload.expiresAt - payload.issuedAt).toBe(60_000);
 
     agent.send({ type: 'action.started', actionId, startedAt: Date.now() });
     expect(await client.next((m) => m.type === 'action.status' && m.status === 'running')).toBeTruthy();
     agent.send({ type: 'action.output', actionId, stream: 'stdout', data: 'restarted\n' });
-    expect(await client.next((m) => m.type === 'action.output')).toMatchObject({ data: 'restarted\n', stream: 'stdout' });
+    expect(await client.next((m) => m.type === 'action.output')).toMatchObject({
+      data: 'restarted\n',
+      stream: 'stdout',
+    });
     agent.send({ type: 'action.result', actionId, status: 'succeeded', exitCode: 0, finishedAt: Date.now() });
-    expect(await client.next((m) => m.type === 'action.status' && m.status === 'succeeded')).toMatchObject({ exitCode: 0 });
+    expect(await client.next((m) => m.type === 'action.status' && m.status === 'succeeded')).toMatchObject({
+      exitCode: 0,
+    });
 
-    const stored = (await (await server.request('GET', `/api/actions/${actionId}`, { cookie: owner.cookie })).json()) as { action: Record<string, unknown> };
-    expect(stored.action).toMatchObject({ status: 'succeeded', exitCode: 0, output: 'restarted\n', outputTruncated: false, userId: owner.userId });
-    const history = (await (await server.request('GET', `/api/hosts/${host.hostId}/actions`, { cookie: owner.cookie })).json()) as { actions: { id: string }[] };
+    const stored = (await (
+      await server.request('GET', `/api/actions/${actionId}`, { cookie: owner.cookie })
+    ).json()) as { action: Record<string, unknown> };
+    expect(stored.action).toMatchObject({
+      status: 'succeeded',
+      exitCode: 0,
+      output: 'restarted\n',
+      outputTruncated: false,
+      userId: owner.userId,
+    });
+    const history = (await (
+      await server.request('GET', `/api/hosts/${host.hostId}/actions`, { cookie: owner.cookie })
+    ).json()) as { actions: { id: string }[] };
     expect(history.actions.map((a) => a.id)).toEqual([actionId]);
-    const [row] = (await auditOf(owner.cookie, owner.organizationId)).filter((e) => e.action === 'action.run');
-    expect(row).toMatchObject({ decision: 'allowed', actorId: owner.userId, details: { action: 'restart-service', params: { unit: 'nginx' }, exitCode: 0, outcome: 'succeeded' } });
+    const [row] = (await auditOf(owner.cookie, owner.organizationId)).filter(
+      (e) => e.action === 'action.run',
+    );
+    expect(row).toMatchObject({
+      decision: 'allowed',
+      actorId: owner.userId,
+      details: { action: 'restart-service', params: { unit: 'nginx' }, exitCode: 0, outcome: 'succeeded' },
+    });
     await Promise.all([agent.close(), client.close()]);
   });
 
@@ -59,7 +107,10 @@ describe('actions', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
     await agent.close();
-    const res = await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: owner.cookie, body: { action: 'uptime' } });
+    const res = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: owner.cookie,
+      body: { action: 'uptime' },
+    });
     expect(res.status).toBe(201);
     expect(((await res.json()) as { action: { status: string } }).action.status).toBe('agent_offline');
   });
@@ -69,18 +120,31 @@ describe('actions', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
     const viewer = await server.addMember(owner.cookie, owner.organizationId, 'viewer@example.com', 'viewer');
-    const rest = await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: viewer.cookie, body: { action: 'uptime' } });
+    const rest = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: viewer.cookie,
+      body: { action: 'uptime' },
+    });
     expect(rest.status).toBe(403);
     const client = await connectRawClient(server, viewer.cookie);
-    expect(await client.request({ type: 'action.run', hostId: host.hostId, action: 'uptime' })).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect(await client.request({ type: 'action.run', hostId: host.hostId, action: 'uptime' })).toMatchObject(
+      { type: 'error', code: 'forbidden' },
+    );
     const operator = await server.addMember(owner.cookie, owner.organizationId, 'op@example.com', 'operator');
-    const bad = await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: operator.cookie, body: { action: 'restart-service', params: { unit: 'nginx; id' } } });
+    const bad = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: operator.cookie,
+      body: { action: 'restart-service', params: { unit: 'nginx; id' } },
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_params');
-    const unknown = await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: operator.cookie, body: { action: 'rm-rf' } });
+    const unknown = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: operator.cookie,
+      body: { action: 'rm-rf' },
+    });
     expect(unknown.status).toBe(404);
     expect(agent.messages.some((m) => m.type === 'command')).toBe(false);
-    const denied = (await auditOf(owner.cookie, owner.organizationId)).filter((e) => e.action === 'action.run');
+    const denied = (await auditOf(owner.cookie, owner.organizationId)).filter(
+      (e) => e.action === 'action.run',
+    );
     expect(denied.map((e) => `${e.decision}:${String(e.details?.reason)}`).sort()).toEqual([
       'denied:forbidden',
       'denied:forbidden',
@@ -90,11 +154,13 @@ describe('actions', () => {
     await Promise.all([agent.close(), client.close()]);
   });
 
-  it("gives a viewer of another organization forbidden for metrics, logs and actions alike", async () => {
+  it('gives a viewer of another organization forbidden for metrics, logs and actions alike', async () => {
     const owner = await server.setup();
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
-    const org = (await (await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'B' } })).json()) as { organization: { id: string } };
+    const org = (await (
+      await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'B' } })
+    ).json()) as { organization: { id: string } };
     const outsider = await server.addMember(owner.cookie, org.organization.id, 'b@example.com', 'owner');
     const client = await connectRawClient(server, outsider.cookie);
     for (const request of [
@@ -106,7 +172,14 @@ describe('actions', () => {
       expect(await client.request(request)).toMatchObject({ type: 'error', code: 'forbidden' });
     }
     expect(agent.messages.some((m) => m.type === 'command' || m.type === 'logs.start')).toBe(false);
-    expect((await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: outsider.cookie, body: { action: 'uptime' } })).status).toBe(404);
+    expect(
+      (
+        await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+          cookie: outsider.cookie,
+          body: { action: 'uptime' },
+        })
+      ).status,
+    ).toBe(404);
     await Promise.all([agent.close(), client.close()]);
   });
 
@@ -114,15 +187,37 @@ describe('actions', () => {
     const owner = await server.setup();
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
-    const run = (await (await server.request('POST', `/api/hosts/${host.hostId}/actions`, { cookie: owner.cookie, body: { action: 'uptime' } })).json()) as { action: { id: string; status: string } };
+    const run = (await (
+      await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+        cookie: owner.cookie,
+        body: { action: 'uptime' },
+      })
+    ).json()) as { action: { id: string; status: string } };
     expect(run.action.status).toBe('sent');
     await agent.next(isCommand);
-    expect((await server.request('POST', `/api/actions/${run.action.id}/cancel`, { cookie: owner.cookie })).status).toBe(202);
+    expect(
+      (await server.request('POST', `/api/actions/${run.action.id}/cancel`, { cookie: owner.cookie })).status,
+    ).toBe(202);
     const cancel = await agent.next((m): m is Command => isCommand(m) && m.payload.includes('"cancel"'));
-    expect(ActionCommand.parse(JSON.parse(cancel.payload))).toMatchObject({ kind: 'cancel', actionId: run.action.id, hostId: host.hostId });
-    agent.send({ type: 'action.result', actionId: run.action.id, status: 'cancelled', exitCode: null, signal: 'SIGTERM', finishedAt: Date.now() });
-    await waitFor(async () => (await server.ctx.store.actions.findById(run.action.id))?.status === 'cancelled');
-    const done = await server.request('POST', `/api/actions/${run.action.id}/cancel`, { cookie: owner.cookie });
+    expect(ActionCommand.parse(JSON.parse(cancel.payload))).toMatchObject({
+      kind: 'cancel',
+      actionId: run.action.id,
+      hostId: host.hostId,
+    });
+    agent.send({
+      type: 'action.result',
+      actionId: run.action.id,
+      status: 'cancelled',
+      exitCode: null,
+      signal: 'SIGTERM',
+      finishedAt: Date.now(),
+    });
+    await waitFor(
+      async () => (await server.ctx.store.actions.findById(run.action.id))?.status === 'cancelled',
+    );
+    const done = await server.request('POST', `/api/actions/${run.action.id}/cancel`, {
+      cookie: owner.cookie,
+    });
     expect(done.status).toBe(409);
     await agent.close();
   });
@@ -133,10 +228,23 @@ describe('actions', () => {
     const b = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'b');
     const agentA = await connectRawAgent(server, a);
     const agentB = await connectRawAgent(server, b);
-    const run = (await (await server.request('POST', `/api/hosts/${a.hostId}/actions`, { cookie: owner.cookie, body: { action: 'uptime' } })).json()) as { action: { id: string } };
-    agentB.send({ type: 'action.result', actionId: run.action.id, status: 'succeeded', exitCode: 0, finishedAt: Date.now() });
+    const run = (await (
+      await server.request('POST', `/api/hosts/${a.hostId}/actions`, {
+        cookie: owner.cookie,
+        body: { action: 'uptime' },
+      })
+    ).json()) as { action: { id: string } };
+    agentB.send({
+      type: 'action.result',
+      actionId: run.action.id,
+      status: 'succeeded',
+      exitCode: 0,
+      finishedAt: Date.now(),
+    });
     await new Promise((r) => setTimeout(r, 100));
-    const stored = (await (await server.request('GET', `/api/actions/${run.action.id}`, { cookie: owner.cookie })).json()) as { action: { status: string } };
+    const stored = (await (
+      await server.request('GET', `/api/actions/${run.action.id}`, { cookie: owner.cookie })
+    ).json()) as { action: { status: string } };
     expect(stored.action.status).toBe('sent');
     await Promise.all([agentA.close(), agentB.close()]);
   });

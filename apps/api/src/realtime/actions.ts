@@ -14,13 +14,18 @@ import { createFrame } from './bus/types.js';
 import type { AgentDirectory, HubContext } from './hub-context.js';
 import type { AgentSession } from './types.js';
 
-type AgentActionMessage = Extract<AgentToServer, { type: 'action.started' | 'action.output' | 'action.result' }>;
+type AgentActionMessage = Extract<
+  AgentToServer,
+  { type: 'action.started' | 'action.output' | 'action.result' }
+>;
 
 export function createActions(ctx: HubContext, directory: AgentDirectory) {
   /** Audit rows of running actions, completed with the exit code when the result arrives. */
   const auditIds = new Map<string, number>();
 
-  function publishStatus(record: Pick<ActionRecord, 'id' | 'hostId' | 'action' | 'status' | 'exitCode' | 'error'>): void {
+  function publishStatus(
+    record: Pick<ActionRecord, 'id' | 'hostId' | 'action' | 'status' | 'exitCode' | 'error'>,
+  ): void {
     const frame = createFrame({
       type: 'action.status',
       actionId: record.id,
@@ -41,7 +46,14 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
     return record;
   }
 
-  async function deny(actor: Actor, organizationId: string | null, hostId: string, action: string, params: unknown, error: ApiError): Promise<never> {
+  async function deny(
+    actor: Actor,
+    organizationId: string | null,
+    hostId: string,
+    action: string,
+    params: unknown,
+    error: ApiError,
+  ): Promise<never> {
     await ctx.store.audit.record({
       organizationId,
       actorType: 'user',
@@ -57,19 +69,47 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
   }
 
   return {
-    async run(actor: Actor, hostId: string, action: string, rawParams: Record<string, unknown>): Promise<ActionRecord> {
+    async run(
+      actor: Actor,
+      hostId: string,
+      action: string,
+      rawParams: Record<string, unknown>,
+    ): Promise<ActionRecord> {
       let host;
       try {
         host = (await ctx.access.requireHost(actor.userId, hostId, 'operator')).host;
       } catch (error) {
         const target = await ctx.store.hosts.findById(hostId);
-        return deny(actor, target?.organizationId ?? null, hostId, action, rawParams, error instanceof ApiError ? error : new ApiError('forbidden'));
+        return deny(
+          actor,
+          target?.organizationId ?? null,
+          hostId,
+          action,
+          rawParams,
+          error instanceof ApiError ? error : new ApiError('forbidden'),
+        );
       }
       const catalog = directory.hello(host.id)?.actions ?? host.agent?.actions ?? [];
       const descriptor = catalog.find((a) => a.name === action);
-      if (!descriptor) return deny(actor, host.organizationId, host.id, action, rawParams, new ApiError('unknown_action', `The host does not offer the action "${action}"`));
+      if (!descriptor)
+        return deny(
+          actor,
+          host.organizationId,
+          host.id,
+          action,
+          rawParams,
+          new ApiError('unknown_action', `The host does not offer the action "${action}"`),
+        );
       const checked = validateActionParams(descriptor, rawParams);
-      if (!checked.ok) return deny(actor, host.organizationId, host.id, action, rawParams, new ApiError('invalid_params', checked.problems.join('; '), checked.problems));
+      if (!checked.ok)
+        return deny(
+          actor,
+          host.organizationId,
+          host.id,
+          action,
+          rawParams,
+          new ApiError('invalid_params', checked.problems.join('; '), checked.problems),
+        );
 
       const now = Date.now();
       const id = randomUUID();
@@ -93,18 +133,34 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
         action: 'action.run',
         targetType: 'host',
         targetId: host.id,
-        details: { actionId: id, action, params: checked.params, ...(online ? {} : { outcome: 'agent_offline' }) },
+        details: {
+          actionId: id,
+          action,
+          params: checked.params,
+          ...(online ? {} : { outcome: 'agent_offline' }),
+        },
         ip: actor.ip,
       });
       if (online) {
         auditIds.set(id, auditId);
-        const command = ctx.signer.sign({ kind: 'run', actionId: id, hostId: host.id, action, params: checked.params, issuedAt: now, expiresAt: now + ctx.config.actions.commandTtlMs });
+        const command = ctx.signer.sign({
+          kind: 'run',
+          actionId: id,
+          hostId: host.id,
+          action,
+          params: checked.params,
+          issuedAt: now,
+          expiresAt: now + ctx.config.actions.commandTtlMs,
+        });
         const delivered = await ctx.bus.sendToAgent(host.id, { type: 'command', ...command });
         if (delivered) {
           await ctx.store.actions.transition(id, 'sent');
           ctx.metrics.actionsStarted.inc();
         } else {
-          await ctx.store.actions.transition(id, 'agent_offline', { error: 'The host agent is not connected', finishedAt: Date.now() });
+          await ctx.store.actions.transition(id, 'agent_offline', {
+            error: 'The host agent is not connected',
+            finishedAt: Date.now(),
+          });
           auditIds.delete(id);
           await ctx.store.audit.addDetails(auditId, { outcome: 'agent_offline' });
         }
@@ -118,12 +174,32 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
       const record = await ctx.store.actions.findById(actionId, false);
       const { host } = await ctx.access.requireHost(actor.userId, record?.hostId ?? '', 'operator');
       if (!record) throw new ApiError('not_found', 'Action not found');
-      await ctx.store.audit.record({ organizationId: host.organizationId, actorType: 'user', actorId: actor.userId, action: 'action.cancel', targetType: 'action', targetId: actionId, details: { action: record.action }, ip: actor.ip });
-      if (FINAL_ACTION_STATUSES.includes(record.status)) throw new ApiError('conflict', `The action already ended (${record.status})`);
+      await ctx.store.audit.record({
+        organizationId: host.organizationId,
+        actorType: 'user',
+        actorId: actor.userId,
+        action: 'action.cancel',
+        targetType: 'action',
+        targetId: actionId,
+        details: { action: record.action },
+        ip: actor.ip,
+      });
+      if (FINAL_ACTION_STATUSES.includes(record.status))
+        throw new ApiError('conflict', `The action already ended (${record.status})`);
       const now = Date.now();
-      const command = ctx.signer.sign({ kind: 'cancel', actionId, hostId: host.id, issuedAt: now, expiresAt: now + ctx.config.actions.commandTtlMs });
+      const command = ctx.signer.sign({
+        kind: 'cancel',
+        actionId,
+        hostId: host.id,
+        issuedAt: now,
+        expiresAt: now + ctx.config.actions.commandTtlMs,
+      });
       const delivered = await ctx.bus.sendToAgent(host.id, { type: 'command', ...command });
-      if (!delivered) throw new ApiError('agent_offline', 'The host agent is not connected; the action will be cancelled if it reconnects and reports');
+      if (!delivered)
+        throw new ApiError(
+          'agent_offline',
+          'The host agent is not connected; the action will be cancelled if it reconnects and reports',
+        );
       return record;
     },
 
@@ -140,7 +216,15 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
       if (message.type === 'action.output') {
         if (FINAL_ACTION_STATUSES.includes(record.status)) return;
         await ctx.store.actions.appendOutput(record.id, message.data, ctx.config.actions.outputCapBytes);
-        ctx.bus.publish(topicFor.action(record.id), createFrame({ type: 'action.output', actionId: record.id, stream: message.stream, data: message.data }));
+        ctx.bus.publish(
+          topicFor.action(record.id),
+          createFrame({
+            type: 'action.output',
+            actionId: record.id,
+            stream: message.stream,
+            data: message.data,
+          }),
+        );
         return;
       }
       const ended = await ctx.store.actions.transition(record.id, message.status, {
@@ -152,8 +236,14 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
       if (message.truncated) await ctx.store.actions.markTruncated(record.id);
       const auditId = auditIds.get(record.id);
       auditIds.delete(record.id);
-      if (auditId !== undefined) await ctx.store.audit.addDetails(auditId, { outcome: message.status, exitCode: message.exitCode });
-      publishStatus({ ...record, status: message.status, exitCode: message.exitCode, error: message.error ?? null });
+      if (auditId !== undefined)
+        await ctx.store.audit.addDetails(auditId, { outcome: message.status, exitCode: message.exitCode });
+      publishStatus({
+        ...record,
+        status: message.status,
+        exitCode: message.exitCode,
+        error: message.error ?? null,
+      });
     },
   };
 }

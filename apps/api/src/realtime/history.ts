@@ -1,5 +1,11 @@
 /** @module realtime/history — answers a time range with about 1,000 points from raw samples or rollups. */
-import { METRIC_SERIES, type MetricSeries, type MetricsHistory, type Resolution, type SeriesColumns } from '@hostwire/protocol';
+import {
+  METRIC_SERIES,
+  type MetricSeries,
+  type MetricsHistory,
+  type Resolution,
+  type SeriesColumns,
+} from '@hostwire/protocol';
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import { ROLLUP_BUCKET_MS, type RollupValues } from '../store/repositories/metrics.js';
@@ -13,12 +19,20 @@ interface Bucket {
 }
 
 /** Chooses the coarsest data that still gives `stepMs`-wide points: raw below 1 min, 1m below 1 h, else 1h. */
-export function chooseResolution(from: number, to: number, now: number, requestedStep: number | undefined, config: Config['metrics']): { resolution: Resolution; stepMs: number } {
+export function chooseResolution(
+  from: number,
+  to: number,
+  now: number,
+  requestedStep: number | undefined,
+  config: Config['metrics'],
+): { resolution: Resolution; stepMs: number } {
   const stepMs = Math.max(requestedStep ?? 0, Math.ceil((to - from) / TARGET_POINTS));
-  if (stepMs < ROLLUP_BUCKET_MS['1m'] && from >= now - config.rawRetentionMs) return { resolution: 'raw', stepMs };
+  if (stepMs < ROLLUP_BUCKET_MS['1m'] && from >= now - config.rawRetentionMs)
+    return { resolution: 'raw', stepMs };
   // Steps are whole multiples of the rollup bucket, so a point never straddles a bucket.
   const roundUp = (bucket: number) => Math.max(bucket, Math.ceil(stepMs / bucket) * bucket);
-  if (stepMs < ROLLUP_BUCKET_MS['1h'] && from >= now - config.minuteRetentionMs) return { resolution: '1m', stepMs: roundUp(ROLLUP_BUCKET_MS['1m']) };
+  if (stepMs < ROLLUP_BUCKET_MS['1h'] && from >= now - config.minuteRetentionMs)
+    return { resolution: '1m', stepMs: roundUp(ROLLUP_BUCKET_MS['1m']) };
   return { resolution: '1h', stepMs: roundUp(ROLLUP_BUCKET_MS['1h']) };
 }
 
@@ -73,7 +87,15 @@ function toColumns(points: Bucket[]): Record<MetricSeries, SeriesColumns> {
   return series;
 }
 
-export async function queryHistory(store: Store, config: Config['metrics'], hostId: string, from: number, to: number, step?: number, now = Date.now()): Promise<MetricsHistory> {
+export async function queryHistory(
+  store: Store,
+  config: Config['metrics'],
+  hostId: string,
+  from: number,
+  to: number,
+  step?: number,
+  now = Date.now(),
+): Promise<MetricsHistory> {
   const { resolution, stepMs } = chooseResolution(from, to, now, step, config);
   let points: Bucket[];
   if (resolution === 'raw') {
@@ -90,7 +112,10 @@ export async function queryHistory(store: Store, config: Config['metrics'], host
     if (points.length > TARGET_POINTS) points = regroup(points, stepMs);
   } else {
     const rows = await store.metrics.rollups(hostId, resolution, from, to);
-    points = regroup(rows.map((r) => ({ t: r.bucket, values: r.values })), stepMs > ROLLUP_BUCKET_MS[resolution] ? stepMs : 0);
+    points = regroup(
+      rows.map((r) => ({ t: r.bucket, values: r.values })),
+      stepMs > ROLLUP_BUCKET_MS[resolution] ? stepMs : 0,
+    );
   }
   return {
     hostId,

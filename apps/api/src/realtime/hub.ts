@@ -51,13 +51,21 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
             logSources: message.logSources,
           };
           await ctx.store.hosts.setAgentInfo(agent.hostId, info);
-          ctx.bus.publish(topicFor.host(agent.hostId), createFrame({ type: 'host.agent', hostId: agent.hostId, ...info }));
+          ctx.bus.publish(
+            topicFor.host(agent.hostId),
+            createFrame({ type: 'host.agent', hostId: agent.hostId, ...info }),
+          );
           const host = await ctx.store.hosts.findById(agent.hostId);
           if (host) {
             // The fleet view shows agent details too: tell the organization the host changed.
             ctx.bus.publish(
               topicFor.org(agent.organizationId),
-              createFrame({ type: 'host.upserted', organizationId: agent.organizationId, hostId: agent.hostId, name: host.name }),
+              createFrame({
+                type: 'host.upserted',
+                organizationId: agent.organizationId,
+                hostId: agent.hostId,
+                name: host.name,
+              }),
             );
           }
           logs.agentAnnounced(agent.hostId);
@@ -93,9 +101,20 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
             logs.unsubscribe(client, request.streamId);
             return {};
           case 'action.run':
-            return { actionId: (await actions.run({ userId: client.userId, ip: null }, request.hostId, request.action, request.params)).id };
+            return {
+              actionId: (
+                await actions.run(
+                  { userId: client.userId, ip: null },
+                  request.hostId,
+                  request.action,
+                  request.params,
+                )
+              ).id,
+            };
           case 'action.cancel':
-            return { actionId: (await actions.cancel({ userId: client.userId, ip: null }, request.actionId)).id };
+            return {
+              actionId: (await actions.cancel({ userId: client.userId, ip: null }, request.actionId)).id,
+            };
         }
       } catch (error) {
         throw asSocketError(error);

@@ -32,7 +32,13 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
   const pending = new Map<string, PendingReply>();
 
   const keyOf = (hostId: string, source: string, filter: LogFilter | undefined) =>
-    JSON.stringify([hostId, source, filter?.pattern ?? null, filter?.regex ?? false, filter?.ignoreCase ?? false]);
+    JSON.stringify([
+      hostId,
+      source,
+      filter?.pattern ?? null,
+      filter?.regex ?? false,
+      filter?.ignoreCase ?? false,
+    ]);
 
   function broadcast(session: TailSession, message: ServerToClient, cls: Frame['class'] = 'event'): void {
     const frame = createFrame(message, cls, { streamId: session.streamId });
@@ -81,7 +87,10 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
   }
 
   return {
-    async subscribe(client: ClientSession, request: { hostId: string; source: string; filter?: LogFilter; backfill: number }): Promise<string> {
+    async subscribe(
+      client: ClientSession,
+      request: { hostId: string; source: string; filter?: LogFilter; backfill: number },
+    ): Promise<string> {
       const { host } = await ctx.access.requireHost(client.userId, request.hostId, 'viewer');
       const hello = directory.hello(host.id);
       if (!hello) throw new ApiError('agent_offline');
@@ -101,7 +110,9 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
         session.viewers.set(client.connectionId, { client, userId: client.userId });
         const backfill = session.recent.slice(-request.backfill);
         if (backfill.length > 0) {
-          queueMicrotask(() => client.send({ type: 'logs.lines', streamId: session?.streamId ?? '', lines: backfill }));
+          queueMicrotask(() =>
+            client.send({ type: 'logs.lines', streamId: session?.streamId ?? '', lines: backfill }),
+          );
         }
         return session.streamId;
       }
@@ -129,12 +140,14 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
 
     unsubscribe(client: ClientSession, streamId: string): void {
       const session = byStream.get(streamId);
-      if (!session?.viewers.has(client.connectionId)) throw new ApiError('not_found', 'No such log stream on this connection');
+      if (!session?.viewers.has(client.connectionId))
+        throw new ApiError('not_found', 'No such log stream on this connection');
       removeViewer(session, client.connectionId);
     },
 
     clientClosed(client: ClientSession): void {
-      for (const session of [...byStream.values()]) if (session.viewers.has(client.connectionId)) removeViewer(session, client.connectionId);
+      for (const session of [...byStream.values()])
+        if (session.viewers.has(client.connectionId)) removeViewer(session, client.connectionId);
     },
 
     /** Drops the viewers of a user who may no longer see a host. */
@@ -142,7 +155,10 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       for (const session of [...byStream.values()]) {
         for (const [connectionId, viewer] of [...session.viewers]) {
           if (viewer.userId !== userId) continue;
-          const allowed = await ctx.access.requireHost(userId, session.hostId, 'viewer').then(() => true, () => false);
+          const allowed = await ctx.access.requireHost(userId, session.hostId, 'viewer').then(
+            () => true,
+            () => false,
+          );
           if (allowed) continue;
           viewer.client.send({ type: 'logs.ended', streamId: session.streamId, reason: 'access removed' });
           removeViewer(session, connectionId);
@@ -160,7 +176,8 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       if (dropped) broadcast(session, { type: 'logs.dropped', streamId, count: dropped });
       if (lines.length === 0) return;
       session.recent.push(...lines);
-      if (session.recent.length > BACKFILL_KEPT) session.recent.splice(0, session.recent.length - BACKFILL_KEPT);
+      if (session.recent.length > BACKFILL_KEPT)
+        session.recent.splice(0, session.recent.length - BACKFILL_KEPT);
       broadcast(session, { type: 'logs.lines', streamId, lines }, 'logs');
     },
 
@@ -175,14 +192,24 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       pending.delete(reply.id);
       clearTimeout(entry.timer);
       if (reply.type === 'ack') entry.resolve();
-      else entry.reject(new ApiError(reply.code === 'unknown_source' ? 'unknown_source' : 'invalid_message', reply.message ?? 'The agent refused the tail'));
+      else
+        entry.reject(
+          new ApiError(
+            reply.code === 'unknown_source' ? 'unknown_source' : 'invalid_message',
+            reply.message ?? 'The agent refused the tail',
+          ),
+        );
     },
 
     agentDisconnected(hostId: string): void {
       for (const session of byStream.values()) {
         if (session.hostId !== hostId || session.state === 'interrupted') continue;
         session.state = 'interrupted';
-        broadcast(session, { type: 'logs.interrupted', streamId: session.streamId, reason: 'agent disconnected' });
+        broadcast(session, {
+          type: 'logs.interrupted',
+          streamId: session.streamId,
+          reason: 'agent disconnected',
+        });
       }
     },
 
@@ -198,7 +225,8 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
           },
           (error: unknown) => {
             session.state = 'interrupted';
-            if (error instanceof ApiError && error.code === 'unknown_source') end(session, 'the agent no longer offers this source', true);
+            if (error instanceof ApiError && error.code === 'unknown_source')
+              end(session, 'the agent no longer offers this source', true);
           },
         );
       }

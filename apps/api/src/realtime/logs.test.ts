@@ -24,17 +24,32 @@ describe('log tailing', () => {
     });
     const a = await connectRawClient(server, owner.cookie);
     const b = await connectRawClient(server, owner.cookie);
-    const ackA = await a.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'syslog', backfill: 10 });
+    const ackA = await a.request({
+      type: 'logs.subscribe',
+      hostId: host.hostId,
+      source: 'syslog',
+      backfill: 10,
+    });
     expect(ackA).toMatchObject({ type: 'ack', streamId: expect.any(String) });
     const start = await agent.next(isStart);
     expect(start).toMatchObject({ source: 'syslog', backfill: 10, streamId: ackA.streamId });
     agent.send({ type: 'logs.lines', streamId: start.streamId, lines: [{ ts: 1, line: 'first' }] });
     expect(await a.next((m) => m.type === 'logs.lines')).toMatchObject({ lines: [{ line: 'first' }] });
 
-    const ackB = await b.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'syslog', backfill: 10 });
+    const ackB = await b.request({
+      type: 'logs.subscribe',
+      hostId: host.hostId,
+      source: 'syslog',
+      backfill: 10,
+    });
     expect(ackB.streamId).toBe(ackA.streamId);
     expect(await b.next((m) => m.type === 'logs.lines')).toMatchObject({ lines: [{ line: 'first' }] });
-    agent.send({ type: 'logs.lines', streamId: start.streamId, lines: [{ ts: 2, line: 'second' }], dropped: 3 });
+    agent.send({
+      type: 'logs.lines',
+      streamId: start.streamId,
+      lines: [{ ts: 2, line: 'second' }],
+      dropped: 3,
+    });
     expect(await b.next((m) => m.type === 'logs.dropped')).toMatchObject({ count: 3 });
     expect(await a.next((m) => m.type === 'logs.lines' && JSON.stringify(m).includes('second'))).toBeTruthy();
     expect(agent.messages.filter(isStart)).toHaveLength(1);
@@ -51,8 +66,17 @@ describe('log tailing', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const agent = await connectRawAgent(server, host);
     const client = await connectRawClient(server, owner.cookie);
-    expect(await client.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'secrets' })).toMatchObject({ type: 'error', code: 'unknown_source' });
-    expect(await client.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'syslog', filter: { pattern: '(', regex: true } })).toMatchObject({ type: 'error', code: 'invalid_message' });
+    expect(
+      await client.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'secrets' }),
+    ).toMatchObject({ type: 'error', code: 'unknown_source' });
+    expect(
+      await client.request({
+        type: 'logs.subscribe',
+        hostId: host.hostId,
+        source: 'syslog',
+        filter: { pattern: '(', regex: true },
+      }),
+    ).toMatchObject({ type: 'error', code: 'invalid_message' });
     expect(agent.messages.some((m) => m.type === 'logs.start')).toBe(false);
     await Promise.all([agent.close(), client.close()]);
   });
@@ -73,7 +97,13 @@ describe('log tailing', () => {
     expect(await client.next((m) => m.type === 'logs.interrupted')).toMatchObject({ streamId: ack.streamId });
     const back = await connectRawAgent(server, host, null);
     autoAck(back);
-    back.send({ type: 'hello', agentVersion: 't', hostname: 'h', os: { platform: 'linux', release: '1', arch: 'x64' }, logSources: [{ name: 'syslog', kind: 'file' }] });
+    back.send({
+      type: 'hello',
+      agentVersion: 't',
+      hostname: 'h',
+      os: { platform: 'linux', release: '1', arch: 'x64' },
+      logSources: [{ name: 'syslog', kind: 'file' }],
+    });
     const restart = await back.next(isStart);
     expect(restart).toMatchObject({ streamId: ack.streamId, backfill: 0 });
     expect(await client.next((m) => m.type === 'logs.resumed')).toMatchObject({ streamId: ack.streamId });

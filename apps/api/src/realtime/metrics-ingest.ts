@@ -30,12 +30,19 @@ export function createMetricsIngest(ctx: HubContext) {
       const live = ordered.filter((s) => freshSet.has(s.seq)).reduce((a, b) => (b.ts >= a.ts ? b : a));
       ctx.bus.publish(
         topicFor.host(agent.hostId),
-        createFrame({ type: 'metrics', hostId: agent.hostId, sample: live }, 'metrics', { coalesceKey: `metrics:${agent.hostId}` }),
+        createFrame({ type: 'metrics', hostId: agent.hostId, sample: live }, 'metrics', {
+          coalesceKey: `metrics:${agent.hostId}`,
+        }),
       );
       ctx.bus.publish(
         topicFor.org(agent.organizationId),
         createFrame(
-          { type: 'host.summary', organizationId: agent.organizationId, hostId: agent.hostId, summary: summarizeSample(live) },
+          {
+            type: 'host.summary',
+            organizationId: agent.organizationId,
+            hostId: agent.hostId,
+            summary: summarizeSample(live),
+          },
           'metrics',
           { coalesceKey: `summary:${agent.hostId}` },
         ),

@@ -22,7 +22,9 @@ describe('live metrics', () => {
     const { owner, host } = await enrolledOwner();
     const agent = await connectRawAgent(server, host);
     const client = await connectRawClient(server, owner.cookie);
-    expect(await client.request({ type: 'subscribe', topic: `host:${host.hostId}` })).toMatchObject({ type: 'ack' });
+    expect(await client.request({ type: 'subscribe', topic: `host:${host.hostId}` })).toMatchObject({
+      type: 'ack',
+    });
     const now = Date.now();
     agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000), makeSample(2, now - 1000)] });
     expect(await agent.next((m) => m.type === 'metrics.ack')).toEqual({ type: 'metrics.ack', seqs: [1, 2] });
@@ -38,12 +40,18 @@ describe('live metrics', () => {
   it('switches the agent to 1 s sampling while someone watches and back when the last viewer leaves', async () => {
     const { owner, host } = await enrolledOwner();
     const agent = await connectRawAgent(server, host);
-    expect(await agent.next((m) => m.type === 'metrics.interval')).toEqual({ type: 'metrics.interval', intervalMs: 10_000 });
+    expect(await agent.next((m) => m.type === 'metrics.interval')).toEqual({
+      type: 'metrics.interval',
+      intervalMs: 10_000,
+    });
     agent.messages.length = 0;
     const a = await connectRawClient(server, owner.cookie);
     const b = await connectRawClient(server, owner.cookie);
     await a.request({ type: 'subscribe', topic: `host:${host.hostId}` });
-    expect(await agent.next((m) => m.type === 'metrics.interval')).toEqual({ type: 'metrics.interval', intervalMs: 1000 });
+    expect(await agent.next((m) => m.type === 'metrics.interval')).toEqual({
+      type: 'metrics.interval',
+      intervalMs: 1000,
+    });
     await b.request({ type: 'subscribe', topic: `host:${host.hostId}` });
     await a.request({ type: 'unsubscribe', topic: `host:${host.hostId}` });
     expect(agent.messages.filter((m) => m.type === 'metrics.interval')).toHaveLength(1);
@@ -57,10 +65,15 @@ describe('live metrics', () => {
     const agent = await connectRawAgent(server, host);
     const client = await connectRawClient(server, owner.cookie);
     await client.request({ type: 'subscribe', topic: `org:${owner.organizationId}` });
-    agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), { cpu: { total: 42, cores: [42] } })] });
+    agent.send({
+      type: 'metrics',
+      samples: [makeSample(1, Date.now(), { cpu: { total: 42, cores: [42] } })],
+    });
     const summary = await client.next((m) => m.type === 'host.summary');
     expect(summary).toMatchObject({ hostId: host.hostId, summary: { cpu: 42, disk: 40, memory: 25 } });
-    const list = (await (await server.request('GET', `/api/orgs/${owner.organizationId}/hosts`, { cookie: owner.cookie })).json()) as { hosts: { status: string; summary: { cpu: number } | null }[] };
+    const list = (await (
+      await server.request('GET', `/api/orgs/${owner.organizationId}/hosts`, { cookie: owner.cookie })
+    ).json()) as { hosts: { status: string; summary: { cpu: number } | null }[] };
     expect(list.hosts[0]).toMatchObject({ status: 'online', summary: { cpu: 42 } });
     await Promise.all([agent.close(), client.close()]);
   });
@@ -82,7 +95,11 @@ describe('metrics history', () => {
       await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(i + 1));
     }
     const get = async (from: number, to: number, step?: number) => {
-      const res = await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=${from}&to=${to}${step ? `&step=${step}` : ''}`, { cookie: owner.cookie });
+      const res = await server.request(
+        'GET',
+        `/api/hosts/${host.hostId}/metrics?from=${from}&to=${to}${step ? `&step=${step}` : ''}`,
+        { cookie: owner.cookie },
+      );
       expect(res.status).toBe(200);
       return (await res.json()) as MetricsHistory;
     };
@@ -115,10 +132,30 @@ describe('metrics history', () => {
 
   it('answers a bad range with 400 and another organization with 404', async () => {
     const { owner, host } = await enrolledOwner();
-    expect((await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=10&to=5`, { cookie: owner.cookie })).status).toBe(400);
-    expect((await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=abc&to=5`, { cookie: owner.cookie })).status).toBe(400);
-    const org = (await (await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'B' } })).json()) as { organization: { id: string } };
+    expect(
+      (
+        await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=10&to=5`, {
+          cookie: owner.cookie,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=abc&to=5`, {
+          cookie: owner.cookie,
+        })
+      ).status,
+    ).toBe(400);
+    const org = (await (
+      await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'B' } })
+    ).json()) as { organization: { id: string } };
     const outsider = await server.addMember(owner.cookie, org.organization.id, 'b@example.com', 'owner');
-    expect((await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=0&to=5`, { cookie: outsider.cookie })).status).toBe(404);
+    expect(
+      (
+        await server.request('GET', `/api/hosts/${host.hostId}/metrics?from=0&to=5`, {
+          cookie: outsider.cookie,
+        })
+      ).status,
+    ).toBe(404);
   });
 });

@@ -45,7 +45,10 @@ export interface AckFields {
 /** What the gateway calls; the hub implements it. Errors thrown are ApiErrors answered to the client. */
 export interface RealtimeHandlers {
   agentConnected(agent: AgentSession): void;
-  agentMessage(agent: AgentSession, message: Exclude<AgentToServer, { type: 'ack' | 'error' }>): Promise<void>;
+  agentMessage(
+    agent: AgentSession,
+    message: Exclude<AgentToServer, { type: 'ack' | 'error' }>,
+  ): Promise<void>;
   /** The agent answered a request the hub sent with an id. */
   agentReply(agent: AgentSession, reply: Extract<AgentToServer, { type: 'ack' | 'error' }>): void;
   agentDisconnected(agent: AgentSession): void;

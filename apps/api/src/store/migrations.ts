@@ -24,9 +24,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable('memberships')
-          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
           .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-          .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner','admin','operator','viewer')`))
+          .addColumn('role', 'text', (c) =>
+            c.notNull().check(sql`role in ('owner','admin','operator','viewer')`),
+          )
           .addColumn('created_at', ms, (c) => c.notNull())
           .addPrimaryKeyConstraint('memberships_pk', ['organization_id', 'user_id'])
           .execute();
@@ -43,7 +47,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema
           .createTable('hosts')
           .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
           .addColumn('name', 'text', (c) => c.notNull())
           .addColumn('status', 'text', (c) => c.notNull().defaultTo('offline'))
           .addColumn('last_seen_at', ms)
@@ -79,7 +85,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('ip', 'text')
           .addColumn('created_at', ms, (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('audit_org_id').on('audit_events').columns(['organization_id', 'id']).execute();
+        await db.schema
+          .createIndex('audit_org_id')
+          .on('audit_events')
+          .columns(['organization_id', 'id'])
+          .execute();
       },
     },
     '002_metrics_actions': {
@@ -92,7 +102,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('values_json', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('metric_samples_pk', ['host_id', 'seq'])
           .execute();
-        await db.schema.createIndex('metric_samples_host_ts').on('metric_samples').columns(['host_id', 'ts']).execute();
+        await db.schema
+          .createIndex('metric_samples_host_ts')
+          .on('metric_samples')
+          .columns(['host_id', 'ts'])
+          .execute();
         await db.schema.createIndex('metric_samples_ts').on('metric_samples').column('ts').execute();
         await db.schema
           .createTable('metric_rollups')
@@ -102,7 +116,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('values_json', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('metric_rollups_pk', ['host_id', 'resolution', 'bucket'])
           .execute();
-        await db.schema.createIndex('metric_rollups_res_bucket').on('metric_rollups').columns(['resolution', 'bucket']).execute();
+        await db.schema
+          .createIndex('metric_rollups_res_bucket')
+          .on('metric_rollups')
+          .columns(['resolution', 'bucket'])
+          .execute();
         await db.schema
           .createTable('actions')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -121,7 +139,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('started_at', ms)
           .addColumn('finished_at', ms)
           .execute();
-        await db.schema.createIndex('actions_host_created').on('actions').columns(['host_id', 'created_at']).execute();
+        await db.schema
+          .createIndex('actions_host_created')
+          .on('actions')
+          .columns(['host_id', 'created_at'])
+          .execute();
       },
     },
   };

@@ -7,7 +7,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from './index.js';
 import { POSTGRES_URL, skipWithout } from '../test-support/services.js';
 
-const SERIES = { cpu: 10, memory: 20, swap: 0, disk: 30, diskRead: 1, diskWrite: 2, netRx: 3, netTx: 4, load1: 0.5, load5: 0.4, load15: 0.3 };
+const SERIES = {
+  cpu: 10,
+  memory: 20,
+  swap: 0,
+  disk: 30,
+  diskRead: 1,
+  diskWrite: 2,
+  netRx: 3,
+  netTx: 4,
+  load1: 0.5,
+  load5: 0.4,
+  load15: 0.3,
+};
 
 const skipPostgres = await skipWithout('postgres');
 const cleanups: (() => Promise<void>)[] = [];
@@ -16,7 +28,10 @@ afterAll(async () => {
 });
 
 async function sqliteStore(): Promise<Store> {
-  const store = await createStore({ kind: 'sqlite', file: path.join(mkdtempSync(path.join(tmpdir(), 'hw-store-')), 'db.sqlite') });
+  const store = await createStore({
+    kind: 'sqlite',
+    file: path.join(mkdtempSync(path.join(tmpdir(), 'hw-store-')), 'db.sqlite'),
+  });
   cleanups.push(() => store.close());
   return store;
 }
@@ -49,17 +64,43 @@ for (const [name, open, skip] of dialects) {
       const now = Date.now();
       await store.users.insert({ id: 'u1', email: 'a@example.com', passwordHash: 'h', createdAt: now });
       await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
-      await store.organizations.addMember({ organizationId: 'o1', userId: 'u1', role: 'owner', createdAt: now });
-      expect(await store.organizations.membershipsOf('u1')).toEqual([{ organizationId: 'o1', organizationName: 'Acme', role: 'owner' }]);
+      await store.organizations.addMember({
+        organizationId: 'o1',
+        userId: 'u1',
+        role: 'owner',
+        createdAt: now,
+      });
+      expect(await store.organizations.membershipsOf('u1')).toEqual([
+        { organizationId: 'o1', organizationName: 'Acme', role: 'owner' },
+      ]);
       await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'web-1', createdAt: now });
-      await store.enrollmentTokens.insert({ tokenHash: 'th', hostId: 'h1', createdAt: now, expiresAt: now + 60_000 });
-      const [a, b] = await Promise.all([store.enrollmentTokens.consume('th', now), store.enrollmentTokens.consume('th', now)]);
+      await store.enrollmentTokens.insert({
+        tokenHash: 'th',
+        hostId: 'h1',
+        createdAt: now,
+        expiresAt: now + 60_000,
+      });
+      const [a, b] = await Promise.all([
+        store.enrollmentTokens.consume('th', now),
+        store.enrollmentTokens.consume('th', now),
+      ]);
       expect([a, b].filter(Boolean)).toEqual(['h1']);
       expect(await store.hosts.bumpTokenVersion('h1')).toBe(1);
-      const id = await store.audit.record({ organizationId: 'o1', actorType: 'user', actorId: 'u1', action: 'x', details: { k: 1 } });
+      const id = await store.audit.record({
+        organizationId: 'o1',
+        actorType: 'user',
+        actorId: 'u1',
+        action: 'x',
+        details: { k: 1 },
+      });
       await store.audit.addDetails(id, { exitCode: 0 });
       const events = await store.audit.list('o1', { limit: 10 });
-      expect(events[0]).toMatchObject({ id, action: 'x', decision: 'allowed', details: { k: 1, exitCode: 0 } });
+      expect(events[0]).toMatchObject({
+        id,
+        action: 'x',
+        decision: 'allowed',
+        details: { k: 1, exitCode: 0 },
+      });
       expect(typeof events[0]?.createdAt).toBe('number');
     });
 
@@ -69,7 +110,11 @@ for (const [name, open, skip] of dialects) {
       await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
       await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'web-1', createdAt: now });
       const t0 = Math.floor(now / 3_600_000) * 3_600_000;
-      const batch = [1, 2, 3].map((seq) => ({ seq, ts: t0 + seq * 1000, values: { ...SERIES, cpu: seq === 2 ? 95 : 5 } }));
+      const batch = [1, 2, 3].map((seq) => ({
+        seq,
+        ts: t0 + seq * 1000,
+        values: { ...SERIES, cpu: seq === 2 ? 95 : 5 },
+      }));
       expect((await store.metrics.ingest('h1', batch, undefined)).sort()).toEqual([1, 2, 3]);
       expect(await store.metrics.ingest('h1', batch.slice(1), undefined)).toEqual([]);
       expect(await store.metrics.seqs('h1')).toEqual([1, 2, 3]);
@@ -85,12 +130,26 @@ for (const [name, open, skip] of dialects) {
       const now = Date.now();
       await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
       await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'web-1', createdAt: now });
-      await store.actions.insert({ id: 'a1', hostId: 'h1', organizationId: 'o1', userId: null, action: 'uptime', params: {}, status: 'queued', createdAt: now });
+      await store.actions.insert({
+        id: 'a1',
+        hostId: 'h1',
+        organizationId: 'o1',
+        userId: null,
+        action: 'uptime',
+        params: {},
+        status: 'queued',
+        createdAt: now,
+      });
       expect(await store.actions.appendOutput('a1', 'hello ', 10)).toBe(true);
       expect(await store.actions.appendOutput('a1', 'world!', 10)).toBe(false);
       expect(await store.actions.transition('a1', 'succeeded', { exitCode: 0, finishedAt: now })).toBe(true);
       expect(await store.actions.transition('a1', 'running')).toBe(false);
-      expect(await store.actions.findById('a1')).toMatchObject({ output: 'hello worl', outputTruncated: true, status: 'succeeded', exitCode: 0 });
+      expect(await store.actions.findById('a1')).toMatchObject({
+        output: 'hello worl',
+        outputTruncated: true,
+        status: 'succeeded',
+        exitCode: 0,
+      });
     });
   });
 }

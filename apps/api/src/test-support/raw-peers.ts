@@ -31,7 +31,8 @@ async function open<In extends Message>(url: string, options: ClientOptions): Pr
     ws,
     messages: socket.messages as In[],
     send: (message) => socket.send(message as Json),
-    next: (predicate: (m: In) => boolean, timeoutMs?: number) => socket.next(predicate as (m: Json) => boolean, timeoutMs) as Promise<In>,
+    next: (predicate: (m: In) => boolean, timeoutMs?: number) =>
+      socket.next(predicate as (m: Json) => boolean, timeoutMs) as Promise<In>,
     request(message, timeoutMs) {
       const id = `r${++counter}`;
       peer.send({ ...message, id });
@@ -54,7 +55,14 @@ export const DEFAULT_HELLO: Omit<AgentHello, 'type'> = {
   os: { platform: 'linux', release: '6.1', arch: 'x64' },
   capabilities: ['metrics', 'logs', 'actions'],
   actions: [
-    { name: 'uptime', description: 'uptime', params: {}, dangerous: false, timeoutMs: 10_000, outputCapBytes: 65536 },
+    {
+      name: 'uptime',
+      description: 'uptime',
+      params: {},
+      dangerous: false,
+      timeoutMs: 10_000,
+      outputCapBytes: 65536,
+    },
     {
       name: 'restart-service',
       description: 'restart a unit',
@@ -67,8 +75,14 @@ export const DEFAULT_HELLO: Omit<AgentHello, 'type'> = {
   logSources: [{ name: 'syslog', kind: 'file', description: '' }],
 };
 
-export async function connectRawAgent(server: TestServer, host: { hostId: string; agentToken: string }, hello: Partial<AgentHello> | null = {}): Promise<RawPeer<ServerToAgent & Message>> {
-  const peer = await open<ServerToAgent & Message>(`${server.wsUrl}/ws/agent/${host.hostId}`, { headers: { authorization: `Bearer ${host.agentToken}` } });
+export async function connectRawAgent(
+  server: TestServer,
+  host: { hostId: string; agentToken: string },
+  hello: Partial<AgentHello> | null = {},
+): Promise<RawPeer<ServerToAgent & Message>> {
+  const peer = await open<ServerToAgent & Message>(`${server.wsUrl}/ws/agent/${host.hostId}`, {
+    headers: { authorization: `Bearer ${host.agentToken}` },
+  });
   await peer.next((m) => m.type === 'welcome');
   if (hello) {
     const before = (await server.ctx.store.hosts.findById(host.hostId))?.agent;
@@ -77,13 +91,18 @@ export async function connectRawAgent(server: TestServer, host: { hostId: string
     // The hub persists the hello before acting on it: once stored, requests can rely on the catalog.
     await waitFor(async () => {
       const agent = (await server.ctx.store.hosts.findById(host.hostId))?.agent;
-      return agent !== null && agent !== undefined && JSON.stringify(agent) !== JSON.stringify(before ?? null);
+      return (
+        agent !== null && agent !== undefined && JSON.stringify(agent) !== JSON.stringify(before ?? null)
+      );
     });
   }
   return peer;
 }
 
-export async function connectRawClient(server: TestServer, cookie: string): Promise<RawPeer<ServerToClient & Message>> {
+export async function connectRawClient(
+  server: TestServer,
+  cookie: string,
+): Promise<RawPeer<ServerToClient & Message>> {
   const ticket = await server.ticket(cookie);
   const peer = await open<ServerToClient & Message>(`${server.wsUrl}/ws/client?ticket=${ticket}`, {});
   await peer.next((m) => m.type === 'welcome');

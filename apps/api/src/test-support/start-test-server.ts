@@ -23,17 +23,38 @@ export interface TestServer {
   /** Stops the server and removes its data dir. */
   cleanup(): Promise<void>;
   /** fetch against the server with JSON bodies; cookies and Origin are the caller's. */
-  request(method: string, path: string, options?: { body?: unknown; cookie?: string; origin?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; cookie?: string; origin?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>;
   /** Runs first-run setup and returns the owner's session cookie and organization id. */
-  setup(email?: string, password?: string, organizationName?: string): Promise<{ cookie: string; userId: string; organizationId: string }>;
+  setup(
+    email?: string,
+    password?: string,
+    organizationName?: string,
+  ): Promise<{ cookie: string; userId: string; organizationId: string }>;
   login(email: string, password: string): Promise<string>;
   /** Creates a host (as `cookie`) and enrolls it; returns the agent token. */
-  createEnrolledHost(cookie: string, organizationId: string, name?: string): Promise<{ hostId: string; agentToken: string; commandPublicKey: string }>;
-  addMember(cookie: string, organizationId: string, email: string, role: string, password?: string): Promise<{ userId: string; cookie: string }>;
+  createEnrolledHost(
+    cookie: string,
+    organizationId: string,
+    name?: string,
+  ): Promise<{ hostId: string; agentToken: string; commandPublicKey: string }>;
+  addMember(
+    cookie: string,
+    organizationId: string,
+    email: string,
+    role: string,
+    password?: string,
+  ): Promise<{ userId: string; cookie: string }>;
   ticket(cookie: string): Promise<string>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'hostwire-test-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -42,7 +63,14 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       cb();
     },
   });
-  const baseEnv: Record<string, string> = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...env };
+  const baseEnv: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...env,
+  };
   const provisional = loadConfig(baseEnv);
   const running = await startServer(provisional, { logger: createLogger('debug', sink) });
   // Origins are derived from PUBLIC_URL, which needs the real port: allow it unless the test chose.
@@ -55,7 +83,11 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.cookie) headers.cookie = o.cookie;
     if (o.origin !== null) headers.origin = o.origin ?? origin;
-    return fetch(`${url}${p}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+    return fetch(`${url}${p}`, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    });
   };
 
   const cookieOf = (res: Response): string => {
@@ -92,14 +124,21 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     },
     async createEnrolledHost(cookie, organizationId, name = 'web-1') {
       const created = await request('POST', `/api/orgs/${organizationId}/hosts`, { cookie, body: { name } });
-      if (created.status !== 201) throw new Error(`create host failed: ${created.status} ${await created.text()}`);
+      if (created.status !== 201)
+        throw new Error(`create host failed: ${created.status} ${await created.text()}`);
       const { enrollmentToken } = (await created.json()) as { enrollmentToken: string };
-      const enrolled = await request('POST', '/api/agent/enroll', { body: { enrollmentToken, hostname: name } });
-      if (enrolled.status !== 201) throw new Error(`enroll failed: ${enrolled.status} ${await enrolled.text()}`);
+      const enrolled = await request('POST', '/api/agent/enroll', {
+        body: { enrollmentToken, hostname: name },
+      });
+      if (enrolled.status !== 201)
+        throw new Error(`enroll failed: ${enrolled.status} ${await enrolled.text()}`);
       return (await enrolled.json()) as { hostId: string; agentToken: string; commandPublicKey: string };
     },
     async addMember(cookie, organizationId, email, role, password = 'member password 123') {
-      const res = await request('POST', `/api/orgs/${organizationId}/members`, { cookie, body: { email, role, password } });
+      const res = await request('POST', `/api/orgs/${organizationId}/members`, {
+        cookie,
+        body: { email, role, password },
+      });
       if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${await res.text()}`);
       const { member } = (await res.json()) as { member: { userId: string } };
       return { userId: member.userId, cookie: await server.login(email, password) };

@@ -34,7 +34,15 @@ export function handleAgentConnection(
     epoch,
     send: (message) => connection.send(message),
   };
-  const entry: AgentEntry = { connection, session, hostId, organizationId, epoch, deleted: false };
+  const entry: AgentEntry = {
+    connection,
+    session,
+    hostId,
+    organizationId,
+    epoch,
+    tokenVersion: principal.tokenVersion,
+    deleted: false,
+  };
   const previous = registry.setAgent(entry);
   previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
   const releaseClaim = ctx.bus.claimAgent(hostId, (message) => connection.send(message));

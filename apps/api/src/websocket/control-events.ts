@@ -49,7 +49,7 @@ export function handleControlEvent(rt: GatewayRuntime, event: ControlEvent): voi
   }
 }
 
-async function reauthorizeUser(rt: GatewayRuntime, userId: string): Promise<void> {
+export async function reauthorizeUser(rt: GatewayRuntime, userId: string): Promise<void> {
   const { ctx, registry, fanout } = rt;
   const entries = registry.clientsOfUser(userId);
   if (entries.length > 0) {

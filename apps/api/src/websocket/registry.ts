@@ -9,6 +9,8 @@ export interface AgentEntry {
   readonly hostId: string;
   readonly organizationId: string;
   readonly epoch: number;
+  /** The token version the agent authenticated with (a rotation bumps the host's). */
+  readonly tokenVersion: number;
   /** Set when the host was deleted: no `host.status` is published for it on close. */
   deleted: boolean;
 }
@@ -104,6 +106,16 @@ export class ConnectionRegistry {
 
   clientsOfSession(sessionId: string): ClientEntry[] {
     return [...(this.clientsBySession.get(sessionId) ?? [])];
+  }
+
+  /** Every live browser connection. */
+  clientEntries(): ClientEntry[] {
+    return [...this.clients];
+  }
+
+  /** Every live agent connection. */
+  agentEntries(): AgentEntry[] {
+    return [...this.agents.values()];
   }
 
   /** Every live connection (agents and clients). */

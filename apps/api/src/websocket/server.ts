@@ -10,6 +10,7 @@ import type { ConnectionKind } from '../observability/metrics.js';
 import { handleAgentConnection } from './agent-handler.js';
 import { authenticateWebSocket, type WebSocketAuthResult } from './auth.js';
 import { handleClientConnection } from './client-handler.js';
+import { recoverFromGap } from './backplane-gap.js';
 import { handleControlEvent } from './control-events.js';
 import { startHeartbeat } from './heartbeat.js';
 import { ConnectionLimits } from './limits.js';
@@ -85,6 +86,11 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     } catch (error) {
       logger.error({ err: error, event: event.kind }, 'control event failed');
     }
+  });
+
+  const stopGap = ctx.bus.onGap((topics) => {
+    logger.warn({ topics: topics.length }, 'backplane reconnected; telling followers about the gap');
+    rt.track(recoverFromGap(rt, topics));
   });
 
   function refuse(req: http.IncomingMessage, socket: Duplex, ip: string, refusal: Refusal): void {
@@ -171,6 +177,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     ctx.lifecycle.shuttingDown = true;
     stopHeartbeat();
     stopControl();
+    stopGap();
     const connections = rt.registry.connections();
     for (const connection of connections)
       connection.close(CLOSE_CODES.GOING_AWAY, formatRetryHint(jitteredRetrySeconds()));

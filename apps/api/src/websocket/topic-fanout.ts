@@ -55,6 +55,22 @@ export class TopicFanout {
     for (const topic of [...entry.subscriptions]) this.remove(topic, entry);
   }
 
+  /**
+   * Tells each local follower of `topics` that frames may have been lost there: one `gap` frame per
+   * socket, naming the topics it follows among them.
+   */
+  notifyGap(topics: readonly string[], reason: string): void {
+    const perEntry = new Map<ClientEntry, string[]>();
+    for (const topic of topics) {
+      for (const entry of this.topics.get(topic)?.members ?? []) {
+        const list = perEntry.get(entry);
+        if (list) list.push(topic);
+        else perEntry.set(entry, [topic]);
+      }
+    }
+    for (const [entry, list] of perEntry) entry.connection.send({ type: 'gap', topics: list, reason });
+  }
+
   /** Number of topics this instance follows on the bus. */
   get size(): number {
     return this.topics.size;

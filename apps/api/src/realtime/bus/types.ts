@@ -49,6 +49,10 @@ export interface Bus {
 }
 
 /** Serializes a message once into a Frame. */
-export function createFrame(message: object, cls: FrameClass = 'event', extra: { coalesceKey?: string; streamId?: string } = {}): Frame {
+export function createFrame(
+  message: object,
+  cls: FrameClass = 'event',
+  extra: { coalesceKey?: string; streamId?: string } = {},
+): Frame {
   return { data: JSON.stringify(message), class: cls, ...extra };
 }

@@ -61,14 +61,25 @@ export function createActionsRepository(db: Kysely<Database>) {
       return row && toRecord(row, withOutput);
     },
     async listByHost(hostId: string, limit: number): Promise<ActionRecord[]> {
-      const rows = await db.selectFrom('actions').selectAll().where('host_id', '=', hostId).orderBy('created_at', 'desc').limit(limit).execute();
+      const rows = await db
+        .selectFrom('actions')
+        .selectAll()
+        .where('host_id', '=', hostId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map((r) => toRecord(r, false));
     },
     /** Moves an action to `status` unless it already ended; returns false when it had ended. */
     async transition(
       id: string,
       status: ActionStatus,
-      fields: { exitCode?: number | null; error?: string | null; startedAt?: number; finishedAt?: number } = {},
+      fields: {
+        exitCode?: number | null;
+        error?: string | null;
+        startedAt?: number;
+        finishedAt?: number;
+      } = {},
     ): Promise<boolean> {
       const result = await db
         .updateTable('actions')
@@ -80,18 +91,30 @@ export function createActionsRepository(db: Kysely<Database>) {
           ...(fields.finishedAt !== undefined ? { finished_at: fields.finishedAt } : {}),
         })
         .where('id', '=', id)
-        .where('status', 'not in', ['succeeded', 'failed', 'timed_out', 'cancelled', 'agent_offline', 'rejected'])
+        .where('status', 'not in', [
+          'succeeded',
+          'failed',
+          'timed_out',
+          'cancelled',
+          'agent_offline',
+          'rejected',
+        ])
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
     /** Appends output up to `capBytes` in total; returns false once the cap is reached. */
     async appendOutput(id: string, chunk: string, capBytes: number): Promise<boolean> {
       return db.transaction().execute(async (tx) => {
-        const row = await tx.selectFrom('actions').select(['output_bytes', 'output_truncated']).where('id', '=', id).executeTakeFirst();
+        const row = await tx
+          .selectFrom('actions')
+          .select(['output_bytes', 'output_truncated'])
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (!row || row.output_truncated === 1) return false;
         const room = capBytes - row.output_bytes;
         const bytes = Buffer.byteLength(chunk, 'utf8');
-        const piece = bytes <= room ? chunk : Buffer.from(chunk, 'utf8').subarray(0, Math.max(0, room)).toString('utf8');
+        const piece =
+          bytes <= room ? chunk : Buffer.from(chunk, 'utf8').subarray(0, Math.max(0, room)).toString('utf8');
         const truncated = bytes > room;
         await tx
           .updateTable('actions')

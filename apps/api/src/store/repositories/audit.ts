@@ -39,10 +39,21 @@ export function createAuditRepository(db: Kysely<Database>) {
     },
     /** Adds the outcome (e.g. an action's exit code) to the event that recorded the attempt. */
     async addDetails(id: number, details: Record<string, unknown>): Promise<void> {
-      const row = await db.selectFrom('audit_events').select('details').where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) return;
-      const merged = { ...(row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {}), ...details };
-      await db.updateTable('audit_events').set({ details: JSON.stringify(merged) }).where('id', '=', id).execute();
+      const merged = {
+        ...(row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {}),
+        ...details,
+      };
+      await db
+        .updateTable('audit_events')
+        .set({ details: JSON.stringify(merged) })
+        .where('id', '=', id)
+        .execute();
     },
     /** Newest first; `before` pages by id. */
     async list(organizationId: string, options: { limit: number; before?: number }): Promise<AuditEvent[]> {

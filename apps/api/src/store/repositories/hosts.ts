@@ -8,7 +8,10 @@ export interface HostRow extends Host {
   lastSeq: number;
 }
 
-function parseJson<T>(text: string | null, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | null {
+function parseJson<T>(
+  text: string | null,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+): T | null {
   if (text === null) return null;
   try {
     const parsed = schema.safeParse(JSON.parse(text));
@@ -42,7 +45,12 @@ export function publicHost(host: HostRow): Host {
 
 export function createHostsRepository(db: Kysely<Database>) {
   return {
-    async insert(host: { id: string; organizationId: string; name: string; createdAt: number }): Promise<void> {
+    async insert(host: {
+      id: string;
+      organizationId: string;
+      name: string;
+      createdAt: number;
+    }): Promise<void> {
       await db
         .insertInto('hosts')
         .values({
@@ -65,7 +73,12 @@ export function createHostsRepository(db: Kysely<Database>) {
       return row && toHost(row);
     },
     async listByOrganization(organizationId: string): Promise<HostRow[]> {
-      const rows = await db.selectFrom('hosts').selectAll().where('organization_id', '=', organizationId).orderBy('name').execute();
+      const rows = await db
+        .selectFrom('hosts')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .orderBy('name')
+        .execute();
       return rows.map(toHost);
     },
     async delete(id: string): Promise<boolean> {
@@ -74,8 +87,16 @@ export function createHostsRepository(db: Kysely<Database>) {
     },
     /** Bumps the token version so every agent token issued before stops verifying. */
     async bumpTokenVersion(id: string): Promise<number | undefined> {
-      await db.updateTable('hosts').set((eb) => ({ token_version: eb('token_version', '+', 1) })).where('id', '=', id).execute();
-      const row = await db.selectFrom('hosts').select('token_version').where('id', '=', id).executeTakeFirst();
+      await db
+        .updateTable('hosts')
+        .set((eb) => ({ token_version: eb('token_version', '+', 1) }))
+        .where('id', '=', id)
+        .execute();
+      const row = await db
+        .selectFrom('hosts')
+        .select('token_version')
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row?.token_version;
     },
     async markEnrolled(id: string, at: number): Promise<void> {
@@ -89,21 +110,40 @@ export function createHostsRepository(db: Kysely<Database>) {
       await db.updateTable('hosts').set({ last_seen_at: at }).where('id', 'in', ids).execute();
     },
     async setAgentInfo(id: string, info: AgentInfo): Promise<void> {
-      await db.updateTable('hosts').set({ agent_info: JSON.stringify(info) }).where('id', '=', id).execute();
+      await db
+        .updateTable('hosts')
+        .set({ agent_info: JSON.stringify(info) })
+        .where('id', '=', id)
+        .execute();
     },
     /** Marks every host offline (used at startup of a single instance: nothing is connected yet). */
     async markAllOffline(at: number): Promise<void> {
-      await db.updateTable('hosts').set({ status: 'offline', last_seen_at: at }).where('status', '=', 'online').execute();
+      await db
+        .updateTable('hosts')
+        .set({ status: 'offline', last_seen_at: at })
+        .where('status', '=', 'online')
+        .execute();
     },
   };
 }
 
 export function createEnrollmentTokensRepository(db: Kysely<Database>) {
   return {
-    async insert(t: { tokenHash: string; hostId: string; createdAt: number; expiresAt: number }): Promise<void> {
+    async insert(t: {
+      tokenHash: string;
+      hostId: string;
+      createdAt: number;
+      expiresAt: number;
+    }): Promise<void> {
       await db
         .insertInto('enrollment_tokens')
-        .values({ token_hash: t.tokenHash, host_id: t.hostId, created_at: t.createdAt, expires_at: t.expiresAt, used_at: null })
+        .values({
+          token_hash: t.tokenHash,
+          host_id: t.hostId,
+          created_at: t.createdAt,
+          expires_at: t.expiresAt,
+          used_at: null,
+        })
         .execute();
     },
     /**
@@ -119,11 +159,20 @@ export function createEnrollmentTokensRepository(db: Kysely<Database>) {
         .where('expires_at', '>', now)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return undefined;
-      const row = await db.selectFrom('enrollment_tokens').select('host_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('enrollment_tokens')
+        .select('host_id')
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
       return row?.host_id;
     },
     async revokeForHost(hostId: string, now: number): Promise<void> {
-      await db.updateTable('enrollment_tokens').set({ used_at: now }).where('host_id', '=', hostId).where('used_at', 'is', null).execute();
+      await db
+        .updateTable('enrollment_tokens')
+        .set({ used_at: now })
+        .where('host_id', '=', hostId)
+        .where('used_at', 'is', null)
+        .execute();
     },
   };
 }

@@ -54,12 +54,23 @@ export function createMetricsRepository(db: Kysely<Database>) {
      * Stores a batch of samples of one host in one transaction, each (host, seq) once, and folds the new
      * ones into the rollups. Returns the seqs that were new.
      */
-    async ingest(hostId: string, samples: StoredSample[], summary: HostSummary | undefined): Promise<number[]> {
+    async ingest(
+      hostId: string,
+      samples: StoredSample[],
+      summary: HostSummary | undefined,
+    ): Promise<number[]> {
       if (samples.length === 0) return [];
       return db.transaction().execute(async (tx) => {
         const inserted = await tx
           .insertInto('metric_samples')
-          .values(samples.map((s) => ({ host_id: hostId, seq: s.seq, ts: s.ts, values_json: JSON.stringify(s.values) })))
+          .values(
+            samples.map((s) => ({
+              host_id: hostId,
+              seq: s.seq,
+              ts: s.ts,
+              values_json: JSON.stringify(s.values),
+            })),
+          )
           .onConflict((oc) => oc.columns(['host_id', 'seq']).doNothing())
           .returning('seq')
           .execute();
@@ -82,7 +93,9 @@ export function createMetricsRepository(db: Kysely<Database>) {
             .where('resolution', '=', resolution)
             .where('bucket', 'in', [...byBucket.keys()])
             .execute();
-          const current = new Map(existing.map((r) => [Number(r.bucket), JSON.parse(r.values_json) as RollupValues]));
+          const current = new Map(
+            existing.map((r) => [Number(r.bucket), JSON.parse(r.values_json) as RollupValues]),
+          );
           const rows = [...byBucket].map(([bucket, list]) => {
             let values = current.get(bucket);
             for (const s of list) values = mergeInto(values, s.ts, s.values);
@@ -91,7 +104,11 @@ export function createMetricsRepository(db: Kysely<Database>) {
           await tx
             .insertInto('metric_rollups')
             .values(rows)
-            .onConflict((oc) => oc.columns(['host_id', 'resolution', 'bucket']).doUpdateSet((eb) => ({ values_json: eb.ref('excluded.values_json') })))
+            .onConflict((oc) =>
+              oc
+                .columns(['host_id', 'resolution', 'bucket'])
+                .doUpdateSet((eb) => ({ values_json: eb.ref('excluded.values_json') })),
+            )
             .execute();
         }
         const maxSeq = Math.max(...samples.map((s) => s.seq));
@@ -118,10 +135,19 @@ export function createMetricsRepository(db: Kysely<Database>) {
         .orderBy('ts')
         .limit(limit)
         .execute();
-      return rows.map((r) => ({ seq: Number(r.seq), ts: Number(r.ts), values: JSON.parse(r.values_json) as SeriesValues }));
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        ts: Number(r.ts),
+        values: JSON.parse(r.values_json) as SeriesValues,
+      }));
     },
 
-    async rollups(hostId: string, resolution: RollupResolution, from: number, to: number): Promise<RollupRow[]> {
+    async rollups(
+      hostId: string,
+      resolution: RollupResolution,
+      from: number,
+      to: number,
+    ): Promise<RollupRow[]> {
       const rows = await db
         .selectFrom('metric_rollups')
         .select(['bucket', 'values_json'])
@@ -131,7 +157,10 @@ export function createMetricsRepository(db: Kysely<Database>) {
         .where('bucket', '<=', to)
         .orderBy('bucket')
         .execute();
-      return rows.map((r) => ({ bucket: Number(r.bucket), values: JSON.parse(r.values_json) as RollupValues }));
+      return rows.map((r) => ({
+        bucket: Number(r.bucket),
+        values: JSON.parse(r.values_json) as RollupValues,
+      }));
     },
 
     async countSamples(hostId: string): Promise<number> {
@@ -144,18 +173,30 @@ export function createMetricsRepository(db: Kysely<Database>) {
     },
 
     async seqs(hostId: string): Promise<number[]> {
-      const rows = await db.selectFrom('metric_samples').select('seq').where('host_id', '=', hostId).orderBy('seq').execute();
+      const rows = await db
+        .selectFrom('metric_samples')
+        .select('seq')
+        .where('host_id', '=', hostId)
+        .orderBy('seq')
+        .execute();
       return rows.map((r) => Number(r.seq));
     },
 
     /** Deletes at most `batch` expired rows per table and call, so ingest never waits long on pruning. */
     async prune(cutoffs: { raw: number; '1m': number; '1h': number }, batch = 5000): Promise<number> {
       let deleted = 0;
-      const rawIds = await db.selectFrom('metric_samples').select(['host_id', 'seq']).where('ts', '<', cutoffs.raw).limit(batch).execute();
+      const rawIds = await db
+        .selectFrom('metric_samples')
+        .select(['host_id', 'seq'])
+        .where('ts', '<', cutoffs.raw)
+        .limit(batch)
+        .execute();
       for (const chunk of chunks(rawIds, 500)) {
         const r = await db
           .deleteFrom('metric_samples')
-          .where((eb) => eb.or(chunk.map((k) => eb.and([eb('host_id', '=', k.host_id), eb('seq', '=', k.seq)]))))
+          .where((eb) =>
+            eb.or(chunk.map((k) => eb.and([eb('host_id', '=', k.host_id), eb('seq', '=', k.seq)]))),
+          )
           .executeTakeFirst();
         deleted += Number(r.numDeletedRows);
       }

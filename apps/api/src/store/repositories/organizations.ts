@@ -18,8 +18,14 @@ export interface MemberView {
 
 export function createOrganizationsRepository(db: Kysely<Database>) {
   return {
-    async insert(org: { id: string; name: string; createdAt: number }, tx: Kysely<Database> | Transaction<Database> = db): Promise<void> {
-      await tx.insertInto('organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
+    async insert(
+      org: { id: string; name: string; createdAt: number },
+      tx: Kysely<Database> | Transaction<Database> = db,
+    ): Promise<void> {
+      await tx
+        .insertInto('organizations')
+        .values({ id: org.id, name: org.name, created_at: org.createdAt })
+        .execute();
     },
     async addMember(
       m: { organizationId: string; userId: string; role: Role; createdAt: number },
@@ -27,7 +33,12 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
     ): Promise<void> {
       await tx
         .insertInto('memberships')
-        .values({ organization_id: m.organizationId, user_id: m.userId, role: m.role, created_at: m.createdAt })
+        .values({
+          organization_id: m.organizationId,
+          user_id: m.userId,
+          role: m.role,
+          created_at: m.createdAt,
+        })
         .execute();
     },
     /** Every organization of a user with the user's role in it, oldest first. */
@@ -40,7 +51,11 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
         .orderBy('memberships.created_at')
         .orderBy('organizations.name')
         .execute();
-      return rows.map((r) => ({ organizationId: r.organization_id, organizationName: r.name, role: r.role as Role }));
+      return rows.map((r) => ({
+        organizationId: r.organization_id,
+        organizationName: r.name,
+        role: r.role as Role,
+      }));
     },
     async roleOf(userId: string, organizationId: string): Promise<Role | undefined> {
       const row = await db
@@ -62,7 +77,12 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
         .where('memberships.organization_id', '=', organizationId)
         .orderBy('memberships.created_at')
         .execute();
-      return rows.map((r) => ({ userId: r.id, email: r.email, role: r.role as Role, createdAt: r.created_at }));
+      return rows.map((r) => ({
+        userId: r.id,
+        email: r.email,
+        role: r.role as Role,
+        createdAt: r.created_at,
+      }));
     },
     async member(organizationId: string, userId: string): Promise<MemberView | undefined> {
       const r = await db
@@ -84,10 +104,19 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
       return Number(row.n);
     },
     async setRole(organizationId: string, userId: string, role: Role): Promise<void> {
-      await db.updateTable('memberships').set({ role }).where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
+      await db
+        .updateTable('memberships')
+        .set({ role })
+        .where('organization_id', '=', organizationId)
+        .where('user_id', '=', userId)
+        .execute();
     },
     async removeMember(organizationId: string, userId: string): Promise<void> {
-      await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
+      await db
+        .deleteFrom('memberships')
+        .where('organization_id', '=', organizationId)
+        .where('user_id', '=', userId)
+        .execute();
     },
   };
 }

@@ -18,13 +18,21 @@ export function createUsersRepository(db: Kysely<Database>) {
   });
   return {
     async count(): Promise<number> {
-      const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async insert(user: UserRow): Promise<void> {
       await db
         .insertInto('users')
-        .values({ id: user.id, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
+        .values({
+          id: user.id,
+          email: user.email,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+        })
         .execute();
     },
     async findByEmail(email: string): Promise<UserRow | undefined> {
@@ -51,7 +59,13 @@ export function createSessionsRepository(db: Kysely<Database>) {
     async insert(session: Omit<SessionRow, 'revokedAt'>): Promise<void> {
       await db
         .insertInto('sessions')
-        .values({ id: session.id, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt, revoked_at: null })
+        .values({
+          id: session.id,
+          user_id: session.userId,
+          created_at: session.createdAt,
+          expires_at: session.expiresAt,
+          revoked_at: null,
+        })
         .execute();
     },
     async findActive(id: string, now: number): Promise<SessionRow | undefined> {
@@ -62,10 +76,23 @@ export function createSessionsRepository(db: Kysely<Database>) {
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .executeTakeFirst();
-      return row && { id: row.id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+      return (
+        row && {
+          id: row.id,
+          userId: row.user_id,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          revokedAt: row.revoked_at,
+        }
+      );
     },
     async revoke(id: string, now: number): Promise<void> {
-      await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async pruneExpired(now: number): Promise<void> {
       await db.deleteFrom('sessions').where('expires_at', '<', now).execute();
