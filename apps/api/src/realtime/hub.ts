@@ -68,15 +68,13 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
               }),
             );
           }
-          logs.agentAnnounced(agent.hostId);
           return;
         }
         case 'metrics':
           return metrics.ingest(agent, message.samples);
         case 'logs.lines':
-          return logs.lines(agent, message.streamId, message.lines, message.dropped);
         case 'logs.ended':
-          return logs.ended(agent, message.streamId, message.reason);
+          return logs.fromAgent(agent, message);
         case 'action.started':
         case 'action.output':
         case 'action.result':
@@ -89,7 +87,7 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
     },
 
     agentDisconnected(agent) {
-      if (directory.disconnected(agent.hostId, agent.epoch)) logs.agentDisconnected(agent.hostId);
+      directory.disconnected(agent.hostId, agent.epoch);
     },
 
     async clientRequest(client, request) {

@@ -1,6 +1,6 @@
-/** @module realtime/log-sessions — one agent tail per (host, source, filter), shared by every viewer. */
+/** @module realtime/log-sessions — one agent tail per (host, source, filter) and instance, shared by its viewers. */
 import { randomUUID } from 'node:crypto';
-import type { LogFilter, LogLine, ServerToClient } from '@hostwire/protocol';
+import { topicFor, type LogFilter, type LogLine, type ServerToClient } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
 import { createFrame, type Frame } from './bus/types.js';
 import type { AgentDirectory, HubContext } from './hub-context.js';
@@ -18,6 +18,8 @@ interface TailSession {
   viewers: Map<string, { client: ClientSession; userId: string }>;
   recent: LogLine[];
   state: 'starting' | 'running' | 'interrupted';
+  /** Drops the session's bus subscriptions: its relay topic and its host's topic. */
+  unsubscribe: () => void;
 }
 
 interface PendingReply {
@@ -26,6 +28,24 @@ interface PendingReply {
   timer: NodeJS.Timeout;
 }
 
+/** Agent frames about a tail, as relayed between instances on `tail:<streamId>`. */
+type TailFrame =
+  | { type: 'logs.lines'; streamId: string; lines: LogLine[]; dropped?: number }
+  | { type: 'logs.ended'; streamId: string; reason: string }
+  | { type: 'ack'; id: string }
+  | { type: 'error'; id: string; code?: string; message?: string };
+
+/** The bus topic on which the agent's instance relays a tail's frames to the instance that owns it. */
+const relayTopic = (streamId: string) => `tail:${streamId}`;
+/** Request ids name their stream, so a reply can be relayed too. */
+const streamOfRequest = (id: string) => /^logs:([^:]+):/.exec(id)?.[1];
+
+/**
+ * The instance where the first viewer subscribed owns the tail: it asks the agent (wherever it is
+ * connected) to start it, and follows the host's topic to learn when the agent leaves (interrupted)
+ * and announces itself again (resumed). Frames from the agent reach the owner directly when the agent
+ * is connected here, or relayed over the bus from the agent's instance.
+ */
 export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
   const byKey = new Map<string, TailSession>();
   const byStream = new Map<string, TailSession>();
@@ -47,7 +67,7 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
 
   /** Asks the agent to start the tail and waits for its ack (or its error, e.g. unknown_source). */
   async function startOnAgent(session: TailSession, backfill: number): Promise<void> {
-    const id = `logs-${randomUUID()}`;
+    const id = `logs:${session.streamId}:${randomUUID().slice(0, 8)}`;
     const reply = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
@@ -65,18 +85,30 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       backfill,
     });
     if (!sent) {
-      const entry = pending.get(id);
-      if (entry) clearTimeout(entry.timer);
-      pending.delete(id);
-      throw new ApiError('agent_offline');
+      settleReply({ type: 'error', id, code: 'agent_offline', message: 'The host agent is not connected' });
     }
     await reply;
+  }
+
+  function settleReply(reply: Extract<TailFrame, { id: string }>): boolean {
+    const entry = pending.get(reply.id);
+    if (!entry) return false;
+    pending.delete(reply.id);
+    clearTimeout(entry.timer);
+    if (reply.type === 'ack') entry.resolve();
+    else if (reply.code === 'agent_offline') entry.reject(new ApiError('agent_offline'));
+    else {
+      const code = reply.code === 'unknown_source' ? 'unknown_source' : 'invalid_message';
+      entry.reject(new ApiError(code, reply.message ?? 'The agent refused the tail'));
+    }
+    return true;
   }
 
   function end(session: TailSession, reason: string, notify: boolean): void {
     if (notify) broadcast(session, { type: 'logs.ended', streamId: session.streamId, reason });
     byKey.delete(session.key);
     byStream.delete(session.streamId);
+    session.unsubscribe();
   }
 
   function removeViewer(session: TailSession, connectionId: string): void {
@@ -86,15 +118,97 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
     void ctx.bus.sendToAgent(session.hostId, { type: 'logs.stop', streamId: session.streamId });
   }
 
+  function receive(session: TailSession, frame: TailFrame): void {
+    if (frame.type === 'ack' || frame.type === 'error') {
+      settleReply(frame);
+    } else if (frame.type === 'logs.ended') {
+      end(session, frame.reason, true);
+    } else {
+      if (frame.dropped)
+        broadcast(session, { type: 'logs.dropped', streamId: session.streamId, count: frame.dropped });
+      if (frame.lines.length === 0) return;
+      session.recent.push(...frame.lines);
+      if (session.recent.length > BACKFILL_KEPT)
+        session.recent.splice(0, session.recent.length - BACKFILL_KEPT);
+      broadcast(session, { type: 'logs.lines', streamId: session.streamId, lines: frame.lines }, 'logs');
+    }
+  }
+
+  /** Follows the host: offline interrupts the tail, the agent's next hello resumes it, deletion ends it. */
+  function onHostEvent(
+    session: TailSession,
+    event: { type: string; status?: string; logSources?: { name: string }[] },
+  ): void {
+    if (event.type === 'host.removed') {
+      end(session, 'the host was deleted', true);
+    } else if (
+      event.type === 'host.status' &&
+      event.status === 'offline' &&
+      session.state !== 'interrupted'
+    ) {
+      session.state = 'interrupted';
+      broadcast(session, {
+        type: 'logs.interrupted',
+        streamId: session.streamId,
+        reason: 'agent disconnected',
+      });
+    } else if (event.type === 'host.agent' && session.state === 'interrupted') {
+      if (!event.logSources?.some((s) => s.name === session.source)) {
+        end(session, 'the agent no longer offers this source', true);
+        return;
+      }
+      session.state = 'starting';
+      startOnAgent(session, 0).then(
+        () => {
+          session.state = 'running';
+          broadcast(session, { type: 'logs.resumed', streamId: session.streamId });
+        },
+        (error: unknown) => {
+          session.state = 'interrupted';
+          if (error instanceof ApiError && error.code === 'unknown_source')
+            end(session, 'the agent no longer offers this source', true);
+        },
+      );
+    }
+  }
+
+  function open(hostId: string, source: string, filter: LogFilter | undefined, key: string): TailSession {
+    const streamId = randomUUID();
+    const session: TailSession = {
+      streamId,
+      hostId,
+      source,
+      filter,
+      key,
+      viewers: new Map(),
+      recent: [],
+      state: 'starting',
+      unsubscribe: () => undefined,
+    };
+    const parse = (frame: Frame) => JSON.parse(frame.data) as TailFrame;
+    const offRelay = ctx.bus.subscribe(relayTopic(streamId), (frame) => receive(session, parse(frame)));
+    const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) =>
+      onHostEvent(session, JSON.parse(frame.data) as { type: string }),
+    );
+    session.unsubscribe = () => {
+      offRelay();
+      offHost();
+    };
+    byKey.set(key, session);
+    byStream.set(streamId, session);
+    return session;
+  }
+
   return {
     async subscribe(
       client: ClientSession,
       request: { hostId: string; source: string; filter?: LogFilter; backfill: number },
     ): Promise<string> {
       const { host } = await ctx.access.requireHost(client.userId, request.hostId, 'viewer');
-      const hello = directory.hello(host.id);
-      if (!hello) throw new ApiError('agent_offline');
-      if (!hello.logSources.some((s) => s.name === request.source)) {
+      const here = directory.hello(host.id);
+      const announced = here ?? ((await ctx.bus.isAgentConnected(host.id)) ? host.agent : null);
+      if (!announced) throw new ApiError('agent_offline');
+      if (!announced.logSources.some((s) => s.name === request.source)) {
         throw new ApiError('unknown_source', `The host does not offer the log source "${request.source}"`);
       }
       if (request.filter?.regex) {
@@ -105,29 +219,18 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
         }
       }
       const key = keyOf(host.id, request.source, request.filter);
-      let session = byKey.get(key);
-      if (session) {
-        session.viewers.set(client.connectionId, { client, userId: client.userId });
-        const backfill = session.recent.slice(-request.backfill);
-        if (backfill.length > 0) {
+      const existing = byKey.get(key);
+      if (existing) {
+        existing.viewers.set(client.connectionId, { client, userId: client.userId });
+        const backfill = existing.recent.slice(-request.backfill);
+        if (backfill.length > 0)
           queueMicrotask(() =>
-            client.send({ type: 'logs.lines', streamId: session?.streamId ?? '', lines: backfill }),
+            client.send({ type: 'logs.lines', streamId: existing.streamId, lines: backfill }),
           );
-        }
-        return session.streamId;
+        return existing.streamId;
       }
-      session = {
-        streamId: randomUUID(),
-        hostId: host.id,
-        source: request.source,
-        filter: request.filter,
-        key,
-        viewers: new Map([[client.connectionId, { client, userId: client.userId }]]),
-        recent: [],
-        state: 'starting',
-      };
-      byKey.set(key, session);
-      byStream.set(session.streamId, session);
+      const session = open(host.id, request.source, request.filter, key);
+      session.viewers.set(client.connectionId, { client, userId: client.userId });
       try {
         await startOnAgent(session, request.backfill);
       } catch (error) {
@@ -166,73 +269,29 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       }
     },
 
-    lines(agent: AgentSession, streamId: string, lines: LogLine[], dropped: number | undefined): void {
-      const session = byStream.get(streamId);
-      if (!session || session.hostId !== agent.hostId) {
-        // A tail nobody watches any more (or another host's id): tell the agent to stop it.
-        agent.send({ type: 'logs.stop', streamId });
+    /** A tail frame from an agent connected here: handled here when this instance owns it, else relayed. */
+    fromAgent(agent: AgentSession, frame: Extract<TailFrame, { streamId: string }>): void {
+      const session = byStream.get(frame.streamId);
+      if (session) {
+        if (session.hostId === agent.hostId) receive(session, frame);
         return;
       }
-      if (dropped) broadcast(session, { type: 'logs.dropped', streamId, count: dropped });
-      if (lines.length === 0) return;
-      session.recent.push(...lines);
-      if (session.recent.length > BACKFILL_KEPT)
-        session.recent.splice(0, session.recent.length - BACKFILL_KEPT);
-      broadcast(session, { type: 'logs.lines', streamId, lines }, 'logs');
+      ctx.bus.publish(relayTopic(frame.streamId), createFrame(frame));
     },
 
-    ended(agent: AgentSession, streamId: string, reason: string): void {
-      const session = byStream.get(streamId);
-      if (session && session.hostId === agent.hostId) end(session, reason, true);
+    /** An agent's answer to a `logs.start`: settled here, or relayed to the instance that asked. */
+    agentReply(
+      reply: { type: 'ack'; id: string } | { type: 'error'; id?: string; code?: string; message?: string },
+    ): void {
+      if (reply.id === undefined) return;
+      const frame: Extract<TailFrame, { id: string }> =
+        reply.type === 'ack' ? reply : { ...reply, id: reply.id };
+      if (settleReply(frame)) return;
+      const streamId = streamOfRequest(reply.id);
+      if (streamId) ctx.bus.publish(relayTopic(streamId), createFrame(frame));
     },
 
-    agentReply(reply: { type: 'ack' | 'error'; id?: string; code?: string; message?: string }): void {
-      const entry = reply.id === undefined ? undefined : pending.get(reply.id);
-      if (!entry || reply.id === undefined) return;
-      pending.delete(reply.id);
-      clearTimeout(entry.timer);
-      if (reply.type === 'ack') entry.resolve();
-      else
-        entry.reject(
-          new ApiError(
-            reply.code === 'unknown_source' ? 'unknown_source' : 'invalid_message',
-            reply.message ?? 'The agent refused the tail',
-          ),
-        );
-    },
-
-    agentDisconnected(hostId: string): void {
-      for (const session of byStream.values()) {
-        if (session.hostId !== hostId || session.state === 'interrupted') continue;
-        session.state = 'interrupted';
-        broadcast(session, {
-          type: 'logs.interrupted',
-          streamId: session.streamId,
-          reason: 'agent disconnected',
-        });
-      }
-    },
-
-    /** After the agent's hello: restart interrupted tails; they resume without viewers doing anything. */
-    agentAnnounced(hostId: string): void {
-      for (const session of [...byStream.values()]) {
-        if (session.hostId !== hostId || session.state !== 'interrupted') continue;
-        session.state = 'starting';
-        startOnAgent(session, 0).then(
-          () => {
-            session.state = 'running';
-            broadcast(session, { type: 'logs.resumed', streamId: session.streamId });
-          },
-          (error: unknown) => {
-            session.state = 'interrupted';
-            if (error instanceof ApiError && error.code === 'unknown_source')
-              end(session, 'the agent no longer offers this source', true);
-          },
-        );
-      }
-    },
-
-    /** Tails currently running on agents (for tests and metrics). */
+    /** Tails this instance owns (for tests and metrics). */
     count(): number {
       return byStream.size;
     },
@@ -240,6 +299,7 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
     close(): void {
       for (const entry of pending.values()) clearTimeout(entry.timer);
       pending.clear();
+      for (const session of [...byStream.values()]) session.unsubscribe();
     },
   };
 }

@@ -1,0 +1,119 @@
+// Two API instances sharing PostgreSQL and Redis: what one instance starts, the other delivers.
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectRawAgent,
+  connectRawClient,
+  makeSample,
+  waitFor,
+} from '../apps/api/src/test-support/raw-peers.js';
+import { POSTGRES_URL, REDIS_URL, skipWithout } from '../apps/api/src/test-support/services.js';
+import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+
+const skip = (await skipWithout('postgres')) || (await skipWithout('redis'));
+
+describe.skipIf(skip)('two instances behind one database and one Redis', () => {
+  let a: TestServer;
+  let b: TestServer;
+  let admin: pg.Client;
+  const database = `hostwire_scale_${randomUUID().replaceAll('-', '')}`;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`create database ${database}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    const shared = {
+      DATABASE_URL: url.toString(),
+      REDIS_URL,
+      AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
+      SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
+      COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    };
+    a = await startTestServer(shared);
+    b = await startTestServer(shared);
+  });
+
+  afterAll(async () => {
+    await a?.cleanup();
+    await b?.cleanup();
+    await admin?.query(`drop database if exists ${database}`);
+    await admin?.end();
+  });
+
+  it('routes metrics, live mode, actions and log tails between the instances', async () => {
+    const owner = await a.setup();
+    const host = await a.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(a, host);
+    agent.ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { type: string; id?: string; streamId?: string };
+      if (m.type === 'logs.start') {
+        agent.send({ type: 'ack', id: m.id });
+        agent.send({
+          type: 'logs.lines',
+          streamId: m.streamId,
+          lines: [{ ts: Date.now(), line: 'relayed line' }],
+        });
+      }
+    });
+    const client = await connectRawClient(b, owner.cookie);
+    await client.request({ type: 'subscribe', topic: `host:${host.hostId}` });
+    expect(await agent.next((m) => m.type === 'metrics.interval' && m.intervalMs === 1000)).toBeTruthy();
+
+    agent.send({ type: 'metrics', samples: [makeSample(1, Date.now())] });
+    expect(await client.next((m) => m.type === 'metrics')).toMatchObject({
+      hostId: host.hostId,
+      sample: { seq: 1 },
+    });
+
+    const run = await client.request({ type: 'action.run', hostId: host.hostId, action: 'uptime' });
+    expect(run).toMatchObject({ type: 'ack', actionId: expect.any(String) });
+    const command = await agent.next((m) => m.type === 'command');
+    expect(command.payload).toContain(run.actionId);
+    agent.send({
+      type: 'action.result',
+      actionId: run.actionId,
+      status: 'succeeded',
+      exitCode: 0,
+      finishedAt: Date.now(),
+    });
+    expect(await client.next((m) => m.type === 'action.status' && m.status === 'succeeded')).toBeTruthy();
+
+    const tail = await client.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'syslog' });
+    expect(tail).toMatchObject({ type: 'ack', streamId: expect.any(String) });
+    expect(await client.next((m) => m.type === 'logs.lines')).toMatchObject({
+      streamId: tail.streamId,
+      lines: [{ line: 'relayed line' }],
+    });
+    await client.request({ type: 'logs.unsubscribe', streamId: tail.streamId });
+    expect(await agent.next((m) => m.type === 'logs.stop')).toMatchObject({ streamId: tail.streamId });
+
+    await agent.close();
+    expect(await client.next((m) => m.type === 'host.status' && m.status === 'offline')).toBeTruthy();
+    await client.close();
+  });
+
+  it('closes a session everywhere on logout and keeps the newest agent connection across instances', async () => {
+    const owner = await b.login('owner@example.com', 'correct horse battery');
+    const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {
+      organizations: { id: string }[];
+    };
+    const organizationId = me.organizations[0]?.id ?? '';
+    const host = await a.createEnrolledHost(owner, organizationId, 'dup');
+    const first = await connectRawAgent(a, host);
+    const second = await connectRawAgent(b, host, null);
+    expect((await first.closed).code).toBe(4000);
+    await waitFor(async () => (await b.ctx.store.hosts.findById(host.hostId))?.status === 'online');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await b.ctx.store.hosts.findById(host.hostId))?.status).toBe('online');
+
+    const watcher = await connectRawClient(b, owner);
+    expect((await a.request('POST', '/api/auth/logout', { cookie: owner })).status).toBe(204);
+    expect((await watcher.closed).code).toBe(4001);
+    await second.close();
+  });
+});
