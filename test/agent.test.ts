@@ -200,7 +200,7 @@ describe('actions on the real agent', () => {
         hostId: host.id,
         organizationId: owner.organizationId,
         userId: null,
-        action: String(payload.action ?? 'echo'),
+        action: typeof payload.action === 'string' ? payload.action : 'echo',
         params: {},
         status: 'sent',
         createdAt: Date.now(),
