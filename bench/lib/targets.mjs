@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { atExit, freePort, spawnNode, waitForHealth } from './process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const HOSTWIRE_BIN = path.join(ROOT, 'apps/api/dist/bin.js');
+// BENCH_HOSTWIRE_BIN runs another build (e.g. the one before a change) for before/after figures.
+export const HOSTWIRE_BIN = process.env.BENCH_HOSTWIRE_BIN ?? path.join(ROOT, 'apps/api/dist/bin.js');
 export const BARE_BIN = path.join(ROOT, 'bench/peers/bare-ws-server.mjs');
 
 /** Runs `fn` over `items` with at most `limit` in flight; resolves with the results in order. */

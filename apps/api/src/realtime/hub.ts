@@ -143,10 +143,10 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
 
     logTails: () => logs.count(),
 
-    close() {
+    async close() {
       clearInterval(pruneTimer);
       logs.close();
-      return Promise.resolve();
+      await metrics.close();
     },
   };
 }

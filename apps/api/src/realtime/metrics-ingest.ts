@@ -1,52 +1,130 @@
-/** @module realtime/metrics-ingest — stores agent samples once per (host, seq), acks them, and fans them out. */
+/** @module realtime/metrics-ingest — live fan-out at once; storage batched across agents; acks after commit. */
 import { extractSeries, summarizeSample, topicFor, type MetricsSample } from '@hostwire/protocol';
+import type { IngestBatch } from '../store/repositories/metrics.js';
 import { createFrame } from './bus/types.js';
 import type { HubContext } from './hub-context.js';
 import type { AgentSession } from './types.js';
 
+/** How long samples wait for others to share their transaction. */
+const FLUSH_INTERVAL_MS = 50;
+/** A batch this large is written at once. */
+const FLUSH_SAMPLES = 2000;
+/** Above this many waiting samples, agents wait for the store (their sockets stop being read). */
+const HIGH_WATER_SAMPLES = 20_000;
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  const result = { resolve: () => undefined as void } as { promise: Promise<void>; resolve: () => void };
+  result.promise = new Promise<void>((resolve) => {
+    result.resolve = resolve;
+  });
+  return result;
+}
+
+interface Pending {
+  agent: AgentSession;
+  batch: IngestBatch;
+}
+
 export function createMetricsIngest(ctx: HubContext) {
   const watched = new Set<string>();
+  /** Newest sample time published live per host: a replayed backlog is stored, not shown as live. */
+  const liveTs = new Map<string, number>();
+  let queue: Pending[] = [];
+  let queuedSamples = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let drained: { promise: Promise<void>; resolve: () => void } | undefined;
 
   function intervalFor(hostId: string): number {
     return watched.has(hostId) ? ctx.config.metrics.liveIntervalMs : ctx.config.metrics.slowIntervalMs;
   }
 
+  function publishLive(agent: AgentSession, newest: MetricsSample): void {
+    if (newest.ts <= (liveTs.get(agent.hostId) ?? 0)) return;
+    liveTs.set(agent.hostId, newest.ts);
+    ctx.bus.publish(
+      topicFor.host(agent.hostId),
+      createFrame({ type: 'metrics', hostId: agent.hostId, sample: newest }, 'metrics', {
+        coalesceKey: `metrics:${agent.hostId}`,
+      }),
+    );
+    ctx.bus.publish(
+      topicFor.org(agent.organizationId),
+      createFrame(
+        {
+          type: 'host.summary',
+          organizationId: agent.organizationId,
+          hostId: agent.hostId,
+          summary: summarizeSample(newest),
+        },
+        'metrics',
+        { coalesceKey: `summary:${agent.hostId}` },
+      ),
+    );
+  }
+
+  function schedule(): void {
+    if (queuedSamples >= FLUSH_SAMPLES) {
+      clearTimeout(timer);
+      timer = undefined;
+      void flush();
+    } else {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        void flush();
+      }, FLUSH_INTERVAL_MS);
+    }
+  }
+
+  /** Writes everything queued in one transaction, then acks each agent the seqs it sent. */
+  async function flush(): Promise<void> {
+    if (flushing) return flushing;
+    if (queue.length === 0) return;
+    const taken = queue;
+    queue = [];
+    queuedSamples = 0;
+    const waiting = drained;
+    drained = undefined;
+    flushing = (async () => {
+      try {
+        const fresh = await ctx.store.metrics.ingest(taken.map((p) => p.batch));
+        let stored = 0;
+        for (const list of fresh.values()) stored += list.length;
+        ctx.metrics.samplesIngested.inc(stored);
+        // Every seq of a frame is durable now (new or already stored): the agent may drop them all.
+        for (const { agent, batch } of taken)
+          agent.send({ type: 'metrics.ack', seqs: batch.samples.map((s) => s.seq) });
+      } catch (error) {
+        // Unacked samples stay in the agents' outboxes and come back on their next connection.
+        ctx.logger.error({ err: error, frames: taken.length }, 'storing metrics failed');
+      } finally {
+        flushing = undefined;
+        waiting?.resolve();
+        if (queue.length > 0) schedule();
+      }
+    })();
+    return flushing;
+  }
+
   return {
-    /** One transaction per batch; acks every seq of the batch once it is durably stored (new or duplicate). */
-    async ingest(agent: AgentSession, samples: MetricsSample[]): Promise<void> {
+    /** Publishes the newest sample live, queues the batch for storage; waits only when the store falls behind. */
+    ingest(agent: AgentSession, samples: MetricsSample[]): Promise<void> {
       const ordered = [...samples].sort((a, b) => a.seq - b.seq);
       const newest = ordered.reduce((a, b) => (b.ts >= a.ts ? b : a));
-      const summary = summarizeSample(newest);
-      const fresh = await ctx.store.metrics.ingest(
-        agent.hostId,
-        ordered.map((s) => ({ seq: s.seq, ts: s.ts, values: extractSeries(s) })),
-        summary,
-      );
-      ctx.metrics.samplesIngested.inc(fresh.length);
-      agent.send({ type: 'metrics.ack', seqs: ordered.map((s) => s.seq) });
-      if (fresh.length === 0) return;
-      // Live viewers need the present, not a replayed backlog: publish the newest new sample only.
-      const freshSet = new Set(fresh);
-      const live = ordered.filter((s) => freshSet.has(s.seq)).reduce((a, b) => (b.ts >= a.ts ? b : a));
-      ctx.bus.publish(
-        topicFor.host(agent.hostId),
-        createFrame({ type: 'metrics', hostId: agent.hostId, sample: live }, 'metrics', {
-          coalesceKey: `metrics:${agent.hostId}`,
-        }),
-      );
-      ctx.bus.publish(
-        topicFor.org(agent.organizationId),
-        createFrame(
-          {
-            type: 'host.summary',
-            organizationId: agent.organizationId,
-            hostId: agent.hostId,
-            summary: summarizeSample(live),
-          },
-          'metrics',
-          { coalesceKey: `summary:${agent.hostId}` },
-        ),
-      );
+      publishLive(agent, newest);
+      queue.push({
+        agent,
+        batch: {
+          hostId: agent.hostId,
+          samples: ordered.map((s) => ({ seq: s.seq, ts: s.ts, values: extractSeries(s) })),
+          summary: summarizeSample(newest),
+        },
+      });
+      queuedSamples += ordered.length;
+      schedule();
+      if (queuedSamples <= HIGH_WATER_SAMPLES) return Promise.resolve();
+      drained ??= deferred();
+      return drained.promise;
     },
 
     /** Live mode: 1 s sampling while anyone watches the host, the slow interval otherwise. */
@@ -58,6 +136,13 @@ export function createMetricsIngest(ctx: HubContext) {
 
     agentConnected(agent: AgentSession): void {
       agent.send({ type: 'metrics.interval', intervalMs: intervalFor(agent.hostId) });
+    },
+
+    /** Writes what is still queued (shutdown). */
+    async close(): Promise<void> {
+      clearTimeout(timer);
+      timer = undefined;
+      while (queue.length > 0 || flushing) await (flushing ?? flush());
     },
   };
 }

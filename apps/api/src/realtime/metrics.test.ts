@@ -70,6 +70,8 @@ describe('live metrics', () => {
       samples: [makeSample(1, Date.now(), { cpu: { total: 42, cores: [42] } })],
     });
     const summary = await client.next((m) => m.type === 'host.summary');
+    // The live frame goes out before the write; the ack comes once the sample is stored.
+    await agent.next((m) => m.type === 'metrics.ack');
     expect(summary).toMatchObject({ hostId: host.hostId, summary: { cpu: 42, disk: 40, memory: 25 } });
     const list = (await (
       await server.request('GET', `/api/orgs/${owner.organizationId}/hosts`, { cookie: owner.cookie })

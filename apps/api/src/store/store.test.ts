@@ -115,14 +115,43 @@ for (const [name, open, skip] of dialects) {
         ts: t0 + seq * 1000,
         values: { ...SERIES, cpu: seq === 2 ? 95 : 5 },
       }));
-      expect((await store.metrics.ingest('h1', batch, undefined)).sort()).toEqual([1, 2, 3]);
-      expect(await store.metrics.ingest('h1', batch.slice(1), undefined)).toEqual([]);
+      expect((await store.metrics.ingest([{ hostId: 'h1', samples: batch }])).get('h1')?.sort()).toEqual([
+        1, 2, 3,
+      ]);
+      const again = await store.metrics.ingest([
+        { hostId: 'h1', samples: batch.slice(1) },
+        { hostId: 'h1', samples: batch.slice(2) },
+      ]);
+      expect(again.get('h1')).toBeUndefined();
       expect(await store.metrics.seqs('h1')).toEqual([1, 2, 3]);
       const [minute] = await store.metrics.rollups('h1', '1m', t0, t0 + 60_000);
       expect(minute?.values.cpu).toMatchObject({ min: 5, max: 95, count: 3, last: 5 });
       const [hour] = await store.metrics.rollups('h1', '1h', t0, t0 + 3_600_000);
       expect(hour?.values.cpu.sum).toBe(105);
       expect((await store.hosts.findById('h1'))?.lastSeq).toBe(3);
+    });
+
+    it('stores the batches of several hosts in one call, each with its own rollups', async () => {
+      const store = await open();
+      const now = Date.now();
+      await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
+      await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'a', createdAt: now });
+      await store.hosts.insert({ id: 'h2', organizationId: 'o1', name: 'b', createdAt: now });
+      const t0 = Math.floor(now / 60_000) * 60_000;
+      const sample = (seq: number, cpu: number) => ({ seq, ts: t0 + seq, values: { ...SERIES, cpu } });
+      const summary = { ts: t0, cpu: 7, memory: 1, disk: 2, load1: 0 };
+      const fresh = await store.metrics.ingest([
+        { hostId: 'h1', samples: [sample(1, 10), sample(2, 30)], summary },
+        { hostId: 'h2', samples: [sample(1, 50)] },
+        { hostId: 'h1', samples: [sample(3, 20)] },
+      ]);
+      expect(Object.fromEntries(fresh)).toEqual({ h1: [1, 2, 3], h2: [1] });
+      const [h1] = await store.metrics.rollups('h1', '1m', t0, t0 + 60_000);
+      const [h2] = await store.metrics.rollups('h2', '1m', t0, t0 + 60_000);
+      expect(h1?.values.cpu).toMatchObject({ min: 10, max: 30, count: 3, last: 20 });
+      expect(h2?.values.cpu).toMatchObject({ min: 50, max: 50, count: 1 });
+      expect((await store.hosts.findById('h1'))?.summary?.cpu).toBe(7);
+      expect((await store.hosts.findById('h2'))?.lastSeq).toBe(1);
     });
 
     it('caps action output and never leaves a final state', async () => {

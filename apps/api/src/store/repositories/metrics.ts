@@ -1,6 +1,6 @@
 /** @module store/repositories/metrics — raw samples, 1-minute and 1-hour rollups, and retention. */
 import { METRIC_SERIES, type HostSummary, type MetricSeries, type SeriesValues } from '@hostwire/protocol';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 
 export const ROLLUP_BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
@@ -48,81 +48,126 @@ function mergeInto(target: RollupValues | undefined, ts: number, values: SeriesV
   return out;
 }
 
+/** The samples one agent frame carried, and the summary of its newest sample. */
+export interface IngestBatch {
+  hostId: string;
+  samples: readonly StoredSample[];
+  summary?: HostSummary;
+}
+
+/** Rows per INSERT: 4 parameters each stays far below SQLite's 32,766-parameter limit. */
+const INSERT_CHUNK = 1000;
+
+/** Merges new samples into their rollup buckets: one read and one upsert per resolution. */
+async function foldIntoRollups(
+  tx: Transaction<Database>,
+  resolution: RollupResolution,
+  added: readonly { hostId: string; sample: StoredSample }[],
+): Promise<void> {
+  if (added.length === 0) return;
+  const size = ROLLUP_BUCKET_MS[resolution];
+  const buckets = new Map<string, { hostId: string; bucket: number; samples: StoredSample[] }>();
+  for (const { hostId, sample } of added) {
+    const bucket = Math.floor(sample.ts / size) * size;
+    const key = `${hostId}|${bucket}`;
+    const entry = buckets.get(key);
+    if (entry) entry.samples.push(sample);
+    else buckets.set(key, { hostId, bucket, samples: [sample] });
+  }
+  const hostIds = [...new Set([...buckets.values()].map((b) => b.hostId))];
+  const bucketIds = [...new Set([...buckets.values()].map((b) => b.bucket))];
+  const existing = await tx
+    .selectFrom('metric_rollups')
+    .select(['host_id', 'bucket', 'values_json'])
+    .where('resolution', '=', resolution)
+    .where('host_id', 'in', hostIds)
+    .where('bucket', 'in', bucketIds)
+    .execute();
+  const current = new Map(
+    existing.map((r) => [`${r.host_id}|${Number(r.bucket)}`, JSON.parse(r.values_json) as RollupValues]),
+  );
+  const rows = [...buckets].map(([key, { hostId, bucket, samples }]) => {
+    let values = current.get(key);
+    for (const s of samples) values = mergeInto(values, s.ts, s.values);
+    return { host_id: hostId, resolution, bucket, values_json: JSON.stringify(values) };
+  });
+  for (const chunk of chunks(rows, INSERT_CHUNK)) {
+    await tx
+      .insertInto('metric_rollups')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .columns(['host_id', 'resolution', 'bucket'])
+          .doUpdateSet((eb) => ({ values_json: eb.ref('excluded.values_json') })),
+      )
+      .execute();
+  }
+}
+
 export function createMetricsRepository(db: Kysely<Database>) {
   return {
     /**
-     * Stores a batch of samples of one host in one transaction, each (host, seq) once, and folds the new
-     * ones into the rollups. Returns the seqs that were new.
+     * Stores the samples of many hosts in one transaction, each (host, seq) once, folds the new ones
+     * into the rollups and records each host's highest seq and latest summary. Returns, per host, the
+     * seqs that were new.
      */
-    async ingest(
-      hostId: string,
-      samples: StoredSample[],
-      summary: HostSummary | undefined,
-    ): Promise<number[]> {
-      if (samples.length === 0) return [];
-      return db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('metric_samples')
-          .values(
-            samples.map((s) => ({
-              host_id: hostId,
-              seq: s.seq,
-              ts: s.ts,
-              values_json: JSON.stringify(s.values),
-            })),
-          )
-          .onConflict((oc) => oc.columns(['host_id', 'seq']).doNothing())
-          .returning('seq')
-          .execute();
-        const fresh = new Set(inserted.map((r) => Number(r.seq)));
-        const added = samples.filter((s) => fresh.has(s.seq));
-        for (const resolution of Object.keys(ROLLUP_BUCKET_MS) as RollupResolution[]) {
-          const size = ROLLUP_BUCKET_MS[resolution];
-          const byBucket = new Map<number, StoredSample[]>();
-          for (const s of added) {
-            const bucket = Math.floor(s.ts / size) * size;
-            const list = byBucket.get(bucket);
-            if (list) list.push(s);
-            else byBucket.set(bucket, [s]);
-          }
-          if (byBucket.size === 0) continue;
-          const existing = await tx
-            .selectFrom('metric_rollups')
-            .select(['bucket', 'values_json'])
-            .where('host_id', '=', hostId)
-            .where('resolution', '=', resolution)
-            .where('bucket', 'in', [...byBucket.keys()])
+    async ingest(batches: readonly IngestBatch[]): Promise<Map<string, number[]>> {
+      const fresh = new Map<string, number[]>();
+      const rows = batches.flatMap((b) =>
+        b.samples.map((s) => ({
+          host_id: b.hostId,
+          seq: s.seq,
+          ts: s.ts,
+          values_json: JSON.stringify(s.values),
+        })),
+      );
+      if (rows.length === 0) return fresh;
+      await db.transaction().execute(async (tx) => {
+        for (const chunk of chunks(rows, INSERT_CHUNK)) {
+          const inserted = await tx
+            .insertInto('metric_samples')
+            .values(chunk)
+            .onConflict((oc) => oc.columns(['host_id', 'seq']).doNothing())
+            .returning(['host_id', 'seq'])
             .execute();
-          const current = new Map(
-            existing.map((r) => [Number(r.bucket), JSON.parse(r.values_json) as RollupValues]),
-          );
-          const rows = [...byBucket].map(([bucket, list]) => {
-            let values = current.get(bucket);
-            for (const s of list) values = mergeInto(values, s.ts, s.values);
-            return { host_id: hostId, resolution, bucket, values_json: JSON.stringify(values) };
-          });
+          for (const r of inserted) {
+            const list = fresh.get(r.host_id);
+            if (list) list.push(Number(r.seq));
+            else fresh.set(r.host_id, [Number(r.seq)]);
+          }
+        }
+        const added = batches.flatMap((b) => {
+          const seqs = new Set(fresh.get(b.hostId));
+          return b.samples.filter((s) => seqs.has(s.seq)).map((s) => ({ hostId: b.hostId, sample: s }));
+        });
+        for (const resolution of Object.keys(ROLLUP_BUCKET_MS) as RollupResolution[]) {
+          await foldIntoRollups(tx, resolution, added);
+        }
+        const perHost = new Map<string, { maxSeq: number; summary: HostSummary | undefined }>();
+        for (const b of batches) {
+          const entry = perHost.get(b.hostId) ?? { maxSeq: 0, summary: undefined };
+          entry.maxSeq = Math.max(entry.maxSeq, ...b.samples.map((s) => s.seq));
+          if (
+            b.summary &&
+            (fresh.get(b.hostId)?.length ?? 0) > 0 &&
+            (!entry.summary || b.summary.ts >= entry.summary.ts)
+          )
+            entry.summary = b.summary;
+          perHost.set(b.hostId, entry);
+        }
+        for (const [hostId, { maxSeq, summary }] of perHost) {
           await tx
-            .insertInto('metric_rollups')
-            .values(rows)
-            .onConflict((oc) =>
-              oc
-                .columns(['host_id', 'resolution', 'bucket'])
-                .doUpdateSet((eb) => ({ values_json: eb.ref('excluded.values_json') })),
-            )
+            .updateTable('hosts')
+            .set((eb) => ({
+              // CASE, not max()/greatest(): the one spelling both SQLite and Postgres accept.
+              last_seq: eb.case().when('last_seq', '<', maxSeq).then(maxSeq).else(eb.ref('last_seq')).end(),
+              ...(summary ? { summary: JSON.stringify(summary) } : {}),
+            }))
+            .where('id', '=', hostId)
             .execute();
         }
-        const maxSeq = Math.max(...samples.map((s) => s.seq));
-        await tx
-          .updateTable('hosts')
-          .set((eb) => ({
-            // CASE, not max()/greatest(): the one spelling both SQLite and Postgres accept.
-            last_seq: eb.case().when('last_seq', '<', maxSeq).then(maxSeq).else(eb.ref('last_seq')).end(),
-            ...(summary && added.length > 0 ? { summary: JSON.stringify(summary) } : {}),
-          }))
-          .where('id', '=', hostId)
-          .execute();
-        return [...fresh];
       });
+      return fresh;
     },
 
     async raw(hostId: string, from: number, to: number, limit: number): Promise<StoredSample[]> {
