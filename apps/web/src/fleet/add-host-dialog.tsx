@@ -4,20 +4,11 @@ import { useState, type FormEvent } from 'react';
 import { api, type CreatedHost } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
-import { CopyButton } from '../components/copy-button.js';
+import { Command } from '../components/command.js';
 import { Dialog } from '../components/dialog.js';
 import { useRealtimeMessages } from '../realtime/realtime-context.js';
 import { Link } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
-
-function Command({ text, testId }: { text: string; testId: string }) {
-  return (
-    <div className="command">
-      <pre data-testid={testId}>{text}</pre>
-      <CopyButton text={text} testId={`${testId}-copy`} />
-    </div>
-  );
-}
 
 /** The "Add host" dialog; `hosts` is the live fleet list, used to notice the new host coming online. */
 export function AddHostDialog({

@@ -10,6 +10,7 @@ import { useRoleIn } from '../session/session.js';
 import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
 import { ActionsTab } from './actions/actions-tab.js';
+import { HostAdmin } from './host-admin.js';
 import { LogsTab } from './logs/logs-tab.js';
 import { MetricsTab } from './metrics/metrics-tab.js';
 
@@ -49,14 +50,8 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
         h ? { ...h, status: message.status, lastSeenAt: message.lastSeenAt ?? h.lastSeenAt } : h,
       );
     } else if (message.type === 'host.agent') {
-      setHost((h) => {
-        if (!h) return h;
-        const os = h.agent?.os ?? { platform: 'unknown', release: '', arch: '' };
-        const { agentVersion, hostname, actions, logSources } = message;
-        return { ...h, agent: { os, agentVersion, hostname, actions, logSources } };
-      });
-      // The OS is not part of `host.agent`; the record has it.
-      void load();
+      const { agentVersion, hostname, os, actions, logSources } = message;
+      setHost((h) => (h ? { ...h, agent: { agentVersion, hostname, os, actions, logSources } } : h));
     } else if (message.type === 'host.removed') {
       setRemoved(true);
     }
@@ -107,6 +102,7 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
             )}
           </p>
         </div>
+        {role !== null && roleAtLeast(role, 'admin') ? <HostAdmin host={host} /> : null}
       </div>
       <ErrorText message={error} />
       <nav className="tabs" aria-label="Host sections">
