@@ -1,0 +1,179 @@
+/** @module agent — wires config → state → collectors, tails, actions → the link; `runAgent` is the program. */
+import type { AgentConfig } from './config/schema.js';
+import { ActionService, describeActions } from './actions/action-service.js';
+import { loadCommandKey } from './actions/command-verifier.js';
+import { FrameDelivery } from './actions/frame-delivery.js';
+import type { LinkSession, LinkState, ServerFrame } from './connection/agent-link.js';
+import { AgentLink } from './connection/agent-link.js';
+import type { AgentExitError } from './errors.js';
+import { buildHello } from './hello.js';
+import type { Logger } from './log.js';
+import { silentLogger } from './log.js';
+import type { LogBackends } from './logs/log-manager.js';
+import { LogManager, detectLogBackends } from './logs/log-manager.js';
+import { MetricsCollector } from './metrics/collector.js';
+import { MetricsSender } from './metrics/metrics-sender.js';
+import { Sampler } from './metrics/sampler.js';
+import { CommandLedger } from './outbox/command-ledger.js';
+import { openStateDatabase } from './outbox/database.js';
+import { MetricsOutbox } from './outbox/metrics-outbox.js';
+import { StatusWriter } from './state/status-file.js';
+
+export interface RunAgentOptions {
+  /** Where the outbox database and status file live. */
+  stateDir: string;
+  /** Aborting stops the agent cleanly (running actions are cancelled and their results stored). */
+  signal: AbortSignal;
+  log?: Logger;
+  /** Override log backend detection (tests). */
+  backends?: LogBackends;
+}
+
+const STATUS_REFRESH_MS = 5000;
+
+/**
+ * Runs the agent until `signal` aborts (resolves undefined) or the server refuses it for good
+ * (resolves the AgentExitError: revoked, replaced, bad token).
+ */
+export async function runAgent(
+  config: AgentConfig,
+  options: RunAgentOptions,
+): Promise<AgentExitError | undefined> {
+  const log = options.log ?? silentLogger;
+  const publicKey = loadCommandKey(config.commandPublicKey);
+  const db = openStateDatabase(options.stateDir);
+  const previousHost = db
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'host_id'")
+    .get()?.value;
+  if (previousHost !== undefined && previousHost !== config.hostId) {
+    const { changes } = db.prepare('DELETE FROM samples').run();
+    log.warn(`host id changed (re-enrolled): discarded ${changes} samples of host ${previousHost}`);
+  }
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('host_id', ?)").run(config.hostId);
+
+  const outbox = new MetricsOutbox(
+    db,
+    { maxSamples: config.metrics.outboxMaxSamples, maxAgeMs: config.metrics.outboxMaxAgeMs },
+    log,
+  );
+  const ledger = new CommandLedger(db);
+  const delivery = new FrameDelivery(ledger, log);
+  const actions = new ActionService({
+    hostId: config.hostId,
+    publicKey,
+    skewMs: config.commandClockSkewMs,
+    actions: config.actions,
+    ledger,
+    delivery,
+    log,
+  });
+  const backends = options.backends ?? (await detectLogBackends());
+  const logs = new LogManager(config.logs, backends, log);
+  const sender = new MetricsSender(outbox, { maxBatchesInFlight: config.metrics.maxBatchesInFlight, log });
+  const collector = new MetricsCollector();
+  await collector.prime();
+  const sampler = new Sampler({
+    collector,
+    outbox,
+    intervalMs: config.metrics.intervalMs,
+    log,
+    onSample: () => sender.notify(),
+  });
+
+  const statusWriter = new StatusWriter(options.stateDir);
+  const startedAt = Date.now();
+  let linkState: LinkState = {
+    connected: false,
+    since: null,
+    reconnects: 0,
+    failedAttempts: 0,
+    lastError: null,
+  };
+  const writeStatus = (stopped = false): void =>
+    statusWriter.write({
+      pid: process.pid,
+      startedAt,
+      updatedAt: Date.now(),
+      server: config.server,
+      hostId: config.hostId,
+      ...linkState,
+      bufferedSamples: outbox.pending,
+      lastSeq: outbox.lastSeq,
+      intervalMs: sampler.interval,
+      activeLogStreams: logs.active,
+      runningActions: actions.active,
+      stopped,
+    });
+
+  const onFrame = (frame: ServerFrame, session: LinkSession): void => {
+    switch (frame.type) {
+      case 'metrics.ack':
+        return sender.acknowledge(frame.seqs);
+      case 'metrics.interval':
+        return sampler.setInterval(frame.intervalMs);
+      case 'logs.start':
+        return void logs.start(frame, {
+          send: (f) => session.send(f),
+          sendText: (t) => session.sendText(t),
+          maxFrameBytes: session.maxFrameBytes,
+        });
+      case 'logs.stop':
+        return logs.stop(frame.streamId);
+      case 'command':
+        return actions.handle(frame);
+      case 'error':
+        return log.warn(`server error ${frame.code}: ${frame.message}`);
+      case 'ack':
+        return;
+    }
+  };
+
+  const link = new AgentLink({
+    server: config.server,
+    hostId: config.hostId,
+    token: config.agentToken,
+    connection: config.connection,
+    log,
+    onState: (state) => {
+      linkState = state;
+      writeStatus();
+    },
+    handlers: {
+      onOpen: (session) => {
+        session.send(
+          buildHello({
+            actions: describeActions(config.actions),
+            logSources: logs.descriptors(),
+            backends,
+            pending: outbox.pending,
+          }),
+        );
+        delivery.attach(session);
+        sender.attach(session);
+      },
+      onFrame,
+      onClose: (reason) => {
+        log.warn(`disconnected: ${reason}`);
+        sender.detach();
+        delivery.detach();
+        logs.stopAll();
+        sampler.setInterval(config.metrics.intervalMs);
+      },
+    },
+  });
+
+  sampler.start();
+  const refresh = setInterval(() => writeStatus(), STATUS_REFRESH_MS);
+  writeStatus();
+  try {
+    return await link.run(options.signal);
+  } finally {
+    clearInterval(refresh);
+    sampler.stop();
+    logs.stopAll();
+    await actions.shutdown();
+    writeStatus(true);
+    await statusWriter.flush();
+    db.close();
+  }
+}

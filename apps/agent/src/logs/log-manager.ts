@@ -1,0 +1,172 @@
+/** @module logs/log-manager — answers `logs.start` / `logs.stop` and owns every running tail. */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { compileLogFilter } from '@hostwire/protocol';
+import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol';
+import type { LogSourceConfig, LogsConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { DOCKER_SOCKET, startDockerTail } from './docker-tail.js';
+import type { LogTail, TailHandlers } from './file-tail.js';
+import { startFileTail } from './file-tail.js';
+import { startJournaldTail } from './journald-tail.js';
+import { LineBatcher } from './line-batcher.js';
+
+type LogsStart = Extract<ServerToAgent, { type: 'logs.start' }>;
+
+/** Where a log manager sends its frames. */
+export interface LogSink {
+  send(frame: AgentToServer): void;
+  sendText(text: string): void;
+  maxFrameBytes: number;
+}
+
+/** Which optional log backends exist on this machine. */
+export interface LogBackends {
+  journald: boolean;
+  docker: boolean;
+}
+
+async function executableOnPath(name: string, searchPath: string): Promise<boolean> {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const found = await access(path.join(dir, name), constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (found) return true;
+  }
+  return false;
+}
+
+/** Looks for `journalctl` on PATH and for the docker socket. */
+export async function detectLogBackends(
+  searchPath = process.env.PATH ?? '/usr/bin:/bin',
+): Promise<LogBackends> {
+  const [journald, docker] = await Promise.all([
+    executableOnPath('journalctl', searchPath),
+    access(DOCKER_SOCKET).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  return { journald, docker };
+}
+
+interface Stream {
+  tail: LogTail | undefined;
+  batcher: LineBatcher;
+}
+
+/** Runs the tails the server asks for, each with its own filter, rate limit and batcher. */
+export class LogManager {
+  private readonly sources: Map<string, LogSourceConfig>;
+  private readonly config: LogsConfig;
+  private readonly log: Logger;
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(config: LogsConfig, backends: LogBackends, log: Logger) {
+    this.config = config;
+    this.log = log;
+    const usable = config.sources.filter((s) => s.kind === 'file' || backends[s.kind]);
+    this.sources = new Map(usable.map((s) => [s.name, s]));
+  }
+
+  /** The sources announced in `hello` (journald/docker ones only when that backend exists). */
+  descriptors(): LogSourceDescriptor[] {
+    return [...this.sources.values()].map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      description: s.description,
+    }));
+  }
+
+  /** Number of running tails. */
+  get active(): number {
+    return this.streams.size;
+  }
+
+  /** Handles `logs.start`: answers `ack` once the tail runs, or `error`. */
+  async start(frame: LogsStart, sink: LogSink): Promise<void> {
+    const source = this.sources.get(frame.source);
+    if (!source) {
+      return sink.send({
+        type: 'error',
+        id: frame.id,
+        code: 'unknown_source',
+        message: `no log source "${frame.source}"`,
+      });
+    }
+    let accept: (line: string) => boolean;
+    try {
+      accept = compileLogFilter(frame.filter);
+    } catch (error) {
+      return sink.send({
+        type: 'error',
+        id: frame.id,
+        code: 'invalid_message',
+        message: `invalid filter: ${(error as Error).message}`,
+      });
+    }
+    this.stop(frame.streamId);
+    const batcher = new LineBatcher({
+      streamId: frame.streamId,
+      accept,
+      linesPerSecond: this.config.linesPerSecond,
+      batchMs: this.config.batchMs,
+      maxFrameBytes: sink.maxFrameBytes,
+      emit: (text) => sink.sendText(text),
+    });
+    const stream: Stream = { tail: undefined, batcher };
+    this.streams.set(frame.streamId, stream);
+    const handlers: TailHandlers = {
+      onLine: (line, ts, backfill) => batcher.push(line, ts, backfill),
+      onEnd: (reason) => {
+        if (this.streams.get(frame.streamId) !== stream) return;
+        this.stop(frame.streamId);
+        sink.send({ type: 'logs.ended', streamId: frame.streamId, reason: reason.slice(0, 500) });
+      },
+    };
+    try {
+      stream.tail = await this.open(source, frame.backfill, handlers);
+    } catch (error) {
+      this.streams.delete(frame.streamId);
+      const code = (error as NodeJS.ErrnoException).code;
+      const message = `cannot open ${source.name}: ${(error as Error).message}`.slice(0, 1000);
+      return sink.send({
+        type: 'error',
+        id: frame.id,
+        code: code === 'EACCES' ? 'forbidden' : 'not_found',
+        message,
+      });
+    }
+    if (this.streams.get(frame.streamId) !== stream) return stream.tail.stop();
+    sink.send({ type: 'ack', id: frame.id });
+    this.log.debug(`log stream ${frame.streamId} started on ${source.name}`);
+  }
+
+  /** Handles `logs.stop` (unknown stream ids are ignored). */
+  stop(streamId: string): void {
+    const stream = this.streams.get(streamId);
+    if (!stream) return;
+    this.streams.delete(streamId);
+    stream.tail?.stop();
+    stream.batcher.close();
+  }
+
+  /** Stops every tail (on disconnect: the server restarts them after the next `hello`). */
+  stopAll(): void {
+    for (const id of [...this.streams.keys()]) this.stop(id);
+  }
+
+  private async open(source: LogSourceConfig, backfill: number, handlers: TailHandlers): Promise<LogTail> {
+    switch (source.kind) {
+      case 'file':
+        return startFileTail(source.path, { backfill }, handlers);
+      case 'journald':
+        return startJournaldTail(source.unit, backfill, handlers);
+      case 'docker':
+        return startDockerTail(source.container, backfill, handlers);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/** @module metrics/sampler — the sampling clock: collect, store in the outbox, hand to the sender. */
+import type { Logger } from '../log.js';
+import type { MetricsOutbox } from '../outbox/metrics-outbox.js';
+import type { MetricsCollector } from './collector.js';
+
+export interface SamplerOptions {
+  collector: MetricsCollector;
+  outbox: MetricsOutbox;
+  intervalMs: number;
+  log: Logger;
+  /** Called after each sample was stored. */
+  onSample: () => void;
+}
+
+/**
+ * Takes a sample every `intervalMs`. `setInterval` changes the period at once: a faster period takes
+ * the next sample as soon as the new period has passed since the last one. Collections never overlap.
+ */
+export class Sampler {
+  private readonly options: SamplerOptions;
+  private intervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private lastStart = 0;
+  private running = false;
+  private stopped = true;
+
+  constructor(options: SamplerOptions) {
+    this.options = options;
+    this.intervalMs = options.intervalMs;
+  }
+
+  /** The current period (ms). */
+  get interval(): number {
+    return this.intervalMs;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Switches the period (from `metrics.interval`, or back to the slow one on disconnect). */
+  setInterval(ms: number): void {
+    if (ms === this.intervalMs) return;
+    this.intervalMs = ms;
+    if (!this.running && !this.stopped) this.schedule(Math.max(0, this.lastStart + ms - Date.now()));
+  }
+
+  private schedule(delay: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    this.running = true;
+    this.lastStart = Date.now();
+    try {
+      const partial = await this.options.collector.collect(this.lastStart);
+      if (!this.stopped) {
+        this.options.outbox.append((seq) => ({ seq, ...partial }));
+        this.options.onSample();
+      }
+    } catch (error) {
+      this.options.log.error(`metrics collection failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+    if (!this.stopped) this.schedule(Math.max(0, this.lastStart + this.intervalMs - Date.now()));
+  }
+}

@@ -1,0 +1,91 @@
+/** @module state/status-file — the status a running agent keeps in its state dir for `hostwire-agent status`. */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** What `status` reads. Times are ms since the epoch. */
+export const AgentStatus = z.object({
+  pid: z.number().int(),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  server: z.string(),
+  hostId: z.string(),
+  connected: z.boolean(),
+  /** When the current state (connected or not) began; null before the first connection. */
+  since: z.number().nullable(),
+  reconnects: z.number().int(),
+  failedAttempts: z.number().int(),
+  lastError: z.string().nullable(),
+  bufferedSamples: z.number().int(),
+  lastSeq: z.number().int(),
+  intervalMs: z.number().int(),
+  activeLogStreams: z.number().int(),
+  runningActions: z.number().int(),
+  stopped: z.boolean().default(false),
+});
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+/** The status file's path inside a state dir. */
+export function statusFilePath(stateDir: string): string {
+  return path.join(stateDir, 'status.json');
+}
+
+/** Writes status snapshots atomically (tmp + rename); writes never overlap, the newest one wins. */
+export class StatusWriter {
+  private readonly file: string;
+  private writing: Promise<void> | undefined;
+  private next: AgentStatus | undefined;
+  private dirReady = false;
+
+  constructor(stateDir: string) {
+    this.file = statusFilePath(stateDir);
+  }
+
+  /** Queues a snapshot. */
+  write(status: AgentStatus): void {
+    this.next = status;
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once every queued snapshot is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.next) {
+      const status = this.next;
+      this.next = undefined;
+      const tmp = `${this.file}.tmp`;
+      try {
+        if (!this.dirReady) await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+        await writeFile(tmp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
+        await rename(tmp, this.file);
+      } catch {
+        // A status file that cannot be written must not stop the agent.
+      }
+    }
+    this.writing = undefined;
+  }
+}
+
+/** Reads the status file; undefined when it is missing or unreadable. */
+export async function readStatus(stateDir: string): Promise<AgentStatus | undefined> {
+  try {
+    const parsed = AgentStatus.safeParse(JSON.parse(await readFile(statusFilePath(stateDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this pid exists. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Footprint benchmark of hostwire-agent: spawns the built agent (node apps/agent/dist/bin.js run) against a
+// minimal ws peer on 127.0.0.1:0 that answers welcome / metrics.ack, and samples the agent's RSS and CPU
+// (utime+stime from /proc/<pid>/stat) at the 10 s interval and then at 1 s. Also times one /proc
+// collection in-process and measures a bare Node process as the baseline.
+//
+//   node bench/agent-footprint.mjs [--slow 60] [--fast 30] [--warmup 5] [--collects 200]
+//
+// Needs a build: npm run build -w @hostwire/protocol && npm run build -w @hostwire/agent
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WebSocketServer } from 'ws';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    slow: { type: 'string', default: '60' },
+    fast: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    collects: { type: 'string', default: '200' },
+    'node-flags': { type: 'string', default: '' },
+  },
+});
+const SLOW_S = Number(values.slow);
+const FAST_S = Number(values.fast);
+const WARMUP_S = Number(values.warmup);
+const COLLECTS = Number(values.collects);
+const TICKS = 100; // USER_HZ
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function readProc(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(rest[11]) + Number(rest[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
+  return { cpuTicks, rssKb, at: performance.now() };
+}
+
+/** Samples a pid every second for `seconds`; returns CPU % of one core over the window and RSS stats (MB). */
+async function measure(pid, seconds) {
+  const first = readProc(pid);
+  const rss = [first.rssKb];
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000);
+    rss.push(readProc(pid).rssKb);
+  }
+  const last = readProc(pid);
+  const cpu = ((last.cpuTicks - first.cpuTicks) / TICKS / ((last.at - first.at) / 1000)) * 100;
+  return { cpu, rssAvg: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, rssMax: Math.max(...rss) / 1024 };
+}
+
+/** CPU ms per full scan of /proc/<pid>/stat: fs.promises.readFile vs openSync/readSync into one buffer. */
+async function compareProcReads(runs) {
+  const buffer = Buffer.allocUnsafe(4096);
+  const asyncScan = async () => {
+    const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e));
+    await Promise.all(pids.map((p) => readFile(`/proc/${p}/stat`, 'latin1').catch(() => '')));
+  };
+  const syncScan = async () => {
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      let fd;
+      try {
+        fd = openSync(`/proc/${p}/stat`, 'r');
+        buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, null));
+      } catch {
+        // process exited
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
+  };
+  const cost = async (scan) => {
+    await scan();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < runs; i++) await scan();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / runs;
+  };
+  return { asyncMs: await cost(asyncScan), syncMs: await cost(syncScan) };
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostwire-footprint-'));
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const { port } = wss.address();
+  let samples = 0;
+  let agentSocket;
+  wss.on('connection', (ws) => {
+    agentSocket = ws;
+    ws.send(
+      JSON.stringify({
+        type: 'welcome',
+        serverTime: Date.now(),
+        heartbeatIntervalMs: 25_000,
+        limits: { maxPayloadBytes: 65_536, messagesPerSecond: 50 },
+      }),
+    );
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type !== 'metrics') return;
+      samples += frame.samples.length;
+      ws.send(JSON.stringify({ type: 'metrics.ack', seqs: frame.samples.map((s) => s.seq) }));
+    });
+    const ping = setInterval(() => ws.ping(), 25_000);
+    ws.on('close', () => clearInterval(ping));
+  });
+
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const configPath = path.join(dir, 'agent.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      server: `http://127.0.0.1:${port}`,
+      hostId: 'bench_host',
+      agentToken: 'bench-token',
+      commandPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      logLevel: 'warn',
+      metrics: { intervalMs: 10_000 },
+      logs: { sources: [{ name: 'syslog', kind: 'file', path: '/var/log/syslog' }] },
+      actions: [],
+    }),
+    { mode: 0o600 },
+  );
+
+  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+  const agent = spawn(
+    process.execPath,
+    [...nodeFlags, path.join(root, 'apps/agent/dist/bin.js'), 'run', '--config', configPath],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    await sleep(WARMUP_S * 1000);
+    if (!agentSocket) throw new Error('the agent did not connect');
+    const [bare, slow] = await Promise.all([
+      measure(baseline.pid, Math.min(10, SLOW_S)),
+      measure(agent.pid, SLOW_S),
+    ]);
+    const slowSamples = samples;
+    agentSocket.send(JSON.stringify({ type: 'metrics.interval', intervalMs: 1000 }));
+    await sleep(1500);
+    const before = samples;
+    const fast = await measure(agent.pid, FAST_S);
+    const fastSamples = samples - before;
+
+    const { MetricsCollector } = await import(path.join(root, 'apps/agent/dist/metrics/collector.js'));
+    const collector = new MetricsCollector();
+    await collector.prime();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < COLLECTS; i++) await collector.collect();
+    const wallMs = (performance.now() - t0) / COLLECTS;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / COLLECTS;
+    const sample = await collector.collect();
+    const procs = sample.processes.count;
+
+    const reads = await compareProcReads(Math.min(COLLECTS, 100));
+
+    const row = (name, m, extra) =>
+      `| ${name.padEnd(24)} | ${m.cpu.toFixed(2).padStart(6)} % | ${m.rssAvg.toFixed(1).padStart(7)} MB | ${m.rssMax.toFixed(1).padStart(7)} MB | ${extra.padEnd(22)} |`;
+    console.log('\n| run                      | CPU/core |  RSS avg |  RSS max | notes                  |');
+    console.log('|--------------------------|----------|----------|----------|------------------------|');
+    console.log(row('bare node (baseline)', bare, 'setInterval only'));
+    console.log(row(`agent @10 s (${SLOW_S} s)`, slow, `${slowSamples} samples acked`));
+    console.log(row(`agent @1 s (${FAST_S} s)`, fast, `${fastSamples} samples acked`));
+    console.log(
+      `\n/proc collector in-process: ${wallMs.toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per sample (${procs} processes, ${COLLECTS} runs)`,
+    );
+    console.log(
+      `/proc/<pid>/stat scan: fs.promises.readFile ${reads.asyncMs.toFixed(2)} ms CPU vs openSync/readSync ${reads.syncMs.toFixed(2)} ms CPU (the agent uses the latter)`,
+    );
+    console.log(
+      `=> at 1 s that is ~${(cpuMs / 10).toFixed(2)} % of a core for collection; budget: <= 1 % @10 s, <= 3 % @1 s, RSS <= 60 MB`,
+    );
+  } finally {
+    agent.kill('SIGTERM');
+    baseline.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    wss.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
