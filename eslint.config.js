@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'artifacts/**', '**/*.config.*', 'tooling/**', 'bench/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'data/**',
+      'artifacts/**',
+      '**/*.config.*',
+      'tooling/**',
+      'bench/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -22,7 +32,17 @@ export default tseslint.config(
   {
     files: ['apps/web/**', 'apps/agent/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/api/**', '@hostwire/api'], message: 'Import @hostwire/protocol, never the API.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/apps/api/**', '@hostwire/api'],
+              message: 'Import @hostwire/protocol, never the API.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -33,7 +53,10 @@ export default tseslint.config(
     files: ['apps/api/src/**'],
     ignores: ['apps/api/src/config.ts', '**/*.test.ts', 'apps/api/src/test-support/**'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through config.ts.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through config.ts.' },
+      ],
     },
   },
   {

@@ -14,14 +14,12 @@ export function createHealthRouter(ctx: AppContext): Router {
       const store = await ctx.store.ping();
       const bus = ctx.bus.isHealthy();
       const ready = store && bus && !ctx.lifecycle.shuttingDown;
-      res
-        .status(ready ? 200 : 503)
-        .json({
-          status: ready ? 'ready' : 'unavailable',
-          store,
-          bus,
-          shuttingDown: ctx.lifecycle.shuttingDown,
-        });
+      res.status(ready ? 200 : 503).json({
+        status: ready ? 'ready' : 'unavailable',
+        store,
+        bus,
+        shuttingDown: ctx.lifecycle.shuttingDown,
+      });
     }),
   );
   router.get(

@@ -12,12 +12,13 @@ const FLUSH_SAMPLES = 2000;
 /** Above this many waiting samples, agents wait for the store (their sockets stop being read). */
 const HIGH_WATER_SAMPLES = 20_000;
 
+/** A promise with its resolver (Promise.withResolvers needs Node 22). */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
-  const result = { resolve: () => undefined as void } as { promise: Promise<void>; resolve: () => void };
-  result.promise = new Promise<void>((resolve) => {
-    result.resolve = resolve;
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
   });
-  return result;
+  return { promise, resolve };
 }
 
 interface Pending {
