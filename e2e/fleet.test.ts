@@ -151,6 +151,28 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
     await context.close();
   });
 
+  it('lets the admin delete the host: it leaves the fleet and its agent stops for good', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await tracked(newPage(context));
+    await page.goto(server.url);
+    await page.getByTestId('login-form').waitFor();
+    await page.getByLabel('Email').fill('admin@example.com');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByTestId('login-form').getByRole('button').click();
+    await page.getByRole('link', { name: 'e2e-1' }).click();
+    await page.getByTestId('host-delete').click();
+    await page.getByTestId('host-delete-confirm').click();
+    await page
+      .getByTestId('fleet-table')
+      .or(page.getByText(/no hosts/i))
+      .first()
+      .waitFor();
+    expect(await page.locator('[data-testid^="host-row-"]').count()).toBe(0);
+    expect(await agent?.exited).toBe(6);
+    await page.close();
+    await context.close();
+  });
+
   it('logged no console errors or warnings', () => {
     expect(consoleErrors).toEqual([]);
   });
