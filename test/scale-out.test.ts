@@ -97,6 +97,30 @@ describe.skipIf(skip)('two instances behind one database and one Redis', () => {
     await client.close();
   });
 
+  it('keeps live mode while a viewer on any instance remains', async () => {
+    const owner = await a.login('owner@example.com', 'correct horse battery');
+    const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {
+      organizations: { id: string }[];
+    };
+    const host = await a.createEnrolledHost(owner, me.organizations[0]?.id ?? '', 'live');
+    const agent = await connectRawAgent(a, host);
+    const onA = await connectRawClient(a, owner);
+    const onB = await connectRawClient(b, owner);
+    await onA.request({ type: 'subscribe', topic: `host:${host.hostId}` });
+    await onB.request({ type: 'subscribe', topic: `host:${host.hostId}` });
+    // One interval change per subscription (each instance's first viewer), then one per departure.
+    const intervals = () =>
+      agent.messages.filter((m) => m.type === 'metrics.interval').map((m) => m.intervalMs);
+    await waitFor(() => intervals().length === 3); // slow at connect, then live twice
+    await onB.request({ type: 'unsubscribe', topic: `host:${host.hostId}` });
+    await waitFor(() => intervals().length === 4);
+    expect(intervals().at(-1)).toBe(1000);
+    agent.messages.length = 0;
+    await onA.close();
+    expect(await agent.next((m) => m.type === 'metrics.interval')).toMatchObject({ intervalMs: 10_000 });
+    await Promise.all([agent.close(), onB.close()]);
+  });
+
   it('closes a session everywhere on logout and keeps the newest agent connection across instances', async () => {
     const owner = await b.login('owner@example.com', 'correct horse battery');
     const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {

@@ -27,7 +27,6 @@ interface Pending {
 }
 
 export function createMetricsIngest(ctx: HubContext) {
-  const watched = new Set<string>();
   /** Newest sample time published live per host: a replayed backlog is stored, not shown as live. */
   const liveTs = new Map<string, number>();
   let queue: Pending[] = [];
@@ -36,9 +35,10 @@ export function createMetricsIngest(ctx: HubContext) {
   let flushing: Promise<void> | undefined;
   let drained: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  function intervalFor(hostId: string): number {
-    return watched.has(hostId) ? ctx.config.metrics.liveIntervalMs : ctx.config.metrics.slowIntervalMs;
-  }
+  const intervalFor = (watchers: number) =>
+    watchers > 0 ? ctx.config.metrics.liveIntervalMs : ctx.config.metrics.slowIntervalMs;
+  /** Per host, the last watch change: a quick subscribe/unsubscribe applies in order. */
+  const watchChains = new Map<string, Promise<void>>();
 
   function publishLive(agent: AgentSession, newest: MetricsSample): void {
     if (newest.ts <= (liveTs.get(agent.hostId) ?? 0)) return;
@@ -128,15 +128,25 @@ export function createMetricsIngest(ctx: HubContext) {
       return drained.promise;
     },
 
-    /** Live mode: 1 s sampling while anyone watches the host, the slow interval otherwise. */
+    /** Live mode: 1 s sampling while anyone, on any instance, watches the host; the slow interval otherwise. */
     setWatched(hostId: string, isWatched: boolean): void {
-      if (isWatched) watched.add(hostId);
-      else watched.delete(hostId);
-      void ctx.bus.sendToAgent(hostId, { type: 'metrics.interval', intervalMs: intervalFor(hostId) });
+      const next = (watchChains.get(hostId) ?? Promise.resolve()).then(async () => {
+        const watchers = await ctx.bus.watchHost(hostId, isWatched);
+        await ctx.bus.sendToAgent(hostId, { type: 'metrics.interval', intervalMs: intervalFor(watchers) });
+      });
+      const settled = next.catch((error: unknown) =>
+        ctx.logger.warn({ err: error, hostId }, 'live mode change failed'),
+      );
+      watchChains.set(hostId, settled);
+      void settled.then(() => {
+        if (watchChains.get(hostId) === settled) watchChains.delete(hostId);
+      });
     },
 
     agentConnected(agent: AgentSession): void {
-      agent.send({ type: 'metrics.interval', intervalMs: intervalFor(agent.hostId) });
+      void ctx.bus
+        .hostWatchers(agent.hostId)
+        .then((watchers) => agent.send({ type: 'metrics.interval', intervalMs: intervalFor(watchers) }));
     },
 
     /** Writes what is still queued (shutdown). */

@@ -7,6 +7,7 @@ export function createMemoryBus(): Bus {
   const topics = new Map<string, Set<(frame: Frame) => void>>();
   const agents = new Map<string, (message: ServerToAgent) => void>();
   const controlHandlers = new Set<(event: ControlEvent) => void>();
+  const watchedHosts = new Set<string>();
 
   function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
     const set = map.get(key);
@@ -43,6 +44,14 @@ export function createMemoryBus(): Bus {
     isAgentConnected(hostId) {
       return Promise.resolve(agents.has(hostId));
     },
+    watchHost(hostId, watched) {
+      if (watched) watchedHosts.add(hostId);
+      else watchedHosts.delete(hostId);
+      return Promise.resolve(watched ? 1 : 0);
+    },
+    hostWatchers(hostId) {
+      return Promise.resolve(watchedHosts.has(hostId) ? 1 : 0);
+    },
     broadcast(event) {
       for (const handler of controlHandlers) handler(event);
     },
@@ -58,6 +67,7 @@ export function createMemoryBus(): Bus {
       topics.clear();
       agents.clear();
       controlHandlers.clear();
+      watchedHosts.clear();
       return Promise.resolve();
     },
   };

@@ -74,6 +74,8 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   const controlChannel = `${prefix}control`;
   const ownEcho = `[${JSON.stringify(instanceId)},`;
   const agentKey = (hostId: string) => `${prefix}agent:${hostId}`;
+  /** A hash per watched host: one field per instance with viewers (expires if every instance dies). */
+  const watchKey = (hostId: string) => `${prefix}watch:${hostId}`;
 
   const topics = new Map<string, Set<(frame: Frame) => void>>();
   const agents = new Map<string, (message: ServerToAgent) => void>();
@@ -317,6 +319,28 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       } catch (err) {
         log?.warn({ err, hostId }, 'redis bus: looking up an agent failed');
         return false;
+      }
+    },
+    async watchHost(hostId, watched) {
+      const key = watchKey(hostId);
+      try {
+        const tx = cmd.multi();
+        if (watched) tx.hset(key, instanceId, Date.now()).expire(key, 3600);
+        else tx.hdel(key, instanceId);
+        tx.hlen(key);
+        const count = (await tx.exec())?.at(-1)?.[1];
+        return typeof count === 'number' ? count : watched ? 1 : 0;
+      } catch (err) {
+        log?.warn({ err, hostId }, 'redis bus: recording a host watcher failed');
+        return watched ? 1 : 0;
+      }
+    },
+    async hostWatchers(hostId) {
+      try {
+        return await cmd.hlen(watchKey(hostId));
+      } catch (err) {
+        log?.warn({ err, hostId }, 'redis bus: reading host watchers failed');
+        return 0;
       }
     },
     broadcast(event) {

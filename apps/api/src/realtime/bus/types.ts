@@ -38,6 +38,13 @@ export interface Bus {
   sendToAgent(hostId: string, message: ServerToAgent): Promise<boolean>;
   /** True when some instance holds the agent of `hostId`. */
   isAgentConnected(hostId: string): Promise<boolean>;
+  /**
+   * Records whether this instance has viewers of `hostId` and returns how many instances do, so live
+   * mode follows the viewers of the whole cluster, not of one instance.
+   */
+  watchHost(hostId: string, watched: boolean): Promise<number>;
+  /** How many instances have viewers of `hostId`. */
+  hostWatchers(hostId: string): Promise<number>;
   /** Sends a control event to every instance, this one included. */
   broadcast(event: ControlEvent): void;
   onControl(handler: (event: ControlEvent) => void): Unsubscribe;
