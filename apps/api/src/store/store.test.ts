@@ -154,6 +154,27 @@ for (const [name, open, skip] of dialects) {
       expect((await store.hosts.findById('h2'))?.lastSeq).toBe(1);
     });
 
+    it('prunes samples and rollups past their retention, keeping newer ones', async () => {
+      const store = await open();
+      const now = Date.now();
+      await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
+      await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'a', createdAt: now });
+      const day = 24 * 3_600_000;
+      const at = (seq: number, ts: number) => ({ seq, ts, values: SERIES });
+      await store.metrics.ingest([
+        { hostId: 'h1', samples: [at(1, now - 40 * day), at(2, now - 3 * day), at(3, now - 1000)] },
+      ]);
+      const deleted = await store.metrics.prune({
+        raw: now - 2 * day,
+        '1m': now - 30 * day,
+        '1h': now - 365 * day,
+      });
+      expect(deleted).toBe(3); // raw seqs 1 and 2, and the 40-day-old 1-minute bucket
+      expect(await store.metrics.seqs('h1')).toEqual([3]);
+      expect(await store.metrics.rollups('h1', '1m', now - 41 * day, now)).toHaveLength(2);
+      expect(await store.metrics.rollups('h1', '1h', now - 41 * day, now)).toHaveLength(3);
+    });
+
     it('caps action output and never leaves a final state', async () => {
       const store = await open();
       const now = Date.now();
