@@ -10,6 +10,12 @@ import v8 from 'node:v8';
 if (process.argv[2] === 'run') v8.setFlagsFromString('--lite-mode');
 const { main } = await import('./cli/program.js');
 
+// `hostwire-agent --help | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const code = await main(process.argv, {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
