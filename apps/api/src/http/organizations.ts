@@ -21,6 +21,18 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
   const session = requireSession(ctx);
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+  /** Refuses to demote or remove (newRole undefined) the last owner of an organization. */
+  async function assertKeepsAnOwner(
+    orgId: string,
+    currentRole: Role,
+    newRole: Role | undefined,
+  ): Promise<void> {
+    if (currentRole !== 'owner' || newRole === 'owner') return;
+    if ((await ctx.store.organizations.countOwners(orgId)) <= 1) {
+      throw new ApiError('conflict', 'An organization keeps at least one owner');
+    }
+  }
+
   router.post(
     '/',
     session,
@@ -117,13 +129,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const target = await ctx.store.organizations.member(orgId, targetId);
       if (!target) throw new ApiError('not_found', 'Member not found');
       assertMayManage(actorRole, target.role, body.role);
-      if (
-        target.role === 'owner' &&
-        body.role !== 'owner' &&
-        (await ctx.store.organizations.countOwners(orgId)) <= 1
-      ) {
-        throw new ApiError('conflict', 'An organization keeps at least one owner');
-      }
+      await assertKeepsAnOwner(orgId, target.role, body.role);
       await ctx.store.organizations.setRole(orgId, targetId, body.role);
       await ctx.store.audit.record({
         organizationId: orgId,
@@ -155,9 +161,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const target = await ctx.store.organizations.member(orgId, targetId);
       if (!target) throw new ApiError('not_found', 'Member not found');
       if (targetId !== userId) assertMayManage(actorRole, target.role);
-      if (target.role === 'owner' && (await ctx.store.organizations.countOwners(orgId)) <= 1) {
-        throw new ApiError('conflict', 'An organization keeps at least one owner');
-      }
+      await assertKeepsAnOwner(orgId, target.role, undefined);
       await ctx.store.organizations.removeMember(orgId, targetId);
       await ctx.store.audit.record({
         organizationId: orgId,

@@ -4,11 +4,13 @@ import {
   FINAL_ACTION_STATUSES,
   topicFor,
   validateActionParams,
+  type ActionParams,
   type ActionRecord,
   type ActionStatus,
   type AgentToServer,
 } from '@hostwire/protocol';
 import type { Actor } from '../context.js';
+import type { HostRow } from '../store/repositories/hosts.js';
 import { ApiError } from '../errors.js';
 import { createFrame } from './bus/types.js';
 import type { AgentDirectory, HubContext } from './hub-context.js';
@@ -46,6 +48,20 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
     return record;
   }
 
+  /** The action's parameters, checked against the catalog the host's agent announced. */
+  function checkAgainstCatalog(
+    host: HostRow,
+    action: string,
+    rawParams: Record<string, unknown>,
+  ): ActionParams {
+    const catalog = directory.hello(host.id)?.actions ?? host.agent?.actions ?? [];
+    const descriptor = catalog.find((a) => a.name === action);
+    if (!descriptor) throw new ApiError('unknown_action', `The host does not offer the action "${action}"`);
+    const checked = validateActionParams(descriptor, rawParams);
+    if (!checked.ok) throw new ApiError('invalid_params', checked.problems.join('; '), checked.problems);
+    return checked.params;
+  }
+
   async function deny(
     actor: Actor,
     organizationId: string | null,
@@ -75,41 +91,16 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
       action: string,
       rawParams: Record<string, unknown>,
     ): Promise<ActionRecord> {
-      let host;
+      let host: HostRow | undefined;
+      let params: ActionParams;
       try {
         host = (await ctx.access.requireHost(actor.userId, hostId, 'operator')).host;
+        params = checkAgainstCatalog(host, action, rawParams);
       } catch (error) {
-        const target = await ctx.store.hosts.findById(hostId);
-        return deny(
-          actor,
-          target?.organizationId ?? null,
-          hostId,
-          action,
-          rawParams,
-          error instanceof ApiError ? error : new ApiError('forbidden'),
-        );
+        if (!(error instanceof ApiError)) throw error;
+        const target = host ?? (await ctx.store.hosts.findById(hostId));
+        return deny(actor, target?.organizationId ?? null, hostId, action, rawParams, error);
       }
-      const catalog = directory.hello(host.id)?.actions ?? host.agent?.actions ?? [];
-      const descriptor = catalog.find((a) => a.name === action);
-      if (!descriptor)
-        return deny(
-          actor,
-          host.organizationId,
-          host.id,
-          action,
-          rawParams,
-          new ApiError('unknown_action', `The host does not offer the action "${action}"`),
-        );
-      const checked = validateActionParams(descriptor, rawParams);
-      if (!checked.ok)
-        return deny(
-          actor,
-          host.organizationId,
-          host.id,
-          action,
-          rawParams,
-          new ApiError('invalid_params', checked.problems.join('; '), checked.problems),
-        );
 
       const now = Date.now();
       const id = randomUUID();
@@ -121,7 +112,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
         organizationId: host.organizationId,
         userId: actor.userId,
         action,
-        params: checked.params,
+        params,
         status,
         error: online ? null : 'The host agent is not connected',
         createdAt: now,
@@ -136,7 +127,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
         details: {
           actionId: id,
           action,
-          params: checked.params,
+          params,
           ...(online ? {} : { outcome: 'agent_offline' }),
         },
         ip: actor.ip,
@@ -148,7 +139,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
           actionId: id,
           hostId: host.id,
           action,
-          params: checked.params,
+          params,
           issuedAt: now,
           expiresAt: now + ctx.config.actions.commandTtlMs,
         });

@@ -1,7 +1,6 @@
 /** @module realtime/hub — routes agent and client messages to metrics, logs and actions; prunes history. */
 import { topicFor } from '@hostwire/protocol';
 import type { Hub } from '../context.js';
-import { ApiError } from '../errors.js';
 import { asSocketError } from '../auth/access.js';
 import { createActions } from './actions.js';
 import { createFrame } from './bus/types.js';
@@ -135,10 +134,8 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
       return actions.run(actor, hostId, action, params);
     },
 
-    async cancelAction(actor, actionId) {
-      const record = await actions.cancel(actor, actionId);
-      if (!record) throw new ApiError('not_found', 'Action not found');
-      return record;
+    cancelAction(actor, actionId) {
+      return actions.cancel(actor, actionId);
     },
 
     logTails: () => logs.count(),

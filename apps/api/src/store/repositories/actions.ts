@@ -1,5 +1,5 @@
 /** @module store/repositories/actions — action runs: their lifecycle, capped output and exit code. */
-import type { ActionRecord, ActionStatus } from '@hostwire/protocol';
+import { FINAL_ACTION_STATUSES, type ActionRecord, type ActionStatus } from '@hostwire/protocol';
 import type { Kysely } from 'kysely';
 import type { ActionsTable, Database } from '../schema.js';
 
@@ -91,14 +91,7 @@ export function createActionsRepository(db: Kysely<Database>) {
           ...(fields.finishedAt !== undefined ? { finished_at: fields.finishedAt } : {}),
         })
         .where('id', '=', id)
-        .where('status', 'not in', [
-          'succeeded',
-          'failed',
-          'timed_out',
-          'cancelled',
-          'agent_offline',
-          'rejected',
-        ])
+        .where('status', 'not in', FINAL_ACTION_STATUSES)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
