@@ -122,8 +122,10 @@ export async function runAgent(
       case 'command':
         return actions.handle(frame);
       case 'error':
+        if (frame.id !== undefined) delivery.settle(frame.id);
         return log.warn(`server error ${frame.code}: ${frame.message}`);
       case 'ack':
+        delivery.settle(frame.id);
         return;
     }
   };

@@ -61,9 +61,13 @@ export const AgentActionOutput = z.object({
   data: z.string().max(32 * 1024),
 });
 
-/** The end of an action (or its refusal: `rejected` with `error`). */
+/**
+ * The end of an action (or its refusal: `rejected` with `error`). With an `id`, the server answers
+ * `ack` once the result is stored, and the agent keeps the result until then.
+ */
 export const AgentActionResult = z.object({
   type: z.literal('action.result'),
+  ...Envelope,
   actionId: Id,
   status: ActionOutcome,
   exitCode: z.number().int().nullable(),

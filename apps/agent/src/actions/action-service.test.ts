@@ -18,7 +18,7 @@ import {
   waitFor,
 } from '../test-support/fixtures.js';
 import { ActionService } from './action-service.js';
-import { FrameDelivery } from './frame-delivery.js';
+import { FrameDelivery, resultRequestId } from './frame-delivery.js';
 
 type Result = Extract<AgentToServer, { type: 'action.result' }>;
 
@@ -285,7 +285,7 @@ describe('ActionService', () => {
     expect(output(id).startsWith('1\n2\n3\n')).toBe(true);
   });
 
-  it('keeps a result on disk until a connection takes it', async () => {
+  it('keeps a result on disk until the server acknowledges it', async () => {
     const offline = new FrameDelivery(ledger, silentLogger);
     const svc = new ActionService({
       hostId: TEST_HOST_ID,
@@ -302,6 +302,15 @@ describe('ActionService', () => {
     expect(frames).toEqual([]);
     offline.attach(session);
     expect(frames.map((f) => f.type)).toEqual(['action.started', 'action.output', 'action.result']);
+    // Sent is not stored: the result stays until the server's ack for its request id.
+    expect(ledger.pendingFrames()).toHaveLength(1);
+    const result = frames.at(-1) as { id?: string };
+    expect(result.id).toBe(resultRequestId(command.actionId));
+    offline.detach();
+    frames.length = 0;
+    offline.attach(session);
+    expect(frames.map((f) => f.type)).toEqual(['action.result']);
+    expect(offline.settle(result.id ?? '')).toBe(true);
     expect(ledger.pendingFrames()).toEqual([]);
   });
 });

@@ -9,9 +9,15 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 /**
  * `action.started` and `action.output` frames wait in memory while the link is down (bounded);
- * `action.result` frames are written to SQLite first and deleted only once a live socket took them,
- * so a result survives both a disconnect and an agent restart.
+ * `action.result` frames are written to SQLite first, carry a request id, and are deleted only when the
+ * server acknowledges that id (it answers once the result is stored), so a result survives a dropped
+ * link, even one that drops right after the frame left, and an agent restart.
  */
+/** The request id of an action's result frame (one result per action). */
+export function resultRequestId(actionId: string): string {
+  return `result:${actionId}`;
+}
+
 export class FrameDelivery {
   private readonly ledger: CommandLedger;
   private readonly log: Logger;
@@ -19,6 +25,8 @@ export class FrameDelivery {
   private queue: string[] = [];
   private queuedBytes = 0;
   private droppedOutput = 0;
+  /** Result frames sent and not yet acknowledged: request id → ledger row. */
+  private readonly awaiting = new Map<string, number>();
 
   constructor(ledger: CommandLedger, log: Logger) {
     this.ledger = ledger;
@@ -49,15 +57,24 @@ export class FrameDelivery {
 
   /** Persists a result frame, then tries to deliver it. */
   sendResult(frame: Extract<AgentToServer, { type: 'action.result' }>): void {
-    const body = JSON.stringify(frame);
+    const body = JSON.stringify({ ...frame, id: resultRequestId(frame.actionId) });
     const id = this.ledger.saveFrame(frame.actionId, body);
     this.sendStored(id, body);
   }
 
+  /** The server answered a request id (`ack`, or `error` when it refused the frame): the result is settled. */
+  settle(requestId: string): boolean {
+    const stored = this.awaiting.get(requestId);
+    if (stored === undefined) return false;
+    this.awaiting.delete(requestId);
+    this.ledger.removeFrame(stored);
+    return true;
+  }
+
   private sendStored(id: number, body: string): void {
-    this.session?.sendText(body, (error) => {
-      if (!error) this.ledger.removeFrame(id);
-    });
+    const requestId = (JSON.parse(body) as { id?: unknown }).id;
+    if (typeof requestId === 'string') this.awaiting.set(requestId, id);
+    this.session?.sendText(body);
   }
 
   private sendOrQueue(text: string): void {

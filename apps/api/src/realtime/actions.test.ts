@@ -72,10 +72,20 @@ describe('actions', () => {
       data: 'restarted\n',
       stream: 'stdout',
     });
-    agent.send({ type: 'action.result', actionId, status: 'succeeded', exitCode: 0, finishedAt: Date.now() });
+    const resultId = `result:${actionId}`;
+    agent.send({
+      type: 'action.result',
+      id: resultId,
+      actionId,
+      status: 'succeeded',
+      exitCode: 0,
+      finishedAt: Date.now(),
+    });
     expect(await client.next((m) => m.type === 'action.status' && m.status === 'succeeded')).toMatchObject({
       exitCode: 0,
     });
+    // The ack tells the agent the result is stored and may leave its disk.
+    expect(await agent.next((m) => m.type === 'ack' && m.id === resultId)).toBeTruthy();
 
     const stored = (await (
       await server.request('GET', `/api/actions/${actionId}`, { cookie: owner.cookie })
