@@ -24,16 +24,9 @@ export interface ConnectionOptions {
   logger: Logger;
 }
 
-const TYPE_PREFIX = /^\{"type":"([A-Za-z0-9._-]{1,40})"/;
-
-/** The protocol `type` of a serialized frame, for metrics labels (messages are built with `type` first). */
-export function frameType(data: string): string {
-  return TYPE_PREFIX.exec(data)?.[1] ?? 'other';
-}
-
 /** The number of lines in a `logs.lines` frame, or undefined when the frame is something else. */
 function logLineCount(frame: Frame): number | undefined {
-  if (frame.streamId === undefined || frameType(frame.data) !== 'logs.lines') return undefined;
+  if (frame.streamId === undefined || frame.type !== 'logs.lines') return undefined;
   try {
     const parsed = JSON.parse(frame.data) as { lines?: unknown };
     return Array.isArray(parsed.lines) ? parsed.lines.length : undefined;
@@ -100,7 +93,7 @@ export class Connection {
   }
 
   /** Serializes and sends one message (an `event` frame). */
-  send(message: object): void {
+  send<T extends { type: string }>(message: T): void {
     this.sendFrame(createFrame(message));
   }
 
@@ -145,8 +138,8 @@ export class Connection {
   private write(frame: Frame): void {
     const { kind, metrics } = this.options;
     this.ws.send(frame.data);
-    metrics.framesOut.inc({ kind, type: frameType(frame.data) });
-    metrics.bytesOut.inc({ kind }, Buffer.byteLength(frame.data));
+    metrics.framesOut.inc({ kind, type: frame.type });
+    metrics.bytesOut.inc({ kind }, frame.bytes);
   }
 
   private hold(frame: Frame): void {
@@ -155,11 +148,11 @@ export class Connection {
       const key = frame.coalesceKey ?? '';
       const previous = this.coalesced.get(key);
       if (previous) {
-        this.adjustHeld(-previous.data.length);
+        this.adjustHeld(-previous.bytes);
         metrics.framesCoalesced.inc({ kind });
       }
       this.coalesced.set(key, frame);
-      this.adjustHeld(frame.data.length);
+      this.adjustHeld(frame.bytes);
       return;
     }
     if (frame.class === 'logs' && frame.streamId !== undefined) {
@@ -173,7 +166,7 @@ export class Connection {
       }
     }
     this.queue.push(frame);
-    this.adjustHeld(frame.data.length);
+    this.adjustHeld(frame.bytes);
   }
 
   private drain(): void {
@@ -191,7 +184,7 @@ export class Connection {
     for (const [key, frame] of this.coalesced) {
       if (!room()) return;
       this.coalesced.delete(key);
-      this.adjustHeld(-frame.data.length);
+      this.adjustHeld(-frame.bytes);
       this.write(frame);
     }
     while (this.queueHead < this.queue.length) {
@@ -199,7 +192,7 @@ export class Connection {
       const frame = this.queue[this.queueHead];
       this.queueHead += 1;
       if (!frame) continue;
-      this.adjustHeld(-frame.data.length);
+      this.adjustHeld(-frame.bytes);
       this.write(frame);
     }
     this.queue = [];

@@ -167,10 +167,10 @@ describe.skipIf(skip)('redis bus', () => {
     expect(gaps[0]?.sort()).toEqual(['host:4', 'host:5']);
     expect(b.isHealthy()).toBe(true);
 
-    a.publish('host:4', createFrame({ n: 4 }));
-    a.publish('host:5', createFrame({ n: 5 }));
+    a.publish('host:4', createFrame({ type: 'test', n: 4 }));
+    a.publish('host:5', createFrame({ type: 'test', n: 5 }));
     await waitFor(() => received.length === 2);
-    expect(received.sort()).toEqual(['{"n":4}', '{"n":5}']);
+    expect(received.sort()).toEqual(['{"type":"test","n":4}', '{"type":"test","n":5}']);
     expect(gaps).toHaveLength(1);
   });
 
@@ -189,6 +189,8 @@ describe.skipIf(skip)('redis bus', () => {
       down.publish('host:6', {
         data: randomBytes(5_000).toString('hex'),
         class: 'metrics',
+        type: 'metrics',
+        bytes: 10_000,
         coalesceKey: 'cpu',
       });
     }

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ServerToAgent } from '@hostwire/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logger.js';
-import type { Bus, ControlEvent, Frame, FrameClass, Unsubscribe } from './types.js';
+import {
+  frameFromData,
+  type Bus,
+  type ControlEvent,
+  type Frame,
+  type FrameClass,
+  type Unsubscribe,
+} from './types.js';
 
 export interface RedisBusOptions {
   logger?: Logger;
@@ -167,12 +174,13 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       const header: unknown = newline > 0 ? JSON.parse(message.slice(0, newline)) : undefined;
       if (!Array.isArray(header) || typeof header[1] !== 'string' || !FRAME_CLASSES.has(header[1])) return;
       const [, cls, coalesceKey, streamId] = header as [string, FrameClass, unknown, unknown];
-      deliverFrame(channel.slice(topicPrefix.length), {
-        data: message.slice(newline + 1),
-        class: cls,
-        ...(typeof coalesceKey === 'string' ? { coalesceKey } : {}),
-        ...(typeof streamId === 'string' ? { streamId } : {}),
-      });
+      deliverFrame(
+        channel.slice(topicPrefix.length),
+        frameFromData(message.slice(newline + 1), cls, {
+          ...(typeof coalesceKey === 'string' ? { coalesceKey } : {}),
+          ...(typeof streamId === 'string' ? { streamId } : {}),
+        }),
+      );
     }
   }
 

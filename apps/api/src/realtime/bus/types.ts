@@ -13,6 +13,10 @@ export interface Frame {
   readonly class: FrameClass;
   readonly coalesceKey?: string;
   readonly streamId?: string;
+  /** The message's `type`, for metrics labels (computed once, not per socket). */
+  readonly type: string;
+  /** UTF-8 size of `data` (computed once, not per socket). */
+  readonly bytes: number;
 }
 
 /** Events every instance must see (sessions ending, hosts deleted, memberships changing, agents moving). */
@@ -56,10 +60,22 @@ export interface Bus {
 }
 
 /** Serializes a message once into a Frame. */
-export function createFrame(
-  message: object,
+export function createFrame<T extends { type: string }>(
+  message: T,
   cls: FrameClass = 'event',
   extra: { coalesceKey?: string; streamId?: string } = {},
 ): Frame {
-  return { data: JSON.stringify(message), class: cls, ...extra };
+  return frameFromData(JSON.stringify(message), cls, extra, message.type);
+}
+
+const TYPE_PREFIX = /^\{"type":"([A-Za-z0-9._-]{1,40})"/;
+
+/** Wraps already-serialized JSON (a frame received from the backplane) into a Frame. */
+export function frameFromData(
+  data: string,
+  cls: FrameClass,
+  extra: { coalesceKey?: string; streamId?: string } = {},
+  type: string = TYPE_PREFIX.exec(data)?.[1] ?? 'other',
+): Frame {
+  return { data, class: cls, ...extra, type, bytes: Buffer.byteLength(data) };
 }
