@@ -2,13 +2,13 @@
 import type { Host } from '@hostwire/protocol';
 import { useState, type FormEvent } from 'react';
 import { api, type CreatedHost } from '../api/endpoints.js';
-import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
 import { Dialog } from '../components/dialog.js';
 import { useRealtimeMessages } from '../realtime/realtime-context.js';
 import { Link } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
+import { useTask } from '../util/hooks.js';
 
 /** The "Add host" dialog; `hosts` is the live fleet list, used to notice the new host coming online. */
 export function AddHostDialog({
@@ -22,8 +22,7 @@ export function AddHostDialog({
 }) {
   const [name, setName] = useState('');
   const [created, setCreated] = useState<CreatedHost | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useTask();
   const [seenOnline, setSeenOnline] = useState(false);
 
   useRealtimeMessages((message) => {
@@ -41,15 +40,7 @@ export function AddHostDialog({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      setCreated(await api.createHost(organizationId, name.trim()));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setCreated(await api.createHost(organizationId, name.trim())));
   };
 
   if (!created) {

@@ -2,12 +2,12 @@
 import type { Host } from '@hostwire/protocol';
 import { useState } from 'react';
 import { api } from '../api/endpoints.js';
-import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
 import { Dialog } from '../components/dialog.js';
 import { navigate } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
+import { useTask } from '../util/hooks.js';
 
 type Step =
   | { kind: 'idle' }
@@ -18,24 +18,12 @@ type Step =
 /** Buttons and dialogs to re-enroll or delete `host`; render only for admins and owners. */
 export function HostAdmin({ host }: { host: Host }) {
   const [step, setStep] = useState<Step>({ kind: 'idle' });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useTask();
   const close = () => {
     setStep({ kind: 'idle' });
     setError(null);
   };
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const rotate = () =>
     run(async () => {
       const enrollment = await api.rotateToken(host.id);

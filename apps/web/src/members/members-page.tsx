@@ -6,6 +6,7 @@ import { errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
 import { useMe } from '../session/session.js';
 import { formatDateTime } from '../util/format.js';
+import { useTask } from '../util/hooks.js';
 
 function AddMemberForm({
   organizationId,
@@ -17,13 +18,10 @@ function AddMemberForm({
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useTask();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const { member } = await api.addMember(organizationId, {
         email: email.trim(),
         role,
@@ -32,11 +30,7 @@ function AddMemberForm({
       onAdded(member);
       setEmail('');
       setPassword('');
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="card form add-member" data-testid="add-member-form" onSubmit={(e) => void submit(e)}>

@@ -1,28 +1,20 @@
 /** @module login-page — sign in with email and password. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
-import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { useSession } from '../session/session.js';
+import { useTask } from '../util/hooks.js';
 
 /** The sign-in page; `expired` explains why a signed-in user landed here. */
 export function LoginPage({ expired }: { expired: boolean }) {
   const { signedIn } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useTask();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      signedIn(await api.login({ email: email.trim(), password }));
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
+    await run(async () => signedIn(await api.login({ email: email.trim(), password })));
   };
 
   return (

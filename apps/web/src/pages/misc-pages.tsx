@@ -1,10 +1,10 @@
 /** @module misc-pages — the not-found page and the page for a user without any organization. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
-import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { Link } from '../router/router.js';
 import { useSession } from '../session/session.js';
+import { useTask } from '../util/hooks.js';
 
 /** Unknown path. */
 export function NotFoundPage() {
@@ -22,19 +22,13 @@ export function NotFoundPage() {
 export function NoOrganizationPage() {
   const { refresh } = useSession();
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useTask();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.createOrganization(name.trim());
       await refresh();
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="card narrow form" data-testid="create-org-form" onSubmit={(e) => void submit(e)}>

@@ -1,10 +1,10 @@
 /** @module setup-page — first run: create the first user and organization. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
-import { errorMessage } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { navigate } from '../router/router.js';
 import { useSession } from '../session/session.js';
+import { useTask } from '../util/hooks.js';
 
 /** Shortest password the form accepts before asking the server (which has the final word). */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -15,8 +15,7 @@ export function SetupPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [organizationName, setOrganizationName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useTask();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -24,9 +23,7 @@ export function SetupPage() {
       setError(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const me = await api.setup({
         email: email.trim(),
         password,
@@ -34,10 +31,7 @@ export function SetupPage() {
       });
       navigate('/', { replace: true });
       signedIn(me);
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
+    });
   };
 
   return (

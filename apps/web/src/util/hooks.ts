@@ -1,5 +1,6 @@
-/** @module hooks — small React hooks shared by the pages: a ticking clock and stored preferences. */
-import { useEffect, useState } from 'react';
+/** @module hooks — small React hooks shared by the pages: a ticking clock, async tasks, stored preferences. */
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../api/http.js';
 
 /** The current time, refreshed every `intervalMs` (for "x ago" labels). */
 export function useNow(intervalMs = 5000): number {
@@ -9,6 +10,29 @@ export function useNow(intervalMs = 5000): number {
     return () => clearInterval(timer);
   }, [intervalMs]);
   return now;
+}
+
+/** Busy and error state around one async task (a form submit): the error is the failure's message. */
+export function useTask(): {
+  busy: boolean;
+  error: string | null;
+  setError: (message: string | null) => void;
+  run: (work: () => Promise<unknown>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
 }
 
 /** Reads a value from localStorage (null when absent or storage is unavailable). */
