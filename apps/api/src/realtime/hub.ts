@@ -10,7 +10,7 @@ import { createMetricsIngest } from './metrics-ingest.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
 
-export function createHub(ctx: HubContext): Hub & { logTails(): number } {
+export function createHub(ctx: HubContext): Hub {
   const directory = new AgentDirectory();
   const metrics = createMetricsIngest(ctx);
   const logs = createLogSessions(ctx, directory);
@@ -137,8 +137,6 @@ export function createHub(ctx: HubContext): Hub & { logTails(): number } {
     cancelAction(actor, actionId) {
       return actions.cancel(actor, actionId);
     },
-
-    logTails: () => logs.count(),
 
     async close() {
       clearInterval(pruneTimer);

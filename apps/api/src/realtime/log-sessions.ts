@@ -291,11 +291,6 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       if (streamId) ctx.bus.publish(relayTopic(streamId), createFrame(frame));
     },
 
-    /** Tails this instance owns (for tests and metrics). */
-    count(): number {
-      return byStream.size;
-    },
-
     close(): void {
       for (const entry of pending.values()) clearTimeout(entry.timer);
       pending.clear();

@@ -53,6 +53,16 @@ function jitteredRetrySeconds(): number {
   return randomInt(1, 11);
 }
 
+/** What an upgrade gets once shutdown started: 503 with a spread-out retry hint. */
+function shuttingDownRefusal(): Refusal {
+  return {
+    status: 503,
+    code: 'unavailable',
+    reason: 'shutting down',
+    retryAfterSeconds: jitteredRetrySeconds(),
+  };
+}
+
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof HANDSHAKE_TIMEOUT> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof HANDSHAKE_TIMEOUT>((resolve) => {
@@ -118,12 +128,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ip = clientIp(req, config.trustProxy);
     if (ctx.lifecycle.shuttingDown) {
-      return refuse(req, socket, ip, {
-        status: 503,
-        code: 'unavailable',
-        reason: 'shutting down',
-        retryAfterSeconds: jitteredRetrySeconds(),
-      });
+      return refuse(req, socket, ip, shuttingDownRefusal());
     }
     const admitted = limits.admitUpgrade(ip);
     if (!admitted.ok) return refuse(req, socket, ip, admitted.refusal);
@@ -143,12 +148,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     if (!auth.ok)
       return refuse(req, socket, ip, { status: auth.status, code: auth.code, reason: auth.reason });
     if (ctx.lifecycle.shuttingDown) {
-      return refuse(req, socket, ip, {
-        status: 503,
-        code: 'unavailable',
-        reason: 'shutting down',
-        retryAfterSeconds: jitteredRetrySeconds(),
-      });
+      return refuse(req, socket, ip, shuttingDownRefusal());
     }
     if (auth.principal.kind === 'client') {
       const user = limits.admitUser(auth.principal.userId);

@@ -17,6 +17,18 @@ export interface MemberView {
 }
 
 export function createOrganizationsRepository(db: Kysely<Database>) {
+  const memberRows = (organizationId: string) =>
+    db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
+      .where('memberships.organization_id', '=', organizationId);
+  const toMember = (r: { id: string; email: string; role: string; created_at: number }): MemberView => ({
+    userId: r.id,
+    email: r.email,
+    role: r.role as Role,
+    createdAt: r.created_at,
+  });
   return {
     async insert(
       org: { id: string; name: string; createdAt: number },
@@ -66,33 +78,15 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return row?.role as Role | undefined;
     },
-    async findById(id: string): Promise<{ id: string; name: string } | undefined> {
-      return db.selectFrom('organizations').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
-    },
     async members(organizationId: string): Promise<MemberView[]> {
-      const rows = await db
-        .selectFrom('memberships')
-        .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
-        .where('memberships.organization_id', '=', organizationId)
-        .orderBy('memberships.created_at')
-        .execute();
-      return rows.map((r) => ({
-        userId: r.id,
-        email: r.email,
-        role: r.role as Role,
-        createdAt: r.created_at,
-      }));
+      const rows = await memberRows(organizationId).orderBy('memberships.created_at').execute();
+      return rows.map(toMember);
     },
     async member(organizationId: string, userId: string): Promise<MemberView | undefined> {
-      const r = await db
-        .selectFrom('memberships')
-        .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select(['users.id', 'users.email', 'memberships.role', 'memberships.created_at'])
-        .where('memberships.organization_id', '=', organizationId)
+      const row = await memberRows(organizationId)
         .where('memberships.user_id', '=', userId)
         .executeTakeFirst();
-      return r && { userId: r.id, email: r.email, role: r.role as Role, createdAt: r.created_at };
+      return row && toMember(row);
     },
     async countOwners(organizationId: string): Promise<number> {
       const row = await db
