@@ -116,6 +116,7 @@ export async function runAgent(
           send: (f) => session.send(f),
           sendText: (t) => session.sendText(t),
           maxFrameBytes: session.maxFrameBytes,
+          messagesPerSecond: session.welcome.limits.messagesPerSecond,
         });
       case 'logs.stop':
         return logs.stop(frame.streamId);
