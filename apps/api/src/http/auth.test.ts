@@ -90,6 +90,40 @@ describe('login', () => {
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
   });
 
+  it('limits per (account, address): failures elsewhere never lock the owner out', async () => {
+    await server.cleanup();
+    server = await startTestServer({ LOGIN_MAX_ATTEMPTS: '3', TRUST_PROXY: 'loopback' });
+    await server.setup('owner@example.com', 'correct horse battery');
+    // Behind a proxy on loopback: the proxy appends the address it saw to X-Forwarded-For.
+    const from = (address: string, password: string) =>
+      server.request('POST', '/api/auth/login', {
+        body: { email: 'owner@example.com', password },
+        headers: { 'x-forwarded-for': address },
+      });
+    const attacker = [];
+    for (let i = 0; i < 6; i++) attacker.push((await from('203.0.113.9', 'wrong password!')).status);
+    expect(attacker.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(attacker.slice(3)).toEqual([429, 429, 429]);
+    expect((await from('198.51.100.7', 'correct horse battery')).status).toBe(200);
+  });
+
+  it('resolves the client address from trusted proxies only: a rotated X-Forwarded-For does not reset the limit', async () => {
+    await server.cleanup();
+    server = await startTestServer({ LOGIN_MAX_ATTEMPTS: '3', TRUST_PROXY: '1' });
+    await server.setup('owner@example.com', 'correct horse battery');
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await server.request('POST', '/api/auth/login', {
+        body: { email: 'owner@example.com', password: 'wrong password!' },
+        // The attacker's own entry first, then what the one trusted proxy appended.
+        headers: { 'x-forwarded-for': `10.9.${i}.1, 203.0.113.9` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.slice(3).every((s) => s === 429)).toBe(true);
+  });
+
   it('answers an unknown email with the same 401 as a wrong password', async () => {
     await server.setup();
     const res = await server.request('POST', '/api/auth/login', {

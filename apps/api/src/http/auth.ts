@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { Me } from '@hostwire/protocol';
-import { createRateLimiter } from '../auth/rate-limiter.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AppContext } from '../context.js';
+import { LoginThrottle } from '../domain/login-throttle.js';
 import { ApiError, parseOrThrow } from '../errors.js';
 import { authed, checkOrigin, clientIp, requireSession, route, SESSION_COOKIE } from './middleware.js';
 import { LoginBody, SetupBody } from './schemas.js';
@@ -22,8 +22,7 @@ export async function loadMe(ctx: AppContext, userId: string): Promise<Me> {
 export function createAuthRouter(ctx: AppContext): Router {
   const router = Router();
   const { maxAttempts, windowMs } = ctx.config.login;
-  const perAccount = createRateLimiter({ capacity: maxAttempts, windowMs });
-  const perIp = createRateLimiter({ capacity: maxAttempts * 5, windowMs });
+  const throttle = new LoginThrottle({ maxAttempts, windowMs });
 
   async function startSession(res: Response, userId: string): Promise<void> {
     const now = Date.now();
@@ -96,19 +95,17 @@ export function createAuthRouter(ctx: AppContext): Router {
       checkOrigin(ctx, req, false);
       const body = parseOrThrow(LoginBody, req.body);
       const ip = clientIp(req);
-      for (const key of [`ip:${ip ?? 'unknown'}`, `account:${body.email}`]) {
-        const limiter = key.startsWith('ip:') ? perIp : perAccount;
-        const taken = limiter.take(key);
-        if (!taken.ok) {
-          throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
-            retryAfterSeconds: taken.retryAfterSeconds,
-          });
-        }
+      const taken = throttle.attempt(body.email, ip ?? 'unknown');
+      if (!taken.ok) {
+        throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
+          retryAfterSeconds: taken.retryAfterSeconds,
+        });
       }
       const user = await ctx.store.users.findByEmail(body.email);
       const valid = await verifyPassword(user?.passwordHash, body.password);
       const memberships = user ? await ctx.store.organizations.membershipsOf(user.id) : [];
       if (!user || !valid) {
+        throttle.failed(body.email, ip ?? 'unknown');
         for (const m of memberships) {
           await ctx.store.audit.record({
             organizationId: m.organizationId,
@@ -121,7 +118,7 @@ export function createAuthRouter(ctx: AppContext): Router {
         }
         throw new ApiError('unauthorized', 'Wrong email or password');
       }
-      perAccount.reset(`account:${body.email}`);
+      throttle.succeeded(body.email, ip ?? 'unknown');
       for (const m of memberships) {
         await ctx.store.audit.record({
           organizationId: m.organizationId,

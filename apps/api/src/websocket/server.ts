@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, formatRetryHint } from '@hostwire/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { resolveClientIp } from '../client-ip.js';
 import type { AppContext } from '../context.js';
 import { redactUrl } from '../logger.js';
 import type { ConnectionKind } from '../observability/metrics.js';
@@ -38,15 +39,6 @@ export interface GatewayOptions {
 }
 
 const HANDSHAKE_TIMEOUT = Symbol('handshake timeout');
-
-function clientIp(req: http.IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
 
 /** Reconnect hint for a fleet: 1-10 s at random, so thousands of agents do not come back at once. */
 function jitteredRetrySeconds(): number {
@@ -126,7 +118,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
   }
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const ip = clientIp(req, config.trustProxy);
+    const ip = resolveClientIp(req, config.trustProxy);
     if (ctx.lifecycle.shuttingDown) {
       return refuse(req, socket, ip, shuttingDownRefusal());
     }
@@ -163,7 +155,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
     upgrade(req, socket, head).catch((error: unknown) => {
       logger.error({ err: error, url: redactUrl(req.url) }, 'WebSocket upgrade failed');
-      refuse(req, socket, clientIp(req, config.trustProxy), {
+      refuse(req, socket, resolveClientIp(req, config.trustProxy), {
         status: 500,
         code: 'internal',
         reason: 'upgrade handler failed',
