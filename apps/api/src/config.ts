@@ -215,7 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       handshakeTimeoutMs: e.WS_HANDSHAKE_TIMEOUT_MS,
       messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
       maxInvalidMessages: e.WS_MAX_INVALID_MESSAGES,
-      agentBytesPerSecond: e.WS_AGENT_BYTES_PER_SECOND,
+      agentBytesPerSecond: Math.max(e.WS_AGENT_BYTES_PER_SECOND, 2 * e.WS_MAX_PAYLOAD_BYTES),
       maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxConnections: e.WS_MAX_CONNECTIONS,

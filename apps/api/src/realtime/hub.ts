@@ -81,8 +81,8 @@ export function createHub(ctx: HubContext): Hub {
       }
     },
 
-    agentReply(_agent, reply) {
-      logs.agentReply(reply);
+    agentReply(agent, reply) {
+      logs.agentReply(agent, reply);
     },
 
     agentDisconnected(agent) {
