@@ -8,6 +8,7 @@ import { createRedisTicketStore } from './auth/tickets-redis.js';
 import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { createDomain } from './domain/index.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServerMetrics } from './observability/metrics.js';
@@ -48,7 +49,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     metrics: createServerMetrics(),
     lifecycle: { shuttingDown: false },
   };
-  const ctx: AppContext = { ...partial, hub: createHub(partial) };
+  const domain = createDomain(partial);
+  const ctx: AppContext = { ...partial, domain, hub: createHub({ ...partial, domain }) };
   const server = http.createServer(createApp(ctx));
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;

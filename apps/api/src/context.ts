@@ -5,6 +5,7 @@ import type { CommandSigner } from './auth/command-signing.js';
 import type { TicketStore } from './auth/tickets.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
+import type { Domain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import type { ServerMetrics } from './observability/metrics.js';
 import type { Bus } from './realtime/bus/types.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   bus: Bus;
   access: Access;
   metrics: ServerMetrics;
+  /** The rules: routes and socket handlers call these instead of the store and the bus. */
+  domain: Domain;
   hub: Hub;
   /** Flipped when shutdown starts: new upgrades get 503, readiness fails. */
   lifecycle: { shuttingDown: boolean };
