@@ -47,7 +47,8 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
   it('takes an admin from setup to a live, enrolled host with logs and actions', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await tracked(newPage(context));
-    await page.goto(server.url);
+    // The link the server printed at start carries the one-time setup code.
+    await page.goto(`${server.url}/setup?code=${server.setupCode()}`);
     await page.getByTestId('setup-form').waitFor();
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('correct horse battery');

@@ -9,6 +9,7 @@ import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import { LoginThrottle } from './login-throttle.js';
+import { createSetupCode } from './setup.js';
 
 /** A started session: the signed token goes into the cookie, which expires with it. */
 export interface StartedSession {
@@ -20,6 +21,7 @@ export interface StartedSession {
 export function createSessions(deps: DomainDeps) {
   const { maxAttempts, windowMs } = deps.config.login;
   const throttle = new LoginThrottle({ maxAttempts, windowMs });
+  const setupCode = createSetupCode(deps.config);
 
   async function me(userId: string): Promise<Me> {
     const user = await deps.store.users.findById(userId);
@@ -71,13 +73,19 @@ export function createSessions(deps: DomainDeps) {
       return (await deps.store.users.count()) === 0;
     },
 
+    /** At start: the link to open for first-run setup (with its one-time code), or undefined when done. */
+    async prepareSetup(): Promise<string | undefined> {
+      return setupCode.prepare((await deps.store.users.count()) === 0);
+    },
+
     /** Creates the first user and its organization; of two concurrent setups only one succeeds. */
     async setup(
-      input: { email: string; password: string; organizationName: string },
+      input: { email: string; password: string; organizationName: string; setupCode?: string },
       ip: string | null,
     ): Promise<StartedSession> {
       if ((await deps.store.users.count()) > 0)
         throw new ApiError('conflict', 'Setup is already done; sign in instead');
+      setupCode.check(input.setupCode);
       const now = Date.now();
       const userId = randomUUID();
       const organizationId = randomUUID();
@@ -100,6 +108,7 @@ export function createSessions(deps: DomainDeps) {
           ip,
         });
       });
+      setupCode.consumed();
       return start(userId);
     },
 

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 
@@ -18,7 +20,12 @@ describe('first-run setup', () => {
 
   it('works once, then answers 409', async () => {
     const first = await server.request('POST', '/api/auth/setup', {
-      body: { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' },
+      body: {
+        email: 'a@example.com',
+        password: 'long enough password',
+        organizationName: 'Acme',
+        setupCode: server.setupCode(),
+      },
     });
     expect(first.status).toBe(201);
     const me = (await first.json()) as {
@@ -28,10 +35,45 @@ describe('first-run setup', () => {
     expect(me.user.email).toBe('a@example.com');
     expect(me.organizations).toEqual([expect.objectContaining({ name: 'Acme', role: 'owner' })]);
     const second = await server.request('POST', '/api/auth/setup', {
-      body: { email: 'b@example.com', password: 'long enough password', organizationName: 'Other' },
+      body: {
+        email: 'b@example.com',
+        password: 'long enough password',
+        organizationName: 'Other',
+        setupCode: 'anything-at-all',
+      },
     });
     expect(second.status).toBe(409);
     expect(await second.json()).toEqual({ error: { code: 'conflict', message: expect.any(String) } });
+  });
+
+  it('needs the one-time setup code: 0600 in DATA_DIR while pending, refused when wrong, deleted after', async () => {
+    const file = path.join(server.dataDir, 'setup-code');
+    const code = readFileSync(file, 'utf8').trim();
+    expect(code.length).toBeGreaterThanOrEqual(20);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(server.running.setupUrl).toBe(`${server.ctx.config.publicUrl}/setup?code=${code}`);
+    const body = { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' };
+    for (const setupCode of [undefined, '', 'wrong-code-123', `${code}x`]) {
+      const res = await server.request('POST', '/api/auth/setup', { body: { ...body, setupCode } });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    expect(await (await server.request('GET', '/api/auth/setup')).json()).toEqual({ setupRequired: true });
+    const ok = await server.request('POST', '/api/auth/setup', { body: { ...body, setupCode: code } });
+    expect(ok.status).toBe(201);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('takes SETUP_CODE from the environment and prints no code once setup is done', async () => {
+    const dataDir = server.dataDir;
+    await server.close();
+    server = await startTestServer({ SETUP_CODE: 'preset-setup-code-42' }, { dataDir });
+    expect(server.running.setupUrl).toMatch(/\/setup\?code=preset-setup-code-42$/);
+    await server.setup();
+    await server.close();
+    server = await startTestServer({}, { dataDir });
+    expect(server.running.setupUrl).toBeUndefined();
+    expect(existsSync(path.join(dataDir, 'setup-code'))).toBe(false);
   });
 
   it('answers an invalid body with 400 and the zod issues', async () => {

@@ -11,7 +11,13 @@ export const Email = z
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 export const Name = z.string().trim().min(1, 'must not be empty').max(100);
 
-export const SetupBody = z.object({ email: Email, password: Password, organizationName: Name });
+export const SetupBody = z.object({
+  email: Email,
+  password: Password,
+  organizationName: Name,
+  /** The one-time code from the setup link (`DATA_DIR/setup-code` or `SETUP_CODE`). */
+  setupCode: z.string().max(256).optional(),
+});
 export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
 export const CreateOrgBody = z.object({ name: Name });
 export const CreateHostBody = z.object({ name: Name });

@@ -34,7 +34,7 @@ const enc = encodeURIComponent;
 /** Every route of the HTTP API used by the UI. */
 export const api = {
   setupState: () => http.get('/api/auth/setup', SetupState),
-  setup: (body: { email: string; password: string; organizationName: string }) =>
+  setup: (body: { email: string; password: string; organizationName: string; setupCode: string }) =>
     http.post('/api/auth/setup', body, Me),
   login: (body: { email: string; password: string }) => http.post('/api/auth/login', body, Me),
   logout: () => http.post<undefined>('/api/auth/logout'),
