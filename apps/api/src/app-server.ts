@@ -33,10 +33,6 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.database);
-  if (config.database.kind === 'sqlite') {
-    // One instance owns an SQLite file: nothing can be connected before it listens.
-    await store.hosts.markAllOffline(Date.now());
-  }
   // One instance: everything in memory. Several: Redis carries fan-out, agent routing, control events, tickets.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createMemoryBus();
   const partial = {
@@ -52,6 +48,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     lifecycle: { shuttingDown: false },
   };
   const domain = createDomain(partial);
+  await domain.presence.start();
   const ctx: AppContext = { ...partial, domain, hub: createHub({ ...partial, domain }) };
   const setupUrl = await domain.sessions.prepareSetup();
   const server = http.createServer(createApp(ctx));
@@ -84,6 +81,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           server.closeAllConnections();
         });
         await ctx.hub.close();
+        await domain.presence.close();
         await ctx.tickets.close();
         await bus.close();
         await store.close();

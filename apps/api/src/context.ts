@@ -1,5 +1,5 @@
 /** @module context — the services every part of the API shares, built once in app-server.ts. */
-import type { ActionRecord, ActionParams } from '@hostwire/protocol';
+import type { ActionParams } from '@hostwire/protocol';
 import type { Access } from './auth/access.js';
 import type { CommandSigner } from './auth/command-signing.js';
 import type { TicketStore } from './auth/tickets.js';
@@ -18,15 +18,8 @@ export interface Actor {
   ip: string | null;
 }
 
-/** The hub: realtime handlers for the gateway, plus the operations REST shares with the socket. */
+/** The hub: realtime handlers for the gateway (metrics, logs and actions from agents and browsers). */
 export interface Hub extends RealtimeHandlers {
-  runAction(
-    actor: Actor,
-    hostId: string,
-    action: string,
-    params: Record<string, unknown>,
-  ): Promise<ActionRecord>;
-  cancelAction(actor: Actor, actionId: string): Promise<ActionRecord>;
   /** Starts background work (pruning); stops with close(). */
   close(): Promise<void>;
 }
