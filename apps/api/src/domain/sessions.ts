@@ -69,6 +69,9 @@ export function createSessions(deps: DomainDeps) {
   return {
     me,
 
+    /** Starts a session for a user who just proved who they are (setup, sign-in, accepted invitation). */
+    start,
+
     async setupRequired(): Promise<boolean> {
       return (await deps.store.users.count()) === 0;
     },

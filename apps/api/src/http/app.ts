@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
 import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
+import { createInvitationsRouter } from './invitations.js';
 import { createOrganizationsRouter } from './organizations.js';
 
 /** apps/web/dist, seen from apps/api/dist/http/app.js (or src/http/app.ts under tests). */
@@ -33,6 +34,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api/auth', createAuthRouter(ctx));
   app.use('/api/ws-ticket', createTicketRouter(ctx));
   app.use('/api/orgs', createOrganizationsRouter(ctx));
+  app.use('/api', createInvitationsRouter(ctx));
   app.use('/api', createHostsRouter(ctx));
   app.use('/api', createHostDataRouter(ctx));
   app.use('/api', notFoundHandler());

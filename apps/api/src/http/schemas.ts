@@ -29,7 +29,9 @@ export const EnrollBody = z.object({
     .optional(),
   agentVersion: z.string().max(64).optional(),
 });
-export const AddMemberBody = z.object({ email: Email, role: Role, password: Password.optional() });
+/** People join by invitation: the body names an address and a role, never a password (strictly). */
+export const InviteBody = z.strictObject({ email: Email, role: Role });
+export const AcceptInvitationBody = z.strictObject({ password: Password.optional() });
 export const UpdateMemberBody = z.object({ role: Role });
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),

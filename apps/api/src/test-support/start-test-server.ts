@@ -146,13 +146,27 @@ export async function startTestServer(
       return (await enrolled.json()) as { hostId: string; agentToken: string; commandPublicKey: string };
     },
     async addMember(cookie, organizationId, email, role, password = 'member password 123') {
-      const res = await request('POST', `/api/orgs/${organizationId}/members`, {
+      // People join by invitation: invite, then accept as the invitee (a new account sets its password;
+      // an existing one signs in first and accepts without one).
+      const invited = await request('POST', `/api/orgs/${organizationId}/invitations`, {
         cookie,
-        body: { email, role, password },
+        body: { email, role },
       });
-      if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${await res.text()}`);
-      const { member } = (await res.json()) as { member: { userId: string } };
-      return { userId: member.userId, cookie: await server.login(email, password) };
+      if (invited.status !== 201) throw new Error(`invite failed: ${invited.status} ${await invited.text()}`);
+      const { inviteUrl } = (await invited.json()) as { inviteUrl: string };
+      const token = inviteUrl.slice(inviteUrl.lastIndexOf('/') + 1);
+      const acceptPath = `/api/invitations/by-token/${token}/accept`;
+      let accepted = await request('POST', acceptPath, { body: { password } });
+      if (accepted.status === 401) {
+        accepted = await request('POST', acceptPath, {
+          body: {},
+          cookie: await server.login(email, password),
+        });
+      }
+      if (accepted.status !== 200)
+        throw new Error(`accept failed: ${accepted.status} ${await accepted.text()}`);
+      const me = (await accepted.clone().json()) as { user: { id: string } };
+      return { userId: me.user.id, cookie: cookieOf(accepted) };
     },
     async ticket(cookie) {
       const res = await request('POST', '/api/ws-ticket', { cookie });
