@@ -1,6 +1,7 @@
 /** @module uplot-chart — one uPlot chart sized to its container, with min/max bands and its own legend. */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { ChartData } from './chart-data.js';
 import { SERIES_COLORS, formatValue, withAlpha, type ChartSpec } from './chart-specs.js';
 
