@@ -9,7 +9,7 @@ import { MembersPage } from './members/members-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NoOrganizationPage, NotFoundPage } from './pages/misc-pages.js';
 import { SetupPage } from './pages/setup-page.js';
-import { RealtimeProvider } from './realtime/realtime-context.js';
+import { RealtimeProvider, useConnectionState } from './realtime/realtime-context.js';
 import { matchPath, usePathname } from './router/router.js';
 import { SessionProvider, useSession } from './session/session.js';
 
@@ -32,6 +32,16 @@ function SignedInPage() {
   if (pathname === '/members') return <MembersPage key={organization.id} organization={organization} />;
   if (pathname === '/audit') return <AuditPage key={organization.id} organization={organization} />;
   return <NotFoundPage />;
+}
+
+/** The page area; greyed (data-connection="lost") while live updates are interrupted. */
+function SignedInMain() {
+  const state = useConnectionState();
+  return (
+    <main id="main" tabIndex={-1} className="page" data-connection={state === 'open' ? 'open' : 'lost'}>
+      <SignedInPage />
+    </main>
+  );
 }
 
 function Gate() {
@@ -63,11 +73,12 @@ function Gate() {
     case 'signed-in':
       return (
         <RealtimeProvider onSessionEnded={session.expired}>
+          <a href="#main" className="skip-link">
+            Skip to content
+          </a>
           <Header />
           <ConnectionBanner />
-          <main className="page">
-            <SignedInPage />
-          </main>
+          <SignedInMain />
         </RealtimeProvider>
       );
   }
