@@ -338,6 +338,60 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await screenshot(page, 'phone-actions');
   });
 
+  it('explores charts: synced hover tooltips, drag to zoom, range in the URL, round ticks, per-core series', async () => {
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.goto(`${server.url}/hosts/${hostId}?range=15m`);
+    const cpu = page.getByTestId('chart-cpu');
+    await cpu.waitFor();
+    expect(await page.getByTestId('range-15m').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByTestId('range-1h').getAttribute('aria-pressed')).toBe('false');
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="chart-cpu"]')?.getAttribute('data-points')) > 2,
+      undefined,
+      { timeout: 15_000 },
+    );
+
+    // Hover near the right edge (newest samples): this chart's tooltip and the memory chart's crosshair.
+    const over = cpu.locator('.u-over');
+    const box = await over.boundingBox();
+    if (!box) throw new Error('no chart area');
+    await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2);
+    const tooltip = cpu.getByTestId('chart-tooltip');
+    await tooltip.waitFor();
+    expect(await tooltip.textContent()).toMatch(/CPU \d/);
+    const memoryTooltip = page.getByTestId('chart-memory').getByTestId('chart-tooltip');
+    await memoryTooltip.waitFor();
+    expect(await memoryTooltip.textContent()).toMatch(/Memory .*Swap/);
+
+    // Drag to zoom every chart; double-click resets.
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.getByTestId('zoom-state').waitFor();
+    await page.mouse.dblclick(box.x + box.width * 0.7, box.y + box.height / 2);
+    await page.getByTestId('zoom-state').waitFor({ state: 'detached' });
+
+    // Round ticks on a byte-rate axis.
+    const scale = (await page.getByTestId('chart-network').getByTestId('chart-y-ticks').textContent()) ?? '';
+    const ticks = scale.replace(/^Scale: /, '').split(', ');
+    expect(ticks.length).toBeGreaterThan(1);
+    for (const tick of ticks) expect(tick).toMatch(/^\d+ (B|KiB|MiB|GiB)\/s$/);
+
+    // Per-core series from live samples.
+    await page.getByTestId('breakdown-cpu').check();
+    await cpu.locator('.legend li').filter({ hasText: 'core 0' }).waitFor();
+
+    // The range lives in the URL: a reload keeps it.
+    await page.getByTestId('range-6h').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe('6h');
+    await page.reload();
+    await page.getByTestId('chart-cpu').waitFor();
+    expect(await page.getByTestId('range-6h').getAttribute('aria-pressed')).toBe('true');
+    await screenshot(page, 'charts');
+  });
+
   it('keeps dark and light complete on desktop and phone', async () => {
     for (const colorScheme of ['dark', 'light'] as const) {
       for (const [device, viewport] of [
