@@ -4,6 +4,9 @@ import {
   AuditEvent,
   Host,
   Me,
+  CreatedInvitation,
+  Invitation,
+  InvitationPreview,
   Member,
   MetricsHistory,
   Organization,
@@ -22,6 +25,7 @@ const ActionList = z.object({ actions: z.array(ActionRecord) });
 const ActionOne = z.object({ action: ActionRecord });
 const MemberList = z.object({ members: z.array(Member) });
 const MemberOne = z.object({ member: Member });
+const InvitationList = z.object({ invitations: z.array(Invitation) });
 const AuditList = z.object({ events: z.array(AuditEvent) });
 const Ticket = z.object({ ticket: z.string(), expiresAt: z.number() });
 const OrganizationOne = z.object({ organization: Organization });
@@ -59,8 +63,14 @@ export const api = {
   cancelAction: (actionId: string) => http.post(`/api/actions/${enc(actionId)}/cancel`, {}, ActionOne),
 
   members: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/members`, MemberList),
-  addMember: (orgId: string, body: { email: string; role: Role; password?: string }) =>
-    http.post(`/api/orgs/${enc(orgId)}/members`, body, MemberOne),
+  invite: (orgId: string, body: { email: string; role: Role }) =>
+    http.post(`/api/orgs/${enc(orgId)}/invitations`, body, CreatedInvitation),
+  invitations: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/invitations`, InvitationList),
+  revokeInvitation: (invitationId: string) => http.delete(`/api/invitations/${enc(invitationId)}`),
+  invitationByToken: (token: string) =>
+    http.get(`/api/invitations/by-token/${enc(token)}`, InvitationPreview),
+  acceptInvitation: (token: string, body: { password?: string }) =>
+    http.post(`/api/invitations/by-token/${enc(token)}/accept`, body, Me),
   changeRole: (orgId: string, userId: string, role: Role) =>
     http.patch(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { role }, MemberOne),
   removeMember: (orgId: string, userId: string) =>
