@@ -4,6 +4,7 @@
  */
 import { createActions } from './actions.js';
 import type { DomainDeps } from './deps.js';
+import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
 import { createInvitations } from './invitations.js';
 import { createMailer } from './mailer.js';
@@ -22,6 +23,7 @@ export function createDomain(deps: DomainDeps) {
     sessions,
     invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
     actions: createActions(deps, presence),
+    health: createHealth(deps),
   };
 }
 

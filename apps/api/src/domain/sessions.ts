@@ -7,6 +7,8 @@ import type { Me } from '@hostwire/protocol';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
+import type { MembershipView } from '../store/repositories/organizations.js';
+import type { SessionRow } from '../store/repositories/users.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import { LoginThrottle } from './login-throttle.js';
 import { createSetupCode } from './setup.js';
@@ -71,6 +73,16 @@ export function createSessions(deps: DomainDeps) {
 
     /** Starts a session for a user who just proved who they are (setup, sign-in, accepted invitation). */
     start,
+
+    /** The session if it is neither revoked nor expired. */
+    findActive(sessionId: string, now = Date.now()): Promise<SessionRow | undefined> {
+      return deps.store.sessions.findActive(sessionId, now);
+    },
+
+    /** The organizations of a user with the user's role in each. */
+    memberships(userId: string): Promise<MembershipView[]> {
+      return deps.store.organizations.membershipsOf(userId);
+    },
 
     async setupRequired(): Promise<boolean> {
       return (await deps.store.users.count()) === 0;

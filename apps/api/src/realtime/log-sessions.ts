@@ -8,7 +8,7 @@ import {
   type ServerToClient,
 } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
-import { createFrame, type Frame } from './bus/types.js';
+import { createFrame, createRelayFrame, type Frame } from './bus/types.js';
 import type { Presence } from '../domain/presence.js';
 import type { HubContext } from './hub-context.js';
 import type { AgentSession, ClientSession } from './types.js';
@@ -44,6 +44,10 @@ type TailFrame =
 
 /** A tail frame relayed over the bus names the host whose agent sent it; the owner checks it. */
 type RelayedFrame = TailFrame & { hostId?: string };
+
+/** The frames of a host's topic a tail follows (the host going away, offline, or changing its sources). */
+const HOST_EVENTS = new Set(['host.removed', 'host.status', 'host.agent']);
+type HostEvent = { type: string; status?: string; logSources?: { name: string }[] };
 
 /** The bus topic on which the agent's instance relays a tail's frames to the instance that owns it. */
 const relayTopic = (streamId: string) => `tail:${streamId}`;
@@ -148,10 +152,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
   }
 
   /** Follows the host: offline interrupts the tail, the agent's next hello resumes it, deletion ends it. */
-  function onHostEvent(
-    session: TailSession,
-    event: { type: string; status?: string; logSources?: { name: string }[] },
-  ): void {
+  function onHostEvent(session: TailSession, event: HostEvent): void {
     if (event.type === 'host.removed') {
       end(session, 'the host was deleted', true);
     } else if (
@@ -217,16 +218,19 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
       state: 'starting',
       unsubscribe: () => undefined,
     };
+    // A frame built here carries its message; only one from another instance is parsed (once, here).
     const offRelay = ctx.bus.subscribe(relayTopic(streamId), (frame) => {
-      const relayed = JSON.parse(frame.data) as RelayedFrame;
+      const relayed = (frame.message ?? JSON.parse(frame.data)) as RelayedFrame;
       // Only the agent of this tail's host may feed it, whichever instance relays its frames.
       if (relayed.hostId !== hostId) return;
       const { hostId: _sender, ...tailFrame } = relayed;
       receive(session, tailFrame);
     });
-    const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) =>
-      onHostEvent(session, JSON.parse(frame.data) as { type: string }),
-    );
+    const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) => {
+      // Metrics, the bulk of a host's frames, never matter to a tail.
+      if (!HOST_EVENTS.has(frame.type)) return;
+      onHostEvent(session, (frame.message ?? JSON.parse(frame.data)) as HostEvent);
+    });
     session.unsubscribe = () => {
       offRelay();
       offHost();
@@ -309,7 +313,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         if (session.hostId === agent.hostId) receive(session, frame);
         return;
       }
-      ctx.bus.publish(relayTopic(frame.streamId), createFrame({ ...frame, hostId: agent.hostId }));
+      ctx.bus.publish(relayTopic(frame.streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
     },
 
     /** An agent's answer to a `logs.start`: settled here, or relayed to the instance that asked. */
@@ -326,7 +330,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         if (session.hostId === agent.hostId) settleReply(frame);
         return;
       }
-      if (streamId) ctx.bus.publish(relayTopic(streamId), createFrame({ ...frame, hostId: agent.hostId }));
+      if (streamId) ctx.bus.publish(relayTopic(streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
     },
 
     close(): void {

@@ -24,7 +24,7 @@ export function handleAgentConnection(
 ): Connection {
   const { ctx, registry } = rt;
   const { hostId, organizationId } = principal;
-  const connection = rt.createConnection(ws, 'agent');
+  const connection = rt.createConnection<ServerToAgent>(ws, 'agent');
   connection.send({ type: 'welcome', ...rt.welcomeFields() } satisfies ServerToAgent);
 
   const epoch = registry.nextEpoch();
@@ -44,16 +44,14 @@ export function handleAgentConnection(
   };
   const previous = registry.setAgent(entry);
   previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
-  const releaseClaim = ctx.bus.claimAgent(hostId, (message) => connection.send(message));
   ctx.logger.info(
     { event: 'ws.agent.connected', hostId, organizationId, epoch, connectionId: connection.id },
     'agent connected',
   );
 
-  // Other instances drop an older socket of this host once presence made this connection the owner.
+  // Presence routes the host's messages here, marks it online and tells the other instances.
   let chain: Promise<void> = ctx.hub
     .agentConnected(session)
-    .then(() => ctx.bus.broadcast({ kind: 'agent.connected', hostId, epoch, instanceId: ctx.bus.instanceId }))
     .catch((error: unknown) => ctx.logger.error({ err: error, hostId }, 'agentConnected failed'));
 
   let pending = 0;
@@ -85,7 +83,6 @@ export function handleAgentConnection(
   });
 
   void connection.closed.then((code) => {
-    releaseClaim();
     ctx.logger.info(
       { event: 'ws.agent.closed', hostId, epoch, code, connectionId: connection.id },
       'agent disconnected',

@@ -58,7 +58,7 @@ describe('agent connections', () => {
     const second = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     expect(await first.closed).toMatchObject({ code: 4000, reason: 'replaced' });
     // The stale socket's cleanup must not mark the host offline.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.running.gateway.settled();
     expect(await hostStatus(host.hostId)).toBe('online');
     expect(server.running.gateway.counts().agents).toBe(1);
     second.ws.close();
@@ -79,7 +79,7 @@ describe('agent connections', () => {
       instanceId: 'another-instance',
     });
     expect(await agent.closed).toMatchObject({ code: 4000, reason: 'replaced' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.running.gateway.settled();
     // The host lives on the other instance now: this one must not mark it offline.
     expect(await hostStatus(host.hostId)).toBe('online');
     expect(await server.ctx.bus.isAgentConnected(host.hostId)).toBe(false);
@@ -101,9 +101,11 @@ describe('agent connections', () => {
     const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const before = (await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Several heartbeat intervals (150 ms here) of renewals, the socket answering every ping meanwhile.
+    await waitFor(
+      async () => ((await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0) >= before + 450,
+    );
     expect(agent.ws.readyState).toBe(agent.ws.OPEN);
-    expect((await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0).toBeGreaterThan(before);
     agent.ws.close();
     await agent.closed;
   });

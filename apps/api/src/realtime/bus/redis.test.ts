@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, skipWithout } from '../../test-support/services.js';
 import { createRedisBus, type RedisBus } from './redis.js';
-import { createFrame, type ControlEvent, type Frame } from './types.js';
+import { frameFromData, type ControlEvent, type Frame } from './types.js';
 
 const skip = await skipWithout('redis');
 const prefix = `hwtest-${randomUUID()}:`;
@@ -54,7 +54,7 @@ describe.skipIf(skip)('redis bus', () => {
     b.subscribe('host:1', (frame) => onB.push(frame));
     await waitFor(async () => (await subscribers('host:1')) === 2);
 
-    const frame = createFrame({ type: 'logs.lines', lines: ['a\nb'] }, 'logs', {
+    const frame = frameFromData(JSON.stringify({ type: 'logs.lines', lines: ['a\nb'] }), 'logs', {
       coalesceKey: 'k',
       streamId: 's-1',
     });
@@ -161,8 +161,8 @@ describe.skipIf(skip)('redis bus', () => {
     expect(gaps[0]?.sort()).toEqual(['host:4', 'host:5']);
     expect(b.isHealthy()).toBe(true);
 
-    a.publish('host:4', createFrame({ type: 'test', n: 4 }));
-    a.publish('host:5', createFrame({ type: 'test', n: 5 }));
+    a.publish('host:4', frameFromData(JSON.stringify({ type: 'test', n: 4 }), 'event'));
+    a.publish('host:5', frameFromData(JSON.stringify({ type: 'test', n: 5 }), 'event'));
     await waitFor(() => received.length === 2);
     expect(received.sort()).toEqual(['{"type":"test","n":4}', '{"type":"test","n":5}']);
     expect(gaps).toHaveLength(1);
