@@ -100,7 +100,7 @@ export function createHub(ctx: HubContext): Hub {
             return {
               actionId: (
                 await actions.run(
-                  { userId: client.userId, ip: null },
+                  { userId: client.userId, ip: client.ip },
                   request.hostId,
                   request.action,
                   request.params,
@@ -109,7 +109,7 @@ export function createHub(ctx: HubContext): Hub {
             };
           case 'action.cancel':
             return {
-              actionId: (await actions.cancel({ userId: client.userId, ip: null }, request.actionId)).id,
+              actionId: (await actions.cancel({ userId: client.userId, ip: client.ip }, request.actionId)).id,
             };
         }
       } catch (error) {

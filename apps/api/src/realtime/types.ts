@@ -25,6 +25,8 @@ export interface ClientSession {
   readonly connectionId: string;
   readonly userId: string;
   readonly sessionId: string;
+  /** The client's address, as resolved at the handshake (audited with the actions it starts). */
+  readonly ip: string | null;
   /** Sends a pre-serialized frame through the socket's backpressure policy. */
   sendFrame(frame: Frame): void;
   send(message: ServerToClient): void;

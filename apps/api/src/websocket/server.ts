@@ -113,10 +113,10 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     writeRefusal(socket, refusal);
   }
 
-  function accept(ws: WebSocket, auth: Extract<WebSocketAuthResult, { ok: true }>): void {
+  function accept(ws: WebSocket, auth: Extract<WebSocketAuthResult, { ok: true }>, ip: string): void {
     ws.on('error', (error) => logger.debug({ err: error, kind: auth.principal.kind }, 'WebSocket error'));
     if (auth.principal.kind === 'agent') handleAgentConnection(rt, ws, auth.principal);
-    else handleClientConnection(rt, ws, auth.principal);
+    else handleClientConnection(rt, ws, auth.principal, ip);
   }
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -149,7 +149,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
       if (!user.ok) return refuse(req, socket, ip, user.refusal);
       socket.once('close', user.release);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth, ip));
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
