@@ -174,7 +174,7 @@ describe.skipIf(skip)('two instances behind one database and one Redis', () => {
     const organizationId = me.organizations[0]?.id ?? '';
     const host = await a.createEnrolledHost(owner, organizationId, 'dup');
     const first = await connectRawAgent(a, host);
-    const second = await connectRawAgent(b, host, null);
+    const second = await connectRawAgent(b, host);
     expect((await first.closed).code).toBe(4000);
     await waitFor(async () => (await b.ctx.store.hosts.findById(host.hostId))?.status === 'online');
     await a.running.gateway.settled();
