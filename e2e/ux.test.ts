@@ -392,6 +392,53 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await screenshot(page, 'charts');
   });
 
+  it('reads the audit log in names and words, filtered by host, action and time, page by page', async () => {
+    const created = await server.request('POST', `/api/orgs/${owner.organizationId}/hosts`, {
+      cookie: owner.cookie,
+      body: { name: 'epsilon' },
+    });
+    const epsilon = ((await created.json()) as { host: { id: string } }).host.id;
+    for (let i = 0; i < 55; i++)
+      await server.request('POST', `/api/hosts/${epsilon}/rotate-token`, { cookie: owner.cookie });
+    const ran = await server.request('POST', `/api/hosts/${hostId}/actions`, {
+      cookie: owner.cookie,
+      body: { action: 'say', params: { word: 'audit' } },
+    });
+    expect(ran.status).toBe(201);
+
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    const first = page.locator('[data-testid="audit-row"][data-action="host.token_rotated"]').first();
+    await expect.poll(() => first.getByTestId('audit-target').textContent()).toBe('epsilon');
+    expect(await first.getByTestId('audit-who').textContent()).toBe(EMAIL);
+    for (const details of await page.getByTestId('audit-details').allTextContents())
+      expect(details).not.toMatch(/[{}]/);
+
+    // Paging: 55 rotations fill more than one page of 50.
+    expect(await page.getByTestId('audit-row').count()).toBe(50);
+    await page.getByTestId('audit-older').click();
+    await expect.poll(() => page.getByTestId('audit-page').textContent()).toBe('Page 2');
+    await page.getByTestId('audit-newer').click();
+    await expect.poll(() => page.getByTestId('audit-page').textContent()).toBe('Page 1');
+
+    // Filters: one host, one action, a time range that ends before anything happened.
+    await page.getByTestId('audit-host').selectOption({ label: 'alpha' });
+    await expect
+      .poll(async () => new Set(await page.getByTestId('audit-target').allTextContents()))
+      .toEqual(new Set(['alpha']));
+    await page.getByTestId('audit-action').selectOption('host.enrolled');
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    await page.getByTestId('audit-action').selectOption('action.run');
+    await expect
+      .poll(async () => (await page.getByTestId('audit-details').allTextContents()).join('|'))
+      .toMatch(/say \(word=audit\)/);
+    await page.getByTestId('audit-to').fill('2001-01-01T00:00');
+    await page.getByText('No event matches these filters.').waitFor();
+    await screenshot(page, 'audit');
+  });
+
   it('keeps dark and light complete on desktop and phone', async () => {
     for (const colorScheme of ['dark', 'light'] as const) {
       for (const [device, viewport] of [
