@@ -78,6 +78,18 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     ]);
     expect(enrolled, enrolled.stderr).toMatchObject({ code: 0 });
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      path.join(dir, 'app.log'),
+      '2026-01-02T03:04:05Z service started\n2026-01-02T03:04:06Z ERROR disk almost full\n',
+    );
+    writeFileSync(path.join(dir, 'empty.log'), '');
+    config.logs = {
+      sources: [
+        { name: 'app', kind: 'file', path: path.join(dir, 'app.log'), description: 'the app' },
+        { name: 'quiet', kind: 'file', path: path.join(dir, 'empty.log'), description: 'nothing yet' },
+        { name: 'ghost', kind: 'file', path: path.join(dir, 'missing.log'), description: 'not there' },
+      ],
+    };
     config.actions = [
       {
         name: 'say',
@@ -437,6 +449,52 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await page.getByTestId('audit-to').fill('2001-01-01T00:00');
     await page.getByText('No event matches these filters.').waitFor();
     await screenshot(page, 'audit');
+  });
+
+  it('offers only log sources that exist, with empty states, own timestamps, highlights and a remembered source', async () => {
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.goto(`${server.url}/hosts/${hostId}/logs`);
+    const select = page.getByTestId('log-source');
+    await select.waitFor();
+    expect(await select.locator('option').allTextContents()).toEqual(['app (file)', 'quiet (file)']);
+    expect(await page.getByTestId('log-sources-missing').textContent()).toMatch(
+      /ghost.*missing\.log does not exist/,
+    );
+
+    const errorLine = page.getByTestId('log-line').filter({ hasText: 'disk almost full' });
+    await errorLine.waitFor({ timeout: 10_000 });
+    expect(await errorLine.getAttribute('data-level')).toBe('error');
+    // A backfilled line shows the time written in it, not when the agent read it.
+    const expected = await page.evaluate(() =>
+      new Date('2026-01-02T03:04:06Z').toLocaleTimeString(undefined, { hour12: false }),
+    );
+    expect(await errorLine.locator('.log-ts').textContent()).toBe(expected);
+
+    await page.getByTestId('log-filter').fill('almost');
+    await page.keyboard.press('Enter');
+    await page
+      .getByTestId('log-line')
+      .locator('mark')
+      .filter({ hasText: 'almost' })
+      .waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('log-status').textContent()).toMatch(/^1 line matching/);
+
+    await page.getByText('Regex').click();
+    await page.getByTestId('log-filter').fill('(');
+    await page.keyboard.press('Enter');
+    const message =
+      (await page.getByRole('alert').filter({ hasText: 'regular expression' }).textContent()) ?? '';
+    expect(message.match(/Invalid regular expression/g)).toHaveLength(1);
+
+    await page.getByTestId('log-filter').fill('');
+    await page.keyboard.press('Enter');
+    await select.selectOption('quiet');
+    await page.getByTestId('log-empty').filter({ hasText: 'No lines yet' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'logs-empty');
+    await page.reload();
+    await page.getByTestId('log-source').waitFor();
+    expect(await page.getByTestId('log-source').inputValue()).toBe('quiet');
   });
 
   it('keeps dark and light complete on desktop and phone', async () => {
