@@ -12,6 +12,13 @@ export const LogSourceDescriptor = z.object({
   name: LogSourceName,
   kind: z.enum(['file', 'journald', 'docker']),
   description: z.string().max(500).default(''),
+  /**
+   * Whether the source exists on the host (the file is readable, journalctl or Docker is there), as the
+   * agent found at `hello` or at the last `logs.check`. Absent from older agents: treat as available.
+   */
+  available: z.boolean().optional(),
+  /** Why it is not available, in plain words (`/var/log/nginx/error.log does not exist`). */
+  unavailableReason: z.string().max(500).optional(),
 });
 export type LogSourceDescriptor = z.infer<typeof LogSourceDescriptor>;
 

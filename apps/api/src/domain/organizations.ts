@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { roleAtLeast, type AuditEvent, type Role } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
 import type { Actor } from '../context.js';
+import type { AuditFilter } from '../store/repositories/audit.js';
 import type { MemberView } from '../store/repositories/organizations.js';
 import type { Repositories } from '../store/index.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
@@ -135,13 +136,10 @@ export function createOrganizations(deps: DomainDeps) {
     async auditLog(
       actor: Actor,
       organizationId: string,
-      query: { limit: number; before?: number | undefined },
+      query: AuditFilter & { limit: number },
     ): Promise<AuditEvent[]> {
       await deps.access.requireOrgRole(actor.userId, organizationId, 'viewer');
-      return deps.store.audit.list(organizationId, {
-        limit: query.limit,
-        ...(query.before === undefined ? {} : { before: query.before }),
-      });
+      return deps.store.audit.list(organizationId, query);
     },
   };
 }

@@ -36,7 +36,13 @@ export const UpdateMemberBody = z.object({ role: Role });
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.coerce.number().int().positive().optional(),
+  actorId: z.string().min(1).max(128).optional(),
+  action: z.string().min(1).max(128).optional(),
+  targetId: z.string().min(1).max(128).optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
 });
+export type AuditQuery = z.infer<typeof AuditQuery>;
 export const MetricsQuery = z
   .object({
     from: z.coerce.number().int().nonnegative(),

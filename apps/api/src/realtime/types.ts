@@ -5,6 +5,7 @@ import type {
   ClientActionRun,
   ClientLogsSubscribe,
   ClientLogsUnsubscribe,
+  ClientLogsCheck,
   ServerToAgent,
   ServerToClient,
 } from '@hostwire/protocol';
@@ -35,6 +36,7 @@ export interface ClientSession {
 export type ClientFeatureRequest =
   | z.infer<typeof ClientLogsSubscribe>
   | z.infer<typeof ClientLogsUnsubscribe>
+  | z.infer<typeof ClientLogsCheck>
   | z.infer<typeof ClientActionRun>
   | z.infer<typeof ClientActionCancel>;
 

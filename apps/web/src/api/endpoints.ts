@@ -76,9 +76,21 @@ export const api = {
   removeMember: (orgId: string, userId: string) =>
     http.delete(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`),
 
-  audit: (orgId: string, limit: number, before?: number) =>
-    http.get(
-      `/api/orgs/${enc(orgId)}/audit?limit=${limit}${before === undefined ? '' : `&before=${before}`}`,
-      AuditList,
-    ),
+  /** A page of the audit log, newest first; every filter given narrows it. */
+  audit: (orgId: string, query: AuditQuery) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return http.get(`/api/orgs/${enc(orgId)}/audit?${params.toString()}`, AuditList);
+  },
 };
+
+/** Filters and paging of `GET /api/orgs/:orgId/audit`. */
+export interface AuditQuery {
+  limit: number;
+  before?: number | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  targetId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
