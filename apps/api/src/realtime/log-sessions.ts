@@ -330,7 +330,8 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         if (session.hostId === agent.hostId) settleReply(frame);
         return;
       }
-      if (streamId) ctx.bus.publish(relayTopic(streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
+      if (streamId)
+        ctx.bus.publish(relayTopic(streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
     },
 
     close(): void {
