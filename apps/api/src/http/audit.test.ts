@@ -35,7 +35,11 @@ afterAll(() => server.cleanup());
 describe('GET /api/orgs/:orgId/audit filters', () => {
   it('narrows by actor', async () => {
     const { events } = await audit(`actorId=${member.userId}`);
-    expect(events.map((e) => e.action).reverse()).toEqual(['login', 'host.created', 'host.token_rotated']);
+    expect(events.map((e) => e.action).reverse()).toEqual([
+      'invitation.accepted',
+      'host.created',
+      'host.token_rotated',
+    ]);
     expect(events.every((e) => e.actorId === member.userId)).toBe(true);
   });
 
