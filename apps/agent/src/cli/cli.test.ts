@@ -149,6 +149,8 @@ describe('hostwire-agent CLI', () => {
       lastError: null,
       bufferedSamples: 7,
       lastSeq: 42,
+      droppedSamples: 3,
+      storageError: null,
       intervalMs: 10000,
       activeLogStreams: 0,
       runningActions: 0,
@@ -160,7 +162,7 @@ describe('hostwire-agent CLI', () => {
     expect(await cli('status', '--config', config)).toBe(EXIT_CODES.OK);
     expect(out).toMatch(/agent: +connected/);
     expect(out).toMatch(/reconnects: +2/);
-    expect(out).toMatch(/buffered samples: 7/);
+    expect(out).toMatch(/buffered samples: 7 \(last seq 42, 3 dropped\)/);
     writer.write({ ...status, stopped: true });
     await writer.flush();
     expect(await cli('status', '--config', config, '--json')).toBe(EXIT_CODES.NOT_RUNNING);

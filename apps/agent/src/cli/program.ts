@@ -15,7 +15,8 @@ Exit codes:
   2  usage error               8  invalid or missing config file
   3  invalid server URL        9  unexpected server answer
   4  server unreachable       10  status: agent not running
-  5  token refused (401)      11  status: running but disconnected`;
+  5  token refused (401)      11  status: running but disconnected
+                              12  state dir not writable or unreadable`;
 
 export interface CliIo {
   out: (text: string) => void;

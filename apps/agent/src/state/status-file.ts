@@ -18,6 +18,10 @@ export const AgentStatus = z.object({
   lastError: z.string().nullable(),
   bufferedSamples: z.number().int(),
   lastSeq: z.number().int(),
+  /** Samples dropped by the outbox bounds since the agent started. */
+  droppedSamples: z.number().int().default(0),
+  /** Why samples are kept in memory only (the state dir refuses writes), null while it accepts them. */
+  storageError: z.string().nullable().default(null),
   intervalMs: z.number().int(),
   activeLogStreams: z.number().int(),
   runningActions: z.number().int(),
