@@ -45,8 +45,17 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .requiredOption('-s, --server <url>', 'Hostwire server URL, e.g. https://hostwire.example.com')
     .requiredOption('-t, --token <token>', 'one-time enrollment token from the web UI')
     .addOption(configOption())
-    .action(async (opts: { server: string; token: string; config: string }) => {
-      const result = await enroll({ server: opts.server, token: opts.token, configPath: opts.config });
+    .option(
+      '--state-dir <dir>',
+      'where the agent keeps its outbox and status (default: state/ next to the config)',
+    )
+    .action(async (opts: { server: string; token: string; config: string; stateDir?: string }) => {
+      const result = await enroll({
+        server: opts.server,
+        token: opts.token,
+        configPath: opts.config,
+        ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+      });
       io.out(
         `Enrolled as host ${result.hostId}; config written to ${result.configPath}.\nStart the agent with: hostwire-agent run --config ${result.configPath}\n`,
       );
