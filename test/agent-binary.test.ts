@@ -212,6 +212,16 @@ describe('the compiled hostwire-agent executable', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(agent.output()).not.toMatch(/error|fatal/i);
     expect(await agent.stop()).toBe(0);
+
+    // `update` against the same server: nothing to do, then --force re-installs the verified file.
+    const bin = path.join(prefix, 'hostwire-agent');
+    const same = await runToEnd(bin, ['update', '--config', configPath]);
+    expect(same.out).toMatch(/is the server's current version: nothing to do/);
+    expect(same.status).toBe(0);
+    const forced = await runToEnd(bin, ['update', '--config', configPath, '--force']);
+    expect(forced.out).toMatch(/updated .*hostwire-agent from .* to .* \(sha256 [0-9a-f]{64}\)/);
+    expect(forced.status).toBe(0);
+    expect((await runToEnd(bin, ['--version'])).status).toBe(0);
   });
 
   it("takes over the previous release's SQLite state (bun:sqlite) and sends its unacknowledged samples", async () => {
@@ -280,6 +290,16 @@ describe('the compiled hostwire-agent executable', () => {
     expect(result.status).toBe(1);
     expect(existsSync(path.join(dir, 'bin', 'hostwire-agent'))).toBe(false);
 
+    // `update` refuses the same mismatch and leaves the executable alone.
+    const installedBin = path.join(dir, 'bin2', 'hostwire-agent');
+    mkdirSync(path.dirname(installedBin));
+    cpSync(EXECUTABLE, installedBin);
+    writeFileSync(path.join(dir, 'c.json'), JSON.stringify(minimalConfig(s.url)));
+    const updated = await runToEnd(installedBin, ['update', '--config', path.join(dir, 'c.json'), '--force']);
+    expect(updated.out).toMatch(/checksum mismatch/);
+    expect(updated.status).toBe(9);
+    expect(readFileSync(installedBin).equals(readFileSync(EXECUTABLE))).toBe(true);
+
     const missing = await fetch(
       `${s.url}/downloads/hostwire-agent-linux-${ARCH === 'x64' ? 'arm64' : 'x64'}`,
     );
@@ -309,6 +329,17 @@ describe('the compiled hostwire-agent executable', () => {
     expect(spoofed.out).not.toContain('$(id)');
   });
 });
+
+function minimalConfig(server: string) {
+  return {
+    server,
+    hostId: 'host_update_1',
+    organizationId: 'org_update_1',
+    agentToken: 'unused',
+    commandPublicKey:
+      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n',
+  };
+}
 
 function legacySample(seq: number, ts: number) {
   return {
