@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJsonc } from '../config/jsonc.js';
@@ -166,5 +167,31 @@ describe('hostwire-agent CLI', () => {
     writer.write({ ...status, stopped: true });
     await writer.flush();
     expect(await cli('status', '--config', config, '--json')).toBe(EXIT_CODES.NOT_RUNNING);
+  });
+
+  it('refuses to run on a read-only state dir with a clear message and exit code 12, not a stack trace', async () => {
+    const readOnly = path.join(tmp.dir, 'ro');
+    await mkdir(readOnly);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
+    try {
+      const config = path.join(tmp.dir, 'agent.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          server: url,
+          hostId: 'host_9',
+          organizationId: 'org_9',
+          agentToken: 'agent-jwt',
+          commandPublicKey: keys.publicKeyPem,
+          stateDir: readOnly,
+        }),
+      );
+      expect(await cli('run', '--config', config)).toBe(EXIT_CODES.STATE_DIR);
+      expect(EXIT_CODES.STATE_DIR).toBe(12);
+      expect(err).toMatch(/The state dir .*\/ro is not writable \(EROFS\)/);
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      execFileSync('umount', [readOnly]);
+    }
   });
 });

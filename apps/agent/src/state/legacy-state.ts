@@ -74,6 +74,11 @@ export async function importLegacyState(stateDir: string, log: Logger): Promise<
       }
       segment.sync();
       segment.close();
+      const highest = samples.length > 0 ? num(samples[samples.length - 1]?.seq) : lastSeq;
+      if (highest < lastSeq) {
+        // Seqs past the last stored sample were sent and acked: an empty newest segment keeps the counter.
+        new RecordAppender(path.join(staging, `${String(lastSeq + 1).padStart(16, '0')}.seg`), 0).close();
+      }
 
       const commandRecords = commands.map((c) =>
         encodeRecord(
