@@ -42,7 +42,7 @@ export const EnvSchema = z.object({
   LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(900),
   WS_MAX_PAYLOAD_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
-  WS_HEARTBEAT_MS: int(50, 600_000).default(30_000),
+  WS_HEARTBEAT_MS: int(50, 600_000).default(10_000),
   WS_HANDSHAKE_TIMEOUT_MS: int(50, 60_000).default(5_000),
   WS_MESSAGES_PER_SECOND: int(1, 100_000).default(100),
   WS_MAX_INVALID_MESSAGES: int(1, 1000).default(10),

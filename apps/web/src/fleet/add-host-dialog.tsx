@@ -1,6 +1,6 @@
 /** @module add-host-dialog — create a host, show its enroll commands and wait for the agent to connect. */
 import type { Host } from '@hostwire/protocol';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api, type CreatedHost } from '../api/endpoints.js';
 import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
@@ -24,6 +24,9 @@ export function AddHostDialog({
   const [created, setCreated] = useState<CreatedHost | null>(null);
   const { busy, error, run } = useTask();
   const [seenOnline, setSeenOnline] = useState(false);
+  const duplicateId = useId();
+  const wanted = name.trim().toLowerCase();
+  const duplicate = wanted ? hosts.find((h) => h.name.toLowerCase() === wanted) : undefined;
 
   useRealtimeMessages((message) => {
     if (
@@ -51,14 +54,21 @@ export function AddHostDialog({
             <span>Host name</span>
             <input
               type="text"
+              name="hostName"
               required
               maxLength={100}
-              autoFocus
               placeholder="web-1"
+              aria-describedby={duplicate ? duplicateId : undefined}
               value={name}
               onChange={(e) => setName(e.target.value)}
             />
           </label>
+          {duplicate ? (
+            <p className="warning-text" id={duplicateId} data-testid="duplicate-name-warning">
+              A host named “{duplicate.name}” already exists. Two hosts with one name are hard to tell apart
+              in the fleet, alerts and the audit log.
+            </p>
+          ) : null}
           <ErrorText message={error} />
           <div className="row-end">
             <button type="button" className="button ghost" onClick={onClose}>

@@ -1,4 +1,5 @@
 /** Tests for the Redis bus: several buses in one process act as API instances sharing one real Redis. */
+import { waitFor } from '@hostwire/protocol/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -14,13 +15,6 @@ const prefix = `hwtest-${randomUUID()}:`;
 const INTERVAL: ServerToAgent = { type: 'metrics.interval', intervalMs: 1000 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 describe.skipIf(skip)('redis bus', () => {
   let admin: Redis;
