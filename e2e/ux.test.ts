@@ -235,7 +235,7 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await page.keyboard.type('beta');
     expect(await page.getByTestId('duplicate-name-warning').count()).toBe(0);
     await page.keyboard.press('Enter');
-    await page.getByTestId('enroll-command').waitFor();
+    await page.getByTestId('install-command').waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('add-host-dialog').waitFor({ state: 'detached' });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
