@@ -7,6 +7,7 @@ import type { ConnectionFacts } from '../liveness/use-liveness.js';
 import { Link } from '../router/router.js';
 import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
+import { isOutdated, useAgentRelease } from './agent-release.js';
 import type { FleetSnapshot } from './fleet-store.js';
 import type { SortKey, SortOrder } from './fleet-sort.js';
 
@@ -55,11 +56,13 @@ interface RowProps {
   liveness: Liveness;
   age: string;
   duplicate: boolean;
+  /** The agent version the server hands out (null when unknown). */
+  latestAgent: string | null;
 }
 
 // A row re-renders only when its host, liveness or age text changed: a summary of one host of 1000
 // does not redraw the other 999.
-const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate }: RowProps) {
+const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, latestAgent }: RowProps) {
   const stale = !isFresh(liveness);
   const href = `/hosts/${encodeURIComponent(host.id)}`;
   return (
@@ -79,7 +82,17 @@ const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate }: RowP
         ) : null}
         {host.agent ? (
           <span className="muted small">
-            {host.agent.os.platform} · {host.agent.hostname}
+            {host.agent.os.platform} · {host.agent.hostname} ·{' '}
+            <span data-testid="agent-version">agent {host.agent.agentVersion}</span>
+            {isOutdated(host.agent.agentVersion, latestAgent) ? (
+              <span
+                className="badge badge-warn"
+                title={`The server has agent ${latestAgent ?? ''}: run hostwire-agent update on the host`}
+                data-testid="agent-outdated"
+              >
+                outdated
+              </span>
+            ) : null}
           </span>
         ) : null}
       </td>
@@ -129,6 +142,7 @@ export function FleetTable({
   onSort,
 }: FleetTableProps) {
   const now = useNow(1000);
+  const latestAgent = useAgentRelease();
   const head = { order, labels, onSort };
   return (
     <table className="table fleet-table" data-testid="fleet-table">
@@ -161,6 +175,7 @@ export function FleetTable({
               liveness={liveness}
               age={ageText(host, liveness, sampleAt, now)}
               duplicate={duplicateNames.has(host.name.toLowerCase())}
+              latestAgent={latestAgent}
             />
           );
         })}
