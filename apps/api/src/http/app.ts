@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
+import { createAgentDownloadsRouter } from './agent-downloads.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
@@ -25,6 +26,7 @@ export function createApp(ctx: AppContext): Express {
     next();
   });
   app.use(createHealthRouter(ctx));
+  app.use(createAgentDownloadsRouter(ctx));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api/auth', createAuthRouter(ctx));
   app.use('/api/ws-ticket', createTicketRouter(ctx));

@@ -83,20 +83,33 @@ export function AddHostDialog({
     );
   }
 
-  const enroll = `hostwire-agent enroll --server ${window.location.origin} --token ${created.enrollmentToken}`;
+  const origin = window.location.origin;
+  const install = `curl -fsSL ${origin}/install.sh | sudo sh -s -- --token ${created.enrollmentToken}`;
+  const enroll = `hostwire-agent enroll --server ${origin} --token ${created.enrollmentToken}`;
   return (
     <Dialog title={`Enroll ${created.host.name}`} onClose={onClose} wide testId="add-host-dialog">
-      <ol className="steps">
-        <li>
-          On the machine, enroll the agent (the token works once, until{' '}
-          {formatDateTime(created.enrollmentExpiresAt)}):
-          <Command text={enroll} testId="enroll-command" />
-        </li>
-        <li>
-          Then start it:
-          <Command text="hostwire-agent run" testId="run-command" />
-        </li>
-      </ol>
+      <p>
+        On the machine, run this one line: it installs the agent, enrolls it and starts it as a service (the
+        token works once, until {formatDateTime(created.enrollmentExpiresAt)}):
+      </p>
+      <Command text={install} testId="install-command" />
+      <details className="manual-steps" data-testid="manual-steps">
+        <summary>Or by hand (an installed hostwire-agent, no service, or no root)</summary>
+        <ol className="steps">
+          <li>
+            Enroll the agent:
+            <Command text={enroll} testId="enroll-command" />
+          </li>
+          <li>
+            Then start it:
+            <Command text="hostwire-agent run" testId="run-command" />
+          </li>
+        </ol>
+        <p className="muted small">
+          Without root: append <code>--prefix ~/bin --config ~/.hostwire/agent.json --no-service</code> to the
+          line above and drop <code>sudo</code>.
+        </p>
+      </details>
       {online ? (
         <p className="banner banner-ok" role="status" data-testid="enroll-online">
           The agent is connected.{' '}

@@ -8,6 +8,7 @@ import type { ConnectionFacts } from '../liveness/use-liveness.js';
 import { Link } from '../router/router.js';
 import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
+import { isOutdated, useAgentRelease } from './agent-release.js';
 import type { FleetSnapshot } from './fleet-store.js';
 import type { SortKey, SortOrder } from './fleet-sort.js';
 
@@ -59,11 +60,21 @@ interface RowProps {
   /** Windowed rows report their height (phone cards are taller than table rows). */
   measure?: ((element: HTMLTableRowElement | null) => void) | undefined;
   index: number;
+  /** The agent version the server hands out (null when unknown). */
+  latestAgent: string | null;
 }
 
 // A row re-renders only when its host, liveness or age text changed: a summary of one host of 1000
 // does not redraw the other 999.
-const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, measure, index }: RowProps) {
+const FleetRow = memo(function FleetRow({
+  host,
+  liveness,
+  age,
+  duplicate,
+  measure,
+  index,
+  latestAgent,
+}: RowProps) {
   const stale = !isFresh(liveness);
   const href = `/hosts/${encodeURIComponent(host.id)}`;
   return (
@@ -89,7 +100,17 @@ const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, measur
         ) : null}
         {host.agent ? (
           <span className="muted small">
-            {host.agent.os.platform} · {host.agent.hostname}
+            {host.agent.os.platform} · {host.agent.hostname} ·{' '}
+            <span data-testid="agent-version">agent {host.agent.agentVersion}</span>
+            {isOutdated(host.agent.agentVersion, latestAgent) ? (
+              <span
+                className="badge badge-warn"
+                title={`The server has agent ${latestAgent ?? ''}: run hostwire-agent update on the host`}
+                data-testid="agent-outdated"
+              >
+                outdated
+              </span>
+            ) : null}
           </span>
         ) : null}
       </td>
@@ -178,6 +199,7 @@ export function FleetTable({
   onSort,
 }: FleetTableProps) {
   const now = useNow(1000);
+  const latestAgent = useAgentRelease();
   const head = { order, labels, onSort };
   const renderRow: RenderRow = (index, measure) => {
     const host = hosts[index];
@@ -201,6 +223,7 @@ export function FleetTable({
         duplicate={duplicateNames.has(host.name.toLowerCase())}
         measure={measure}
         index={index}
+        latestAgent={latestAgent}
       />
     );
   };
