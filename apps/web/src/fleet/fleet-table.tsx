@@ -1,6 +1,7 @@
 /** @module fleet-table — the host table (cards on a phone) with sortable headers and honest liveness per row. */
 import type { Host } from '@hostwire/protocol';
-import { memo } from 'react';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { memo, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { StatusLabel, UsageBar } from '../components/bits.js';
 import { isFresh, livenessOf, type Liveness } from '../liveness/liveness.js';
 import type { ConnectionFacts } from '../liveness/use-liveness.js';
@@ -56,17 +57,34 @@ interface RowProps {
   liveness: Liveness;
   age: string;
   duplicate: boolean;
+  /** Windowed rows report their height (phone cards are taller than table rows). */
+  measure?: ((element: HTMLTableRowElement | null) => void) | undefined;
+  index: number;
   /** The agent version the server hands out (null when unknown). */
   latestAgent: string | null;
 }
 
 // A row re-renders only when its host, liveness or age text changed: a summary of one host of 1000
 // does not redraw the other 999.
-const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, latestAgent }: RowProps) {
+const FleetRow = memo(function FleetRow({
+  host,
+  liveness,
+  age,
+  duplicate,
+  measure,
+  index,
+  latestAgent,
+}: RowProps) {
   const stale = !isFresh(liveness);
   const href = `/hosts/${encodeURIComponent(host.id)}`;
   return (
-    <tr data-testid={`host-row-${host.id}`} data-status={host.status} data-liveness={liveness}>
+    <tr
+      ref={measure}
+      data-index={index}
+      data-testid={`host-row-${host.id}`}
+      data-status={host.status}
+      data-liveness={liveness}
+    >
       <td data-label="Name" className="cell-name">
         <Link to={href} className="host-link">
           {host.name}
@@ -131,6 +149,45 @@ const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, latest
   );
 });
 
+/** Above this many hosts only the rows near the viewport are in the DOM (a 1000-host fleet stays smooth). */
+const WINDOWED_ABOVE = 150;
+const ROW_ESTIMATE_PX = 58;
+
+/** Renders the rows of `count` hosts, all of them or, for big fleets, those near the viewport. */
+type RenderRow = (index: number, measure?: (element: HTMLTableRowElement | null) => void) => ReactNode;
+
+function Rows({ count, renderRow }: { count: number; renderRow: RenderRow }) {
+  if (count <= WINDOWED_ABOVE) return <>{Array.from({ length: count }, (_, i) => renderRow(i))}</>;
+  return <WindowedRows count={count} renderRow={renderRow} />;
+}
+
+function WindowedRows({ count, renderRow }: { count: number; renderRow: RenderRow }) {
+  const anchor = useRef<HTMLTableRowElement>(null);
+  const [margin, setMargin] = useState(0);
+  useLayoutEffect(() => {
+    const top = anchor.current?.getBoundingClientRect().top ?? 0;
+    setMargin(top + window.scrollY);
+  }, []);
+  const virtualizer = useWindowVirtualizer({
+    count,
+    estimateSize: () => ROW_ESTIMATE_PX,
+    overscan: 10,
+    scrollMargin: margin,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0];
+  const last = items[items.length - 1];
+  const before = first ? first.start - margin : 0;
+  const after = last ? virtualizer.getTotalSize() - (last.end - margin) : 0;
+  return (
+    <>
+      <tr ref={anchor} aria-hidden="true" className="spacer-row" style={{ height: Math.max(0, before) }} />
+      {items.map((item) => renderRow(item.index, virtualizer.measureElement))}
+      <tr aria-hidden="true" className="spacer-row" style={{ height: Math.max(0, after) }} />
+    </>
+  );
+}
+
 /** The fleet as a table. */
 export function FleetTable({
   hosts,
@@ -144,8 +201,34 @@ export function FleetTable({
   const now = useNow(1000);
   const latestAgent = useAgentRelease();
   const head = { order, labels, onSort };
+  const renderRow: RenderRow = (index, measure) => {
+    const host = hosts[index];
+    if (!host) return null;
+    const sampleAt = snapshot.sampleAt.get(host.id);
+    const liveness = livenessOf(host, {
+      now,
+      sampleAt: sampleAt ?? null,
+      // Nobody watches a host from the fleet page: it samples at the slow interval.
+      intervalMs: connection.slowIntervalMs,
+      connected: connection.connected,
+      reconnectedAt: connection.reconnectedAt,
+      onlineAtLoss: snapshot.onlineAtLoss.has(host.id),
+    });
+    return (
+      <FleetRow
+        key={host.id}
+        host={host}
+        liveness={liveness}
+        age={ageText(host, liveness, sampleAt, now)}
+        duplicate={duplicateNames.has(host.name.toLowerCase())}
+        measure={measure}
+        index={index}
+        latestAgent={latestAgent}
+      />
+    );
+  };
   return (
-    <table className="table fleet-table" data-testid="fleet-table">
+    <table className="table fleet-table" data-testid="fleet-table" aria-rowcount={hosts.length + 1}>
       <thead>
         <tr>
           <SortHeader column="name" {...head} />
@@ -157,28 +240,7 @@ export function FleetTable({
         </tr>
       </thead>
       <tbody>
-        {hosts.map((host) => {
-          const sampleAt = snapshot.sampleAt.get(host.id);
-          const liveness = livenessOf(host, {
-            now,
-            sampleAt: sampleAt ?? null,
-            // Nobody watches a host from the fleet page: it samples at the slow interval.
-            intervalMs: connection.slowIntervalMs,
-            connected: connection.connected,
-            reconnectedAt: connection.reconnectedAt,
-            onlineAtLoss: snapshot.onlineAtLoss.has(host.id),
-          });
-          return (
-            <FleetRow
-              key={host.id}
-              host={host}
-              liveness={liveness}
-              age={ageText(host, liveness, sampleAt, now)}
-              duplicate={duplicateNames.has(host.name.toLowerCase())}
-              latestAgent={latestAgent}
-            />
-          );
-        })}
+        <Rows count={hosts.length} renderRow={renderRow} />
         {hosts.length === 0 ? (
           <tr>
             <td colSpan={6} className="muted">

@@ -217,8 +217,9 @@ export function LogsTab({ host }: { host: Host }) {
             filter !== undefined,
           )}
         </p>
-      ) : null}
-      <LogList buffer={buffer} version={version} follow={follow} filter={filter} />
+      ) : (
+        <LogList buffer={buffer} version={version} follow={follow} filter={filter} />
+      )}
       {missingNote}
     </div>
   );
