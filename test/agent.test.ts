@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRawClient, waitFor } from '../apps/api/src/test-support/raw-peers.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { readStatus } from '../apps/agent/src/state/status-file.js';
 import { enrollAgent, startAgent, type AgentProcess } from './support/agent-process.js';
 
 const FAST = { METRICS_SLOW_INTERVAL_MS: '1000', METRICS_LIVE_INTERVAL_MS: '250', WS_HEARTBEAT_MS: '2000' };
@@ -59,11 +60,25 @@ describe('hostwire-agent against the API', () => {
     const first = await server();
     const owner = await first.setup();
     const { host, enrollmentToken } = await newHost(first, owner.cookie, owner.organizationId);
-    const a = agent(await enrollAgent(first.url, enrollmentToken));
+    // Samples every 500 ms on its own (the server's faster interval ends with the connection).
+    const configPath = await enrollAgent(first.url, enrollmentToken, (config) => {
+      config.metrics = { ...(config.metrics as Record<string, unknown> | undefined), intervalMs: 500 };
+    });
+    const a = agent(configPath);
     await waitFor(async () => (await first.ctx.store.metrics.countSamples(host.id)) >= 2, 15_000);
     await first.close();
-    // The agent keeps sampling into its on-disk outbox while nothing answers.
-    await new Promise((r) => setTimeout(r, 3500));
+    // The agent keeps sampling into its on-disk outbox while nothing answers (its status file says so).
+    const stateDir = path.join(path.dirname(configPath), 'state');
+    const down = async () => {
+      const status = await readStatus(stateDir);
+      return status?.connected === false ? status : undefined;
+    };
+    const atOutage = await waitFor(down, 15_000, 'the agent noticing the outage');
+    await waitFor(
+      async () => ((await down())?.lastSeq ?? 0) >= atOutage.lastSeq + 3,
+      20_000,
+      'outage samples',
+    );
     const second = await server({ PORT: String(first.port) }, first.dataDir);
     await waitFor(async () => {
       const seqs = await second.ctx.store.metrics.seqs(host.id);
@@ -301,7 +316,9 @@ describe('actions on the real agent', () => {
     const first = await finished('replay-1');
     expect(first).toMatchObject({ status: 'succeeded', output: 'once\n' });
     await s.ctx.bus.sendToAgent(host.id, { type: 'command', ...s.ctx.signer.sign(once as never) });
-    await new Promise((r) => setTimeout(r, 500));
+    // A later command finishing proves the agent has handled the replay sent before it.
+    await inject({ ...once, actionId: 'replay-2', params: { word: 'after' } });
+    expect(await finished('replay-2')).toMatchObject({ status: 'succeeded', output: 'after\n' });
     expect(await s.ctx.store.actions.findById('replay-1')).toMatchObject({
       status: 'succeeded',
       output: 'once\n',

@@ -96,12 +96,29 @@ describe('runAgent', () => {
     let done = start();
     await waitFor(() => stored.length >= 2, 5000, 'first samples');
     await gateway.close();
-    await new Promise((r) => setTimeout(r, 1000));
+    const stateDir = path.join(tmp.dir, 'state');
+    // Samples taken during the outage wait in the outbox (the status file reports them).
+    const outage = async () => {
+      const status = await readStatus(stateDir);
+      return status?.connected === false && status.failedAttempts >= 1 ? status.lastSeq : undefined;
+    };
+    const lastSeqAtOutage = await waitFor(outage, 5000, 'outage noticed');
+    await waitFor(
+      async () => ((await readStatus(stateDir))?.lastSeq ?? 0) >= lastSeqAtOutage + 2,
+      8000,
+      'outage samples',
+    );
     controller.abort();
     await done;
     controller = new AbortController();
+    const restartedAt = Date.now();
     done = start();
-    await new Promise((r) => setTimeout(r, 700));
+    // The restarted agent fails to connect at least once before the server comes back.
+    const restartedAndRefused = async () => {
+      const status = await readStatus(stateDir);
+      return status !== undefined && status.startedAt >= restartedAt && status.failedAttempts >= 1;
+    };
+    await waitFor(restartedAndRefused, 5000, 'failed attempt after restart');
     gateway = await startTestGateway({ port });
     gateway.onConnection(acking(stored));
     const hello = await waitFor(() => gateway.peers[0]?.frames[0], 5000, 'hello after restart');

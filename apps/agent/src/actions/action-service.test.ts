@@ -217,18 +217,25 @@ describe('ActionService', () => {
     service.handle(frame);
     await waitFor(() => results().length === 1, 3000, 'first result');
     expect(frames.find((f) => f.type === 'error')).toMatchObject({ code: 'conflict' });
+    const reopenedLedger = new CommandLedger(tmp.dir);
+    const reopenedDelivery = new FrameDelivery(reopenedLedger, silentLogger);
+    reopenedDelivery.attach(session);
     const reopened = new ActionService({
       hostId: TEST_HOST_ID,
       publicKey: keys.publicKey,
       skewMs: 5000,
       actions: ACTIONS,
-      ledger: new CommandLedger(tmp.dir),
-      delivery: new FrameDelivery(new CommandLedger(tmp.dir), silentLogger),
+      ledger: reopenedLedger,
+      delivery: reopenedDelivery,
       log: silentLogger,
     });
     reopened.handle(frame);
-    await new Promise((r) => setTimeout(r, 200));
+    // The reopened service answers the replay with its own conflict instead of running it again.
+    const conflicts = () => frames.filter((f) => f.type === 'error' && f.code === 'conflict').length;
+    await waitFor(() => conflicts() === 2, 3000, 'conflict after reopening');
     expect(frames.filter((f) => f.type === 'action.started')).toHaveLength(1);
+    await reopened.shutdown();
+    reopenedLedger.close();
   });
 
   it('kills a timed-out action together with its children', async () => {

@@ -75,7 +75,8 @@ describe('AgentLink', () => {
     gateway.peers[0]?.socket.close(code, 'bye');
     const error = await done;
     expect(error?.code).toBe(exit);
-    await new Promise((r) => setTimeout(r, 300));
+    // run() has returned: nothing is left scheduled that could try again.
+    expect(states.at(-1)).toMatchObject({ connected: false, failedAttempts: 0 });
     expect(gateway.attempts).toBe(1);
   });
 
@@ -116,13 +117,16 @@ describe('AgentLink', () => {
     await gateway.close();
     gateway = await startTestGateway({ heartbeatIntervalMs: 150 });
     let pinging = true;
+    let pongs = 0;
     gateway.onConnection((peer) => {
       const timer = setInterval(() => (pinging ? peer.socket.ping() : undefined), 50);
+      peer.socket.on('pong', () => (pongs += 1));
       peer.socket.on('close', () => clearInterval(timer));
     });
     const done = startLink(gateway);
     await waitFor(() => opens === 1, 3000, 'open');
-    await new Promise((r) => setTimeout(r, 700));
+    // 12 answered pings span 600 ms, four heartbeat intervals: the watchdog would have fired twice.
+    await waitFor(() => pongs >= 12, 5000, 'pings answered');
     expect(opens).toBe(1);
     pinging = false;
     await waitFor(() => opens === 2, 3000, 'watchdog reconnect');

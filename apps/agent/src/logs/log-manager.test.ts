@@ -80,8 +80,11 @@ describe('LogManager', () => {
     expect(linesOf(sink.frames)).toEqual(['GET /b 500', 'POST /c 500', 'GET /e 500']);
     manager.stop('s1');
     expect(manager.active).toBe(0);
+    // A second stream on the same file sees the next line: the stopped one had the same chance and did not.
+    const marker = collectingSink();
+    await manager.start({ type: 'logs.start', id: 'r2', streamId: 's2', source: 'app', backfill: 0 }, marker);
     await appendFile(file, 'GET /f 500\n');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => linesOf(marker.frames).includes('GET /f 500'), 3000, 'marker stream');
     expect(linesOf(sink.frames)).toHaveLength(3);
   });
 
@@ -232,7 +235,7 @@ describe('LogManager under hostile requests', () => {
 });
 
 describe('LineBatcher', () => {
-  it('rate-limits live lines and reports the excess as dropped', async () => {
+  it('rate-limits live lines and reports the excess as dropped', () => {
     const sink = collectingSink();
     const batcher = new LineBatcher({
       streamId: 's',
@@ -247,7 +250,6 @@ describe('LineBatcher', () => {
     const frames = sink.frames as Lines[];
     expect(linesOf(frames)).toHaveLength(50);
     expect(frames.reduce((n, f) => n + (f.dropped ?? 0), 0)).toBe(450);
-    await new Promise((r) => setTimeout(r, 50));
   });
 
   it('lets backfill through, truncates long lines and keeps every frame under the size limit', () => {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { MetricsSample } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildBatch } from '../metrics/metrics-sender.js';
-import { createTempDir } from '../test-support/fixtures.js';
+import { createTempDir, waitFor } from '../test-support/fixtures.js';
 import { MetricsOutbox } from './metrics-outbox.js';
 
 function sample(seq: number, ts = Date.now()): MetricsSample {
@@ -154,13 +154,21 @@ describe('MetricsOutbox', () => {
       process.stdout.write('ready\\n');
       for (;;) outbox.append((seq) => ({ seq, ts: Date.now(), pad }));
     `;
+    const segmentBytes = (): number =>
+      existsSync(dir)
+        ? readdirSync(dir)
+            .filter((n) => n.endsWith('.seg'))
+            .reduce((sum, n) => sum + statSync(path.join(dir, n)).size, 0)
+        : 0;
     let last = 0;
     for (let round = 0; round < 5; round++) {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await new Promise((resolve) => child.stdout.once('data', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 30 + round * 17));
+      // Kill it mid-write at a different point each round: once it has written a round-dependent amount.
+      const before = segmentBytes();
+      await waitFor(() => segmentBytes() >= before + 4096 * (round + 1) + 997 * round, 10_000, 'writes');
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       const outbox = openOutbox({ maxSamples: 1e6, maxAgeMs: 1e12 });

@@ -1,6 +1,7 @@
 /** Tests for the Redis ticket store: two stores on one real Redis act as two API instances. */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { waitFor } from '@hostwire/protocol/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, skipWithout } from '../test-support/services.js';
 import { createRedisTicketStore } from './tickets-redis.js';
@@ -49,7 +50,9 @@ describe.skipIf(skip)('redis ticket store', () => {
     const short = createRedisTicketStore(REDIS_URL, 100, { keyPrefix });
     try {
       const { ticket } = await short.issue(owner);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await admin.pttl(`${keyPrefix}ticket:${ticket}`)).toBeGreaterThan(0);
+      // Redis itself expires the key (PX); nothing else removes it.
+      await waitFor(async () => (await admin.exists(`${keyPrefix}ticket:${ticket}`)) === 0, 3000, 'expiry');
       expect(await b.consume(ticket)).toBeUndefined();
     } finally {
       await short.close();

@@ -30,8 +30,6 @@ async function clientOf(cookie: string): Promise<TestSocket> {
   return socket;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('welcome', () => {
   it('tells the browser how often agents sample, so it can call a silent host stale', async () => {
     const socket = await connect(`${server.wsUrl}/ws/client?ticket=${await server.ticket(owner.cookie)}`);
@@ -117,7 +115,9 @@ describe('subscriptions', () => {
       }),
     );
     await first.next((m) => m.name === 'two');
-    await pause(50);
+    // A reply to a later request proves the server has handled everything published before it.
+    second.send({ type: 'subscribe', id: 'marker', topic: `host:${hostA}` });
+    await second.next((m) => m.id === 'marker');
     expect(second.messages.some((m) => m.name === 'two')).toBe(false);
     first.ws.close();
     second.ws.close();
@@ -138,7 +138,8 @@ describe('sessions ending', () => {
     const other = await clientOf(owner.cookie);
     expect((await server.request('POST', '/api/auth/logout', { cookie })).status).toBe(204);
     expect((await socket.closed).code).toBe(4001);
-    await pause(50);
+    other.send({ type: 'subscribe', id: 'still-here', topic: `org:${owner.organizationId}` });
+    expect(await other.next((m) => m.id === 'still-here')).toEqual({ type: 'ack', id: 'still-here' });
     expect(other.ws.readyState).toBe(other.ws.OPEN);
     other.ws.close();
   });
@@ -166,7 +167,9 @@ describe('sessions ending', () => {
         name: 'secret',
       }),
     );
-    await pause(50);
+    // The answer to a later request proves the server has handled the publication before it.
+    socket.send({ type: 'subscribe', id: 'after', topic: `org:${owner.organizationId}` });
+    expect(await socket.next((m) => m.id === 'after')).toMatchObject({ type: 'error', code: 'forbidden' });
     expect(socket.messages.some((m) => m.name === 'secret')).toBe(false);
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
     socket.ws.close();

@@ -1,4 +1,5 @@
 // Message validation and resource limits: 1009, invalid frames, binary, message rate, upgrade rate and caps.
+import { waitFor } from '@hostwire/protocol/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 import { connect, handshake, type TestSocket } from '../test-support/ws-client.js';
@@ -113,8 +114,8 @@ describe('connection limits', () => {
       expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       a.ws.close();
       await a.closed;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect((await handshake(await url())).status).toBe(101);
+      // The slot frees once the server has processed the close; a refused attempt opens nothing.
+      await waitFor(async () => (await handshake(await url())).status === 101, 3000, 'a freed slot');
     } finally {
       await server.cleanup();
     }
@@ -173,12 +174,16 @@ describe('connection limits', () => {
       const owner = await server.setup();
       const ticket = await server.ticket(owner.cookie);
       const consume = server.ctx.tickets.consume.bind(server.ctx.tickets);
-      // Wraps the real ticket store with a stall, as a slow shared store (Redis) would.
+      let release = (): void => undefined;
+      const stalled = new Promise<void>((resolve) => (release = resolve));
+      // Wraps the real ticket store with a stall, as a slow shared store (Redis) would: it answers only
+      // once the handshake's outcome is known.
       vi.spyOn(server.ctx.tickets, 'consume').mockImplementation(async (value) => {
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await stalled;
         return consume(value);
       });
       const outcome = await handshake(`${server.wsUrl}/ws/client?ticket=${ticket}`);
+      release();
       expect(outcome).toMatchObject({ status: 503, opened: false });
       expect(outcome.headers['retry-after']).toBeDefined();
     } finally {
