@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { enrollFleet } from './lib/agents.js';
-import { stopAndAccount, waitCaughtUp, waitStatuses } from './lib/checks.js';
+import { stopAndAccount, totalReconnects, waitCaughtUp, waitStatuses } from './lib/checks.js';
 import { check, runExperiment } from './lib/experiment.js';
 import { SMOKE } from './lib/report.js';
 import { freePort, randomBetween, sleep } from './lib/scope.js';
@@ -29,12 +29,14 @@ describe('1. single instance, SQLite', () => {
       const heals: number[] = [];
       for (let kill = 1; kill <= KILLS; kill++) {
         await sleep(randomBetween(2000, 8000)); // a random moment: mid-batch, mid-replay or idle
+        const reconnects = totalReconnects(agents);
         await server.kill9();
         const integrity = sqliteIntegrity(dbFile);
         check(figures, integrity === 'ok', `integrity_check after kill ${kill}: ${integrity}`);
         await sleep(randomBetween(1000, 4000)); // agents keep sampling into their outboxes
+        const t0 = Date.now();
         await server.restart();
-        heals.push(await waitCaughtUp(store, agents, 60_000));
+        heals.push(await waitCaughtUp(store, agents, 60_000, t0, reconnects));
       }
       figures.healSeconds = Math.max(...heals);
       figures.rssAfterMiB = server.rss();

@@ -13,6 +13,7 @@ const run = promisify(execFile);
 export interface AgentStatusFile {
   pid: number;
   connected: boolean;
+  reconnects: number;
   lastSeq: number;
   bufferedSamples: number;
   lastError: string | null;

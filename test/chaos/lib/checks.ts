@@ -32,27 +32,39 @@ export async function waitStatuses(
   return (Date.now() - t0) / 1000;
 }
 
+/** The sum of the agents' reconnect counters (their status files): a baseline before a fault. */
+export function totalReconnects(agents: readonly AgentHandle[]): number {
+  return agents.reduce((n, a) => n + (a.status()?.reconnects ?? 0), 0);
+}
+
 /**
- * Waits until every host is online and its stored seqs are contiguous up to at least the seq its agent
- * had reached when the wait began (the backlog of the fault is in). Returns the seconds it took.
+ * Waits until the fault is healed: every agent says it is connected (its status file), every host is
+ * online in the store, and each host's stored seqs are contiguous up to at least the seq its agent last
+ * reported. With `reconnectsAbove`, also until the agents reconnected since that baseline (so a fault
+ * the agents have not noticed yet does not pass as healed). Returns the seconds since `since`.
  */
 export async function waitCaughtUp(
   store: StoreReader,
   agents: readonly AgentHandle[],
   timeoutMs: number,
   since = Date.now(),
+  reconnectsAbove?: number,
 ): Promise<number> {
-  const targets = new Map(agents.map((a) => [a.hostId, a.status()?.lastSeq ?? 0]));
   const ids = agents.map((a) => a.hostId);
   await waitFor(
     throttled(async () => {
+      const statusFiles = agents.map((a) => a.status());
+      if (!statusFiles.every((s) => s?.connected === true)) return false;
+      if (reconnectsAbove !== undefined && totalReconnects(agents) <= reconnectsAbove) return false;
       const statuses = await hostStatuses(store, ids);
       if (![...statuses.values()].every((s) => s === 'online')) return false;
       const reports = await seqReport(store, ids);
-      return reports.every((r) => r.gaps === 0 && r.maxSeq >= (targets.get(r.hostId) ?? 0) && r.maxSeq > 0);
-    }, 500),
+      return reports.every(
+        (r, i) => r.gaps === 0 && r.maxSeq > 0 && r.maxSeq >= (statusFiles[i]?.lastSeq ?? 0),
+      );
+    }, 250),
     timeoutMs,
-    'every host online with its backlog stored',
+    'every agent connected and every host online with its backlog stored',
   );
   return Math.round((Date.now() - since) / 100) / 10;
 }

@@ -99,16 +99,20 @@ export interface LoadBalancer {
  * haproxy in the foreground in front of `backends` (ports on 127.0.0.1): round robin, health checks on
  * /healthz every 500 ms, WebSocket tunnels kept for an hour, a refused connection redispatched.
  */
-export async function startHaproxy(scope: Scope, backends: readonly number[]): Promise<LoadBalancer> {
+export async function startHaproxy(
+  scope: Scope,
+  backends: readonly number[],
+  port?: number,
+): Promise<LoadBalancer> {
   const bin = ensureHaproxy();
-  const port = await freePort();
+  port ??= await freePort();
   const dir = scope.tempDir('haproxy');
   const config = path.join(dir, 'haproxy.cfg');
   writeFileSync(
     config,
     [
       'global',
-      '  maxconn 20000',
+      '  maxconn 4000',
       'defaults',
       '  mode http',
       '  retries 3',
