@@ -14,7 +14,7 @@ import { freePort, sleep } from './lib/scope.js';
 import { setupOwner, startServerProcess, type ApiClient } from './lib/server.js';
 import { openSqliteReader, sqliteIntegrity } from './lib/store.js';
 
-const ABUSE_MS = SMOKE ? 12_000 : 30_000;
+const ABUSE_MS = SMOKE ? 10_000 : 30_000;
 const INVALID_FRAMES = SMOKE ? 1000 : 3000;
 const BAD_BODIES = SMOKE ? 200 : 600;
 const BAD_UPGRADES = SMOKE ? 200 : 500;
