@@ -204,6 +204,7 @@ describe('actions on the real agent', () => {
         params: {},
         status: 'sent',
         createdAt: Date.now(),
+        auditId: null,
       });
       const signed = s.ctx.signer.sign(payload as never);
       const frame = sign

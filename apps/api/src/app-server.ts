@@ -8,6 +8,7 @@ import { createRedisTicketStore } from './auth/tickets-redis.js';
 import { createTokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { createDomain } from './domain/index.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServerMetrics } from './observability/metrics.js';
@@ -30,10 +31,6 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.database);
-  if (config.database.kind === 'sqlite') {
-    // One instance owns an SQLite file: nothing can be connected before it listens.
-    await store.hosts.markAllOffline(Date.now());
-  }
   // One instance: everything in memory. Several: Redis carries fan-out, agent routing, control events, tickets.
   const bus = config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createMemoryBus();
   const partial = {
@@ -48,7 +45,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     metrics: createServerMetrics(),
     lifecycle: { shuttingDown: false },
   };
-  const ctx: AppContext = { ...partial, hub: createHub(partial) };
+  const domain = createDomain(partial);
+  await domain.presence.start();
+  const ctx: AppContext = { ...partial, domain, hub: createHub({ ...partial, domain }) };
   const server = http.createServer(createApp(ctx));
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
@@ -78,6 +77,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           server.closeAllConnections();
         });
         await ctx.hub.close();
+        await domain.presence.close();
         await ctx.tickets.close();
         await bus.close();
         await store.close();

@@ -1,10 +1,11 @@
 /** @module context — the services every part of the API shares, built once in app-server.ts. */
-import type { ActionRecord, ActionParams } from '@hostwire/protocol';
+import type { ActionParams } from '@hostwire/protocol';
 import type { Access } from './auth/access.js';
 import type { CommandSigner } from './auth/command-signing.js';
 import type { TicketStore } from './auth/tickets.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
+import type { Domain } from './domain/index.js';
 import type { Logger } from './logger.js';
 import type { ServerMetrics } from './observability/metrics.js';
 import type { Bus } from './realtime/bus/types.js';
@@ -17,15 +18,8 @@ export interface Actor {
   ip: string | null;
 }
 
-/** The hub: realtime handlers for the gateway, plus the operations REST shares with the socket. */
+/** The hub: realtime handlers for the gateway (metrics, logs and actions from agents and browsers). */
 export interface Hub extends RealtimeHandlers {
-  runAction(
-    actor: Actor,
-    hostId: string,
-    action: string,
-    params: Record<string, unknown>,
-  ): Promise<ActionRecord>;
-  cancelAction(actor: Actor, actionId: string): Promise<ActionRecord>;
   /** Starts background work (pruning); stops with close(). */
   close(): Promise<void>;
 }
@@ -40,6 +34,8 @@ export interface AppContext {
   bus: Bus;
   access: Access;
   metrics: ServerMetrics;
+  /** The rules: routes and socket handlers call these instead of the store and the bus. */
+  domain: Domain;
   hub: Hub;
   /** Flipped when shutdown starts: new upgrades get 503, readiness fails. */
   lifecycle: { shuttingDown: boolean };

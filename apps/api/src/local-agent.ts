@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from './context.js';
-import { createHost } from './http/hosts.js';
 
 const POLL_MS = 1000;
 /** Agent exit codes after which restarting cannot help (token refused, revoked, replaced, bad config). */
@@ -52,18 +51,16 @@ export function startLocalAgent(ctx: AppContext, serverUrl: string): { stop(): P
   async function enrollWhenReady(): Promise<void> {
     if (stopped) return;
     if (existsSync(configPath)) return run();
-    const org = await ctx.store.db
-      .selectFrom('organizations')
-      .select('id')
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst();
-    if (!org) {
+    const organizationId = await ctx.domain.hosts.firstOrganizationId();
+    if (!organizationId) {
       timer = setTimeout(() => void enrollWhenReady().catch(report), POLL_MS);
       return;
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const { enrollmentToken } = await createHost(ctx, org.id, os.hostname(), { userId: null, ip: null });
+    const { enrollmentToken } = await ctx.domain.hosts.create(organizationId, os.hostname(), {
+      userId: null,
+      ip: null,
+    });
     const enroll = runNode([
       'enroll',
       '--server',

@@ -9,6 +9,19 @@ afterEach(async () => {
   await server.cleanup();
 });
 
+describe('request bodies', () => {
+  it('answers 400, not 500, to a body that does not match its Content-Encoding', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await server.request('POST', '/api/auth/login', {
+        body: { email: 'a@example.com', password: 'whatever password' },
+        headers: { 'content-encoding': encoding },
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    }
+  });
+});
+
 describe('first-run setup', () => {
   it('reports that setup is required until the first user exists', async () => {
     expect(await (await server.request('GET', '/api/auth/setup')).json()).toEqual({ setupRequired: true });

@@ -10,7 +10,7 @@ export function notFoundHandler(): RequestHandler {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (cause: unknown, req, res, _next) => {
-    const error = bodyParserError(cause) ?? toApiError(cause);
+    const error = bodyParserError(cause) ?? decodingError(cause) ?? toApiError(cause);
     if (error.status >= 500)
       logger.error({ err: cause, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
@@ -29,4 +29,14 @@ function bodyParserError(cause: unknown): ApiError | undefined {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ApiError('bad_request', 'Unsupported body encoding');
   return undefined;
+}
+
+/** A body whose Content-Encoding does not decode (zlib `Z_…`, brotli `ERR__…` errors) is the client's fault. */
+function decodingError(cause: unknown): ApiError | undefined {
+  if (!(cause instanceof Error) || cause instanceof ApiError || !('code' in cause)) return undefined;
+  const { code } = cause;
+  if (typeof code !== 'string' || !(code.startsWith('Z_') || code.startsWith('ERR__'))) return undefined;
+  return new ApiError('bad_request', 'The request body does not match its Content-Encoding', undefined, {
+    cause,
+  });
 }

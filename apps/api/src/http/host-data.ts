@@ -25,9 +25,11 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/hosts/:hostId/actions',
     session,
     route(async (req, res) => {
-      const { host } = await ctx.access.requireHost(authed(res).userId, param(req.params.hostId), 'viewer');
+      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const hostId = param(req.params.hostId);
+      await ctx.access.requireHost(actor.userId, hostId, 'viewer');
       const q = parseOrThrow(ListQuery, req.query);
-      res.json({ actions: await ctx.store.actions.listByHost(host.id, q.limit) });
+      res.json({ actions: await ctx.domain.actions.list(actor, hostId, q.limit) });
     }),
   );
 
@@ -36,7 +38,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     session,
     route(async (req, res) => {
       const body = parseOrThrow(RunActionBody, req.body);
-      const action = await ctx.hub.runAction(
+      const action = await ctx.domain.actions.run(
         { userId: authed(res).userId, ip: clientIp(req) },
         param(req.params.hostId),
         body.action,
@@ -50,10 +52,8 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/actions/:actionId',
     session,
     route(async (req, res) => {
-      const action = await ctx.store.actions.findById(param(req.params.actionId));
-      // Existence is only confirmed to members of the action's organization.
-      await ctx.access.requireHost(authed(res).userId, action?.hostId ?? '', 'viewer');
-      res.json({ action });
+      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      res.json({ action: await ctx.domain.actions.get(actor, param(req.params.actionId)) });
     }),
   );
 
@@ -61,7 +61,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/actions/:actionId/cancel',
     session,
     route(async (req, res) => {
-      const action = await ctx.hub.cancelAction(
+      const action = await ctx.domain.actions.cancel(
         { userId: authed(res).userId, ip: clientIp(req) },
         param(req.params.actionId),
       );

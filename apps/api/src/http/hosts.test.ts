@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
+import { withRawDatabase } from '../test-support/raw-database.js';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -115,10 +116,12 @@ describe('agent enrollment', () => {
       body: { name: 'web-1' },
     });
     const { enrollmentToken } = (await created.json()) as { enrollmentToken: string };
-    await server.ctx.store.db
-      .updateTable('enrollment_tokens')
-      .set({ expires_at: Date.now() - 1 })
-      .execute();
+    await withRawDatabase(server, (db) =>
+      db
+        .updateTable('enrollment_tokens')
+        .set({ expires_at: Date.now() - 1 })
+        .execute(),
+    );
     expect(
       (await server.request('POST', '/api/agent/enroll', { body: { enrollmentToken, hostname: 'x' } }))
         .status,

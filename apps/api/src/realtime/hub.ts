@@ -2,19 +2,18 @@
 import { topicFor } from '@hostwire/protocol';
 import type { Hub } from '../context.js';
 import { asSocketError } from '../auth/access.js';
-import { createActions } from './actions.js';
 import { createFrame } from './bus/types.js';
-import { AgentDirectory, type HubContext } from './hub-context.js';
+import type { HubContext } from './hub-context.js';
 import { createLogSessions } from './log-sessions.js';
 import { createMetricsIngest } from './metrics-ingest.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
 
 export function createHub(ctx: HubContext): Hub {
-  const directory = new AgentDirectory();
+  const { presence } = ctx.domain;
   const metrics = createMetricsIngest(ctx);
-  const logs = createLogSessions(ctx, directory);
-  const actions = createActions(ctx, directory);
+  const logs = createLogSessions(ctx, presence);
+  const { actions } = ctx.domain;
 
   let pruning = false;
   const pruneTimer = setInterval(() => {
@@ -33,15 +32,15 @@ export function createHub(ctx: HubContext): Hub {
   pruneTimer.unref();
 
   return {
-    agentConnected(agent) {
-      directory.connected(agent.hostId, agent.epoch);
+    async agentConnected(agent) {
+      await presence.connected(agent);
       metrics.agentConnected(agent);
     },
 
     async agentMessage(agent, message) {
       switch (message.type) {
         case 'hello': {
-          directory.announced(agent.hostId, agent.epoch, message);
+          presence.announced(agent, message);
           const info = {
             agentVersion: message.agentVersion,
             hostname: message.hostname,
@@ -86,7 +85,7 @@ export function createHub(ctx: HubContext): Hub {
     },
 
     agentDisconnected(agent) {
-      directory.disconnected(agent.hostId, agent.epoch);
+      return presence.disconnected(agent);
     },
 
     async clientRequest(client, request) {
@@ -128,14 +127,6 @@ export function createHub(ctx: HubContext): Hub {
 
     accessChanged(userId) {
       return logs.accessChanged(userId);
-    },
-
-    runAction(actor, hostId, action, params) {
-      return actions.run(actor, hostId, action, params);
-    },
-
-    cancelAction(actor, actionId) {
-      return actions.cancel(actor, actionId);
     },
 
     async close() {

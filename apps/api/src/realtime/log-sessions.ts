@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { topicFor, type LogFilter, type LogLine, type ServerToClient } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
 import { createFrame, type Frame } from './bus/types.js';
-import type { AgentDirectory, HubContext } from './hub-context.js';
+import type { Presence } from '../domain/presence.js';
+import type { HubContext } from './hub-context.js';
 import type { AgentSession, ClientSession } from './types.js';
 
 const BACKFILL_KEPT = 1000;
@@ -46,7 +47,7 @@ const streamOfRequest = (id: string) => /^logs:([^:]+):/.exec(id)?.[1];
  * and announces itself again (resumed). Frames from the agent reach the owner directly when the agent
  * is connected here, or relayed over the bus from the agent's instance.
  */
-export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
+export function createLogSessions(ctx: HubContext, presence: Presence) {
   const byKey = new Map<string, TailSession>();
   const byStream = new Map<string, TailSession>();
   const pending = new Map<string, PendingReply>();
@@ -205,8 +206,8 @@ export function createLogSessions(ctx: HubContext, directory: AgentDirectory) {
       request: { hostId: string; source: string; filter?: LogFilter; backfill: number },
     ): Promise<string> {
       const { host } = await ctx.access.requireHost(client.userId, request.hostId, 'viewer');
-      const here = directory.hello(host.id);
-      const announced = here ?? ((await ctx.bus.isAgentConnected(host.id)) ? host.agent : null);
+      const here = presence.hello(host.id);
+      const announced = here ?? ((await presence.isConnected(host.id)) ? host.agent : null);
       if (!announced) throw new ApiError('agent_offline');
       if (!announced.logSources.some((s) => s.name === request.source)) {
         throw new ApiError('unknown_source', `The host does not offer the log source "${request.source}"`);

@@ -44,14 +44,16 @@ export interface AckFields {
 
 /** What the gateway calls; the hub implements it. Errors thrown are ApiErrors answered to the client. */
 export interface RealtimeHandlers {
-  agentConnected(agent: AgentSession): void;
+  /** The agent's connection became its host's live one (the host turns online). */
+  agentConnected(agent: AgentSession): Promise<void>;
   agentMessage(
     agent: AgentSession,
     message: Exclude<AgentToServer, { type: 'ack' | 'error' }>,
   ): Promise<void>;
   /** The agent answered a request the hub sent with an id. */
   agentReply(agent: AgentSession, reply: Extract<AgentToServer, { type: 'ack' | 'error' }>): void;
-  agentDisconnected(agent: AgentSession): void;
+  /** The connection closed (the host turns offline unless a newer connection holds it). */
+  agentDisconnected(agent: AgentSession): Promise<void>;
   clientRequest(client: ClientSession, request: ClientFeatureRequest): Promise<AckFields>;
   clientClosed(client: ClientSession): void;
   /** The first viewer of `host:<hostId>` arrived (true) or the last one left (false), on this instance. */

@@ -146,6 +146,36 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '003_domain': {
+      async up(db: Kysely<unknown>) {
+        // The audit row of an action run, completed by whichever instance receives the result.
+        await db.schema.alterTable('actions').addColumn('audit_id', ms).execute();
+        // Output as appended chunks instead of one growing column; lists never read it.
+        await db.schema
+          .alterTable('actions')
+          .addColumn('output_chunks', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('action_output')
+          .addColumn('action_id', 'text', (c) => c.notNull().references('actions.id').onDelete('cascade'))
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('action_output_pk', ['action_id', 'seq'])
+          .execute();
+        await sql`insert into action_output (action_id, seq, data) select id, 0, output from actions where output <> ''`.execute(
+          db,
+        );
+        await sql`update actions set output_chunks = 1, output = '' where output <> ''`.execute(db);
+        // Presence: which instance (and which connection of it) holds a host's agent, and until when.
+        await db.schema.alterTable('hosts').addColumn('presence_owner', 'text').execute();
+        await db.schema.alterTable('hosts').addColumn('presence_expires_at', ms).execute();
+        await db.schema
+          .createIndex('hosts_presence')
+          .on('hosts')
+          .columns(['status', 'presence_expires_at'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -44,6 +44,10 @@ export interface HostsTable {
   summary: string | null;
   /** Highest metrics seq stored for this host. */
   last_seq: number;
+  /** `<instanceId>:<epoch>` of the connection holding the agent while online (domain/presence). */
+  presence_owner: string | null;
+  /** When the holding instance's lease on the host lapses unless renewed. */
+  presence_expires_at: number | null;
 }
 
 export interface EnrollmentTokensTable {
@@ -94,12 +98,23 @@ export interface ActionsTable {
   status: string;
   exit_code: number | null;
   error: string | null;
+  /** Unused since 003 (output lives in action_output); kept empty. */
   output: string;
   output_bytes: number;
+  /** Chunks appended to action_output so far (the next chunk's seq). */
+  output_chunks: number;
   output_truncated: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The `action.run` audit row, completed with the outcome when the result arrives. */
+  audit_id: number | null;
+}
+
+export interface ActionOutputTable {
+  action_id: string;
+  seq: number;
+  data: string;
 }
 
 export interface Database {
@@ -113,4 +128,5 @@ export interface Database {
   metric_samples: MetricSamplesTable;
   metric_rollups: MetricRollupsTable;
   actions: ActionsTable;
+  action_output: ActionOutputTable;
 }

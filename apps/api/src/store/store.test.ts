@@ -188,6 +188,7 @@ for (const [name, open, skip] of dialects) {
         action: 'uptime',
         params: {},
         status: 'queued',
+        auditId: null,
         createdAt: now,
       });
       expect(await store.actions.appendOutput('a1', 'hello ', 10)).toBe(true);

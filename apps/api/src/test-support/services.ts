@@ -1,4 +1,5 @@
 /** @module test-support/services — finds the PostgreSQL and Redis the suites need; skips (or, in CI, fails) without them. */
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,4 +31,22 @@ export async function skipWithout(service: 'postgres' | 'redis'): Promise<boolea
   if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true requires it`);
   console.warn(`skipped: ${reason} (start it to run this suite)`);
   return true;
+}
+
+/** A fresh, empty PostgreSQL database for one suite: its URL, and `drop` for afterAll. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const name = `hostwire_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }

@@ -14,7 +14,7 @@ const MAX_PENDING_FRAMES = 64;
 
 /**
  * Takes over an authenticated agent socket: sends `welcome`, makes it the host's live connection
- * (closing an older one with 4000), claims the host on the bus, marks it online, then hands frames to
+ * (closing an older one with 4000), claims the host on the bus, tells the hub (presence marks it online), then hands frames to
  * the hub one after the other. Its identity is the connection's host, never a message field.
  */
 export function handleAgentConnection(
@@ -41,21 +41,20 @@ export function handleAgentConnection(
     organizationId,
     epoch,
     tokenVersion: principal.tokenVersion,
-    deleted: false,
   };
   const previous = registry.setAgent(entry);
   previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
   const releaseClaim = ctx.bus.claimAgent(hostId, (message) => connection.send(message));
-  ctx.bus.broadcast({ kind: 'agent.connected', hostId, epoch, instanceId: ctx.bus.instanceId });
   ctx.logger.info(
     { event: 'ws.agent.connected', hostId, organizationId, epoch, connectionId: connection.id },
     'agent connected',
   );
 
-  let chain: Promise<void> = rt
-    .setHostStatus(hostId, organizationId, 'online')
-    .then(() => ctx.hub.agentConnected(session));
-  chain = chain.catch((error: unknown) => ctx.logger.error({ err: error, hostId }, 'agentConnected failed'));
+  // Other instances drop an older socket of this host once presence made this connection the owner.
+  let chain: Promise<void> = ctx.hub
+    .agentConnected(session)
+    .then(() => ctx.bus.broadcast({ kind: 'agent.connected', hostId, epoch, instanceId: ctx.bus.instanceId }))
+    .catch((error: unknown) => ctx.logger.error({ err: error, hostId }, 'agentConnected failed'));
 
   let pending = 0;
   let paused = false;
@@ -114,11 +113,8 @@ async function dispatch(
   }
 }
 
-/** Only the live connection of a host marks it offline; a replaced one just leaves. */
+/** Leaves the registry; presence marks the host offline only if this connection still held it. */
 async function agentClosed(rt: GatewayRuntime, entry: AgentEntry): Promise<void> {
-  const { ctx } = rt;
-  if (rt.registry.removeAgent(entry)) {
-    await rt.setHostStatus(entry.hostId, entry.organizationId, 'offline', !entry.deleted);
-  }
-  ctx.hub.agentDisconnected(entry.session);
+  rt.registry.removeAgent(entry);
+  await rt.ctx.hub.agentDisconnected(entry.session);
 }

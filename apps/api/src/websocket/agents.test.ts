@@ -69,6 +69,9 @@ describe('agent connections', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'moved-host');
     const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
+    // What the other instance does: take the host's presence, then announce the connection.
+    const now = Date.now();
+    await server.ctx.store.hosts.claimPresence(host.hostId, 'another-instance:1', now, now + 60_000);
     server.ctx.bus.broadcast({
       kind: 'agent.connected',
       hostId: host.hostId,

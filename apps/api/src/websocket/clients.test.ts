@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrame } from '../realtime/bus/types.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 import { connect, type TestSocket } from '../test-support/ws-client.js';
+import { withRawDatabase } from '../test-support/raw-database.js';
 
 let server: TestServer;
 let owner: { cookie: string; userId: string; organizationId: string };
@@ -165,10 +166,12 @@ describe('sessions ending', () => {
       const boss = await short.setup();
       const socket = await connect(`${short.wsUrl}/ws/client?ticket=${await short.ticket(boss.cookie)}`);
       // Bring the session's end close (as if it had been issued long ago); a socket opened now closes then.
-      await short.ctx.store.db
-        .updateTable('sessions')
-        .set({ expires_at: Date.now() + 1500 })
-        .execute();
+      await withRawDatabase(short, (db) =>
+        db
+          .updateTable('sessions')
+          .set({ expires_at: Date.now() + 1500 })
+          .execute(),
+      );
       const expiring = await connect(`${short.wsUrl}/ws/client?ticket=${await short.ticket(boss.cookie)}`);
       const opened = Date.now();
       expect((await expiring.closed).code).toBe(4001);

@@ -30,7 +30,6 @@ export function handleControlEvent(rt: GatewayRuntime, event: ControlEvent): voi
     case 'host.revoked': {
       const agent = registry.agent(event.hostId);
       if (!agent) return;
-      if (event.kind === 'host.deleted') agent.deleted = true;
       agent.connection.close(
         CLOSE_CODES.CREDENTIALS_REVOKED,
         event.kind === 'host.deleted' ? 'host deleted' : 'credentials revoked',

@@ -11,8 +11,6 @@ export interface AgentEntry {
   readonly epoch: number;
   /** The token version the agent authenticated with (a rotation bumps the host's). */
   readonly tokenVersion: number;
-  /** Set when the host was deleted: no `host.status` is published for it on close. */
-  deleted: boolean;
 }
 
 /** A live browser socket with its topic subscriptions. */

@@ -1,9 +1,7 @@
-/** @module websocket/runtime — the state one gateway shares between its handlers: registry, fan-out, host status. */
-import { topicFor, type HostStatus } from '@hostwire/protocol';
+/** @module websocket/runtime — the state one gateway shares between its handlers: registry and fan-out. */
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import type { ConnectionKind } from '../observability/metrics.js';
-import { createFrame } from '../realtime/bus/types.js';
 import { Connection } from './connection.js';
 import { ConnectionRegistry } from './registry.js';
 import { TopicFanout } from './topic-fanout.js';
@@ -13,7 +11,6 @@ export class GatewayRuntime {
   readonly registry = new ConnectionRegistry();
   readonly fanout: TopicFanout;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly statusChains = new Map<string, Promise<void>>();
 
   constructor(
     readonly ctx: AppContext,
@@ -70,30 +67,5 @@ export class GatewayRuntime {
   /** Resolves once every tracked piece of work has finished. */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-
-  /**
-   * Persists a host's status (and `last_seen_at`) and, when `publish`, tells `org:` and `host:`
-   * followers with one serialized `host.status`. Changes of one host apply in call order.
-   */
-  setHostStatus(hostId: string, organizationId: string, status: HostStatus, publish = true): Promise<void> {
-    const { ctx } = this;
-    const previous = this.statusChains.get(hostId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const now = Date.now();
-      await ctx.store.hosts.setStatus(hostId, status, now);
-      if (!publish) return;
-      const frame = createFrame({ type: 'host.status', organizationId, hostId, status, lastSeenAt: now });
-      ctx.bus.publish(topicFor.org(organizationId), frame);
-      ctx.bus.publish(topicFor.host(hostId), frame);
-    });
-    const settled = next.catch((error: unknown) =>
-      ctx.logger.error({ err: error, hostId, status }, 'could not record the host status'),
-    );
-    this.statusChains.set(hostId, settled);
-    void settled.then(() => {
-      if (this.statusChains.get(hostId) === settled) this.statusChains.delete(hostId);
-    });
-    return settled;
   }
 }

@@ -3,7 +3,31 @@ import { FINAL_ACTION_STATUSES, type ActionRecord, type ActionStatus } from '@ho
 import type { Kysely } from 'kysely';
 import type { ActionsTable, Database } from '../schema.js';
 
-function toRecord(row: ActionsTable, withOutput: boolean): ActionRecord {
+/** An action as the domain sees it: the public record plus the audit row it completes. */
+export interface ActionRow extends ActionRecord {
+  auditId: number | null;
+}
+
+/** Every column but the retired `output`: no query of an action reads output from this table. */
+const COLUMNS = [
+  'id',
+  'host_id',
+  'organization_id',
+  'user_id',
+  'action',
+  'params',
+  'status',
+  'exit_code',
+  'error',
+  'output_truncated',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'audit_id',
+] as const;
+type ActionColumns = Pick<ActionsTable, (typeof COLUMNS)[number]>;
+
+function toRecord(row: ActionColumns, output: string | undefined): ActionRow {
   return {
     id: row.id,
     hostId: row.host_id,
@@ -14,12 +38,19 @@ function toRecord(row: ActionsTable, withOutput: boolean): ActionRecord {
     status: row.status as ActionStatus,
     exitCode: row.exit_code,
     error: row.error,
-    ...(withOutput ? { output: row.output } : {}),
+    ...(output === undefined ? {} : { output }),
     outputTruncated: row.output_truncated === 1,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    auditId: row.audit_id === null ? null : Number(row.audit_id),
   };
+}
+
+/** The public view of an action (no audit row id). */
+export function publicAction(row: ActionRow): ActionRecord {
+  const { auditId: _auditId, ...rest } = row;
+  return rest;
 }
 
 export function createActionsRepository(db: Kysely<Database>) {
@@ -34,6 +65,7 @@ export function createActionsRepository(db: Kysely<Database>) {
       status: ActionStatus;
       error?: string | null;
       createdAt: number;
+      auditId: number | null;
     }): Promise<void> {
       await db
         .insertInto('actions')
@@ -49,26 +81,38 @@ export function createActionsRepository(db: Kysely<Database>) {
           error: a.error ?? null,
           output: '',
           output_bytes: 0,
+          output_chunks: 0,
           output_truncated: 0,
+          audit_id: a.auditId,
           created_at: a.createdAt,
           started_at: null,
           finished_at: a.status === 'agent_offline' || a.status === 'rejected' ? a.createdAt : null,
         })
         .execute();
     },
-    async findById(id: string, withOutput = true): Promise<ActionRecord | undefined> {
-      const row = await db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
-      return row && toRecord(row, withOutput);
+    /** The action; with its output (the chunks in order) only when `withOutput`. */
+    async findById(id: string, withOutput = true): Promise<ActionRow | undefined> {
+      const row = await db.selectFrom('actions').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      if (!withOutput) return toRecord(row, undefined);
+      const chunks = await db
+        .selectFrom('action_output')
+        .select('data')
+        .where('action_id', '=', id)
+        .orderBy('seq')
+        .execute();
+      return toRecord(row, chunks.map((c) => c.data).join(''));
     },
-    async listByHost(hostId: string, limit: number): Promise<ActionRecord[]> {
+    /** Newest first, without output. */
+    async listByHost(hostId: string, limit: number): Promise<ActionRow[]> {
       const rows = await db
         .selectFrom('actions')
-        .selectAll()
+        .select(COLUMNS)
         .where('host_id', '=', hostId)
         .orderBy('created_at', 'desc')
         .limit(limit)
         .execute();
-      return rows.map((r) => toRecord(r, false));
+      return rows.map((r) => toRecord(r, undefined));
     },
     /** Moves an action to `status` unless it already ended; returns false when it had ended. */
     async transition(
@@ -95,12 +139,15 @@ export function createActionsRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    /** Appends output up to `capBytes` in total; returns false once the cap is reached. */
+    /**
+     * Appends one chunk of output (a new row, never a rewrite of what came before) up to `capBytes` in
+     * total; returns false once the cap is reached. Chunks of one action arrive in order from its agent.
+     */
     async appendOutput(id: string, chunk: string, capBytes: number): Promise<boolean> {
       return db.transaction().execute(async (tx) => {
         const row = await tx
           .selectFrom('actions')
-          .select(['output_bytes', 'output_truncated'])
+          .select(['output_bytes', 'output_truncated', 'output_chunks'])
           .where('id', '=', id)
           .executeTakeFirst();
         if (!row || row.output_truncated === 1) return false;
@@ -109,11 +156,17 @@ export function createActionsRepository(db: Kysely<Database>) {
         const piece =
           bytes <= room ? chunk : Buffer.from(chunk, 'utf8').subarray(0, Math.max(0, room)).toString('utf8');
         const truncated = bytes > room;
+        if (piece.length > 0) {
+          await tx
+            .insertInto('action_output')
+            .values({ action_id: id, seq: row.output_chunks, data: piece })
+            .execute();
+        }
         await tx
           .updateTable('actions')
           .set((eb) => ({
-            output: eb('output', '||', piece),
             output_bytes: eb('output_bytes', '+', Buffer.byteLength(piece, 'utf8')),
+            output_chunks: eb('output_chunks', '+', piece.length > 0 ? 1 : 0),
             output_truncated: truncated ? 1 : 0,
           }))
           .where('id', '=', id)

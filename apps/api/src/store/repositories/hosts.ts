@@ -65,6 +65,8 @@ export function createHostsRepository(db: Kysely<Database>) {
           agent_info: null,
           summary: null,
           last_seq: 0,
+          presence_owner: null,
+          presence_expires_at: null,
         })
         .execute();
     },
@@ -102,12 +104,61 @@ export function createHostsRepository(db: Kysely<Database>) {
     async markEnrolled(id: string, at: number): Promise<void> {
       await db.updateTable('hosts').set({ enrolled_at: at }).where('id', '=', id).execute();
     },
-    async setStatus(id: string, status: HostStatus, at: number): Promise<void> {
-      await db.updateTable('hosts').set({ status, last_seen_at: at }).where('id', '=', id).execute();
+    /** Marks the host online, held by `owner` until `expiresAt`; false when the host no longer exists. */
+    async claimPresence(id: string, owner: string, now: number, expiresAt: number): Promise<boolean> {
+      const result = await db
+        .updateTable('hosts')
+        .set({ status: 'online', last_seen_at: now, presence_owner: owner, presence_expires_at: expiresAt })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
-    async touch(ids: string[], at: number): Promise<void> {
-      if (ids.length === 0) return;
-      await db.updateTable('hosts').set({ last_seen_at: at }).where('id', 'in', ids).execute();
+    /** Extends the leases of the hosts `owners` still hold; returns how many it extended. */
+    async renewPresence(owners: string[], now: number, expiresAt: number): Promise<number> {
+      if (owners.length === 0) return 0;
+      const result = await db
+        .updateTable('hosts')
+        .set({ last_seen_at: now, presence_expires_at: expiresAt })
+        .where('presence_owner', 'in', owners)
+        .where('status', '=', 'online')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    /** Who holds each of the hosts (null: nobody); deleted hosts are absent. */
+    async presenceOwners(ids: string[]): Promise<Map<string, string | null>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('hosts')
+        .select(['id', 'presence_owner'])
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.presence_owner]));
+    },
+    /** Marks the host offline if `owner` still holds it; false when someone else does (or nobody). */
+    async releasePresence(id: string, owner: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('hosts')
+        .set({ status: 'offline', last_seen_at: now, presence_owner: null, presence_expires_at: null })
+        .where('id', '=', id)
+        .where('presence_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    /**
+     * Marks offline every online host whose lease ended before `now` (or that has none: rows written
+     * before leases existed) and returns them; of several instances sweeping at once, each host goes to one.
+     */
+    async expirePresence(
+      now: number,
+    ): Promise<{ id: string; organizationId: string; lastSeenAt: number | null }[]> {
+      const rows = await db
+        .updateTable('hosts')
+        .set({ status: 'offline', presence_owner: null, presence_expires_at: null })
+        .where('status', '=', 'online')
+        .where((eb) => eb.or([eb('presence_expires_at', '<', now), eb('presence_expires_at', 'is', null)]))
+        .returning(['id', 'organization_id', 'last_seen_at'])
+        .execute();
+      return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, lastSeenAt: r.last_seen_at }));
     },
     async setAgentInfo(id: string, info: AgentInfo): Promise<void> {
       await db
@@ -120,7 +171,7 @@ export function createHostsRepository(db: Kysely<Database>) {
     async markAllOffline(at: number): Promise<void> {
       await db
         .updateTable('hosts')
-        .set({ status: 'offline', last_seen_at: at })
+        .set({ status: 'offline', last_seen_at: at, presence_owner: null, presence_expires_at: null })
         .where('status', '=', 'online')
         .execute();
     },

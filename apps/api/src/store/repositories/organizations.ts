@@ -1,6 +1,6 @@
 /** @module store/repositories/organizations — organizations and memberships (who holds which role where). */
 import type { Role } from '@hostwire/protocol';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
 export interface MembershipView {
@@ -30,20 +30,19 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
     createdAt: r.created_at,
   });
   return {
-    async insert(
-      org: { id: string; name: string; createdAt: number },
-      tx: Kysely<Database> | Transaction<Database> = db,
-    ): Promise<void> {
-      await tx
+    async insert(org: { id: string; name: string; createdAt: number }): Promise<void> {
+      await db
         .insertInto('organizations')
         .values({ id: org.id, name: org.name, created_at: org.createdAt })
         .execute();
     },
-    async addMember(
-      m: { organizationId: string; userId: string; role: Role; createdAt: number },
-      tx: Kysely<Database> | Transaction<Database> = db,
-    ): Promise<void> {
-      await tx
+    async addMember(m: {
+      organizationId: string;
+      userId: string;
+      role: Role;
+      createdAt: number;
+    }): Promise<void> {
+      await db
         .insertInto('memberships')
         .values({
           organization_id: m.organizationId,
@@ -52,6 +51,16 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
           created_at: m.createdAt,
         })
         .execute();
+    },
+    /** The id of the oldest organization (undefined before first-run setup). */
+    async oldestId(): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('organizations')
+        .select('id')
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.id;
     },
     /** Every organization of a user with the user's role in it, oldest first. */
     async membershipsOf(userId: string): Promise<MembershipView[]> {

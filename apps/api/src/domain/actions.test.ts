@@ -112,6 +112,38 @@ describe('actions', () => {
     await Promise.all([agent.close(), client.close()]);
   });
 
+  it('completes the audit row with the outcome when the result arrives after a restart', async () => {
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(server, host);
+    const run = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: owner.cookie,
+      body: { action: 'uptime' },
+    });
+    const actionId = ((await run.json()) as { action: { id: string } }).action.id;
+    await agent.next(isCommand);
+    await server.close();
+    await agent.closed;
+
+    // The agent kept the result on disk and reports it to the restarted server.
+    server = await startTestServer({}, { dataDir: server.dataDir });
+    const again = await connectRawAgent(server, host);
+    const resultId = `result:${actionId}`;
+    again.send({
+      type: 'action.result',
+      id: resultId,
+      actionId,
+      status: 'succeeded',
+      exitCode: 0,
+      finishedAt: Date.now(),
+    });
+    expect(await again.next((m) => m.type === 'ack' && m.id === resultId)).toBeTruthy();
+    const cookie = await server.login('owner@example.com', 'correct horse battery');
+    const [row] = (await auditOf(cookie, owner.organizationId)).filter((e) => e.action === 'action.run');
+    expect(row?.details).toMatchObject({ actionId, outcome: 'succeeded', exitCode: 0 });
+    await again.close();
+  });
+
   it('ends an action on an offline host as agent_offline at once', async () => {
     const owner = await server.setup();
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);

@@ -1,4 +1,8 @@
-/** @module realtime/actions — action runs: authorize, audit, sign, deliver, and follow them to the end. */
+/**
+ * @module domain/actions — action runs: authorize, audit, sign, deliver, and follow them to the end. The
+ * action row carries the id of its audit row, so whichever instance receives the result (also after a
+ * restart) completes the audit row with the outcome, in the same transaction as the final status.
+ */
 import { randomUUID } from 'node:crypto';
 import {
   FINAL_ACTION_STATUSES,
@@ -10,21 +14,20 @@ import {
   type AgentToServer,
 } from '@hostwire/protocol';
 import type { Actor } from '../context.js';
-import type { HostRow } from '../store/repositories/hosts.js';
 import { ApiError } from '../errors.js';
-import { createFrame } from './bus/types.js';
-import type { AgentDirectory, HubContext } from './hub-context.js';
-import type { AgentSession } from './types.js';
+import { createFrame } from '../realtime/bus/types.js';
+import type { AgentSession } from '../realtime/types.js';
+import { publicAction } from '../store/repositories/actions.js';
+import type { HostRow } from '../store/repositories/hosts.js';
+import { unitOfWork, type DomainDeps } from './deps.js';
+import type { Presence } from './presence.js';
 
 type AgentActionMessage = Extract<
   AgentToServer,
   { type: 'action.started' | 'action.output' | 'action.result' }
 >;
 
-export function createActions(ctx: HubContext, directory: AgentDirectory) {
-  /** Audit rows of running actions, completed with the exit code when the result arrives. */
-  const auditIds = new Map<string, number>();
-
+export function createActions(ctx: DomainDeps, presence: Presence) {
   function publishStatus(
     record: Pick<ActionRecord, 'id' | 'hostId' | 'action' | 'status' | 'exitCode' | 'error'>,
   ): void {
@@ -45,7 +48,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
   async function load(actionId: string): Promise<ActionRecord> {
     const record = await ctx.store.actions.findById(actionId, false);
     if (!record) throw new ApiError('not_found', 'Action not found');
-    return record;
+    return publicAction(record);
   }
 
   /** The action's parameters, checked against the catalog the host's agent announced. */
@@ -54,7 +57,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
     action: string,
     rawParams: Record<string, unknown>,
   ): ActionParams {
-    const catalog = directory.hello(host.id)?.actions ?? host.agent?.actions ?? [];
+    const catalog = presence.hello(host.id)?.actions ?? host.agent?.actions ?? [];
     const descriptor = catalog.find((a) => a.name === action);
     if (!descriptor) throw new ApiError('unknown_action', `The host does not offer the action "${action}"`);
     const checked = validateActionParams(descriptor, rawParams);
@@ -85,6 +88,20 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
   }
 
   return {
+    /** The newest actions of a host, without their output. */
+    async list(actor: Actor, hostId: string, limit: number): Promise<ActionRecord[]> {
+      const { host } = await ctx.access.requireHost(actor.userId, hostId, 'viewer');
+      return (await ctx.store.actions.listByHost(host.id, limit)).map(publicAction);
+    },
+
+    /** One action with its output; existence is only confirmed to members of its organization. */
+    async get(actor: Actor, actionId: string): Promise<ActionRecord> {
+      const action = await ctx.store.actions.findById(actionId);
+      await ctx.access.requireHost(actor.userId, action?.hostId ?? '', 'viewer');
+      if (!action) throw new ApiError('not_found', 'Action not found');
+      return publicAction(action);
+    },
+
     async run(
       actor: Actor,
       hostId: string,
@@ -104,36 +121,34 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
 
       const now = Date.now();
       const id = randomUUID();
-      const online = directory.isConnected(host.id) || (await ctx.bus.isAgentConnected(host.id));
+      const online = await presence.isConnected(host.id);
       const status: ActionStatus = online ? 'queued' : 'agent_offline';
-      await ctx.store.actions.insert({
-        id,
-        hostId: host.id,
-        organizationId: host.organizationId,
-        userId: actor.userId,
-        action,
-        params,
-        status,
-        error: online ? null : 'The host agent is not connected',
-        createdAt: now,
-      });
-      const auditId = await ctx.store.audit.record({
-        organizationId: host.organizationId,
-        actorType: 'user',
-        actorId: actor.userId,
-        action: 'action.run',
-        targetType: 'host',
-        targetId: host.id,
-        details: {
-          actionId: id,
+      const auditId = await unitOfWork(ctx, async (tx) => {
+        const recorded = await tx.audit.record({
+          organizationId: host.organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'action.run',
+          targetType: 'host',
+          targetId: host.id,
+          details: { actionId: id, action, params, ...(online ? {} : { outcome: 'agent_offline' }) },
+          ip: actor.ip,
+        });
+        await tx.actions.insert({
+          id,
+          hostId: host.id,
+          organizationId: host.organizationId,
+          userId: actor.userId,
           action,
           params,
-          ...(online ? {} : { outcome: 'agent_offline' }),
-        },
-        ip: actor.ip,
+          status,
+          error: online ? null : 'The host agent is not connected',
+          createdAt: now,
+          auditId: recorded,
+        });
+        return recorded;
       });
       if (online) {
-        auditIds.set(id, auditId);
         const command = ctx.signer.sign({
           kind: 'run',
           actionId: id,
@@ -148,12 +163,13 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
           await ctx.store.actions.transition(id, 'sent');
           ctx.metrics.actionsStarted.inc();
         } else {
-          await ctx.store.actions.transition(id, 'agent_offline', {
-            error: 'The host agent is not connected',
-            finishedAt: Date.now(),
+          await unitOfWork(ctx, async (tx) => {
+            const ended = await tx.actions.transition(id, 'agent_offline', {
+              error: 'The host agent is not connected',
+              finishedAt: Date.now(),
+            });
+            if (ended) await tx.audit.addDetails(auditId, { outcome: 'agent_offline' });
           });
-          auditIds.delete(id);
-          await ctx.store.audit.addDetails(auditId, { outcome: 'agent_offline' });
         }
       }
       const record = await load(id);
@@ -191,7 +207,7 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
           'agent_offline',
           'The host agent is not connected; the action will be cancelled if it reconnects and reports',
         );
-      return record;
+      return publicAction(record);
     },
 
     /** Frames of an action coming from the agent that runs it (identity from the connection). */
@@ -218,17 +234,19 @@ export function createActions(ctx: HubContext, directory: AgentDirectory) {
         );
         return;
       }
-      const ended = await ctx.store.actions.transition(record.id, message.status, {
-        exitCode: message.exitCode,
-        error: message.error ?? null,
-        finishedAt: message.finishedAt,
+      const ended = await unitOfWork(ctx, async (tx) => {
+        const moved = await tx.actions.transition(record.id, message.status, {
+          exitCode: message.exitCode,
+          error: message.error ?? null,
+          finishedAt: message.finishedAt,
+        });
+        if (!moved) return false;
+        if (message.truncated) await tx.actions.markTruncated(record.id);
+        if (record.auditId !== null)
+          await tx.audit.addDetails(record.auditId, { outcome: message.status, exitCode: message.exitCode });
+        return true;
       });
       if (!ended) return;
-      if (message.truncated) await ctx.store.actions.markTruncated(record.id);
-      const auditId = auditIds.get(record.id);
-      auditIds.delete(record.id);
-      if (auditId !== undefined)
-        await ctx.store.audit.addDetails(auditId, { outcome: message.status, exitCode: message.exitCode });
       publishStatus({
         ...record,
         status: message.status,

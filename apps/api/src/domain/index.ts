@@ -1,0 +1,24 @@
+/**
+ * @module domain — the rules of Hostwire, one module per concept. HTTP routes and WebSocket handlers parse,
+ * call these and serialize; only the domain reads and writes the store and publishes on the bus.
+ */
+import { createActions } from './actions.js';
+import type { DomainDeps } from './deps.js';
+import { createHosts } from './hosts.js';
+import { createOrganizations } from './organizations.js';
+import { createPresence } from './presence.js';
+import { createSessions } from './sessions.js';
+
+export function createDomain(deps: DomainDeps) {
+  const presence = createPresence(deps);
+  return {
+    organizations: createOrganizations(deps),
+    hosts: createHosts(deps),
+    presence,
+    sessions: createSessions(deps),
+    actions: createActions(deps, presence),
+  };
+}
+
+export type Domain = ReturnType<typeof createDomain>;
+export type { DomainDeps } from './deps.js';

@@ -1,0 +1,199 @@
+/**
+ * @module domain/organizations — organizations, their members and roles, and their audit log. Holds the
+ * rules: who may grant which role, and that an organization always keeps an owner (checked and written in
+ * one transaction with the organization's row locked, so two owners leaving at once cannot both succeed).
+ */
+import { randomUUID } from 'node:crypto';
+import { roleAtLeast, type AuditEvent, type Role } from '@hostwire/protocol';
+import { hashPassword } from '../auth/passwords.js';
+import { ApiError } from '../errors.js';
+import type { Actor } from '../context.js';
+import type { MemberView } from '../store/repositories/organizations.js';
+import type { Repositories } from '../store/index.js';
+import { unitOfWork, type DomainDeps } from './deps.js';
+
+/** Admins manage operators and viewers; only owners grant, change or remove owner and admin roles. */
+function assertMayManage(actorRole: Role, ...roles: Role[]): void {
+  for (const role of roles) {
+    if (roleAtLeast(role, 'admin') && actorRole !== 'owner')
+      throw new ApiError('forbidden', 'Only an owner may manage owners and admins');
+  }
+}
+
+/** Refuses to demote or remove (newRole undefined) the last owner; the caller holds the organization's lock. */
+async function assertKeepsAnOwner(
+  tx: Repositories,
+  organizationId: string,
+  currentRole: Role,
+  newRole: Role | undefined,
+): Promise<void> {
+  if (currentRole !== 'owner' || newRole === 'owner') return;
+  if ((await tx.organizations.countOwners(organizationId)) <= 1)
+    throw new ApiError('conflict', 'An organization keeps at least one owner');
+}
+
+/** The acting member's role, read under the organization's lock; same 404/403 rules as `access`. */
+async function lockedRole(
+  tx: Repositories,
+  actor: Actor,
+  organizationId: string,
+  minimum: Role,
+): Promise<Role> {
+  const role = (await tx.locks.organization(organizationId))
+    ? await tx.organizations.roleOf(actor.userId, organizationId)
+    : undefined;
+  if (!role) throw new ApiError('not_found', 'Organization not found');
+  if (!roleAtLeast(role, minimum)) throw new ApiError('forbidden', `This needs the ${minimum} role or above`);
+  return role;
+}
+
+export function createOrganizations(deps: DomainDeps) {
+  return {
+    async create(actor: Actor, name: string): Promise<{ id: string; name: string; role: Role }> {
+      const now = Date.now();
+      const id = randomUUID();
+      await unitOfWork(deps, async (tx, outbox) => {
+        await tx.organizations.insert({ id, name, createdAt: now });
+        await tx.organizations.addMember({
+          organizationId: id,
+          userId: actor.userId,
+          role: 'owner',
+          createdAt: now,
+        });
+        await tx.audit.record({
+          organizationId: id,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'organization.created',
+          targetType: 'organization',
+          targetId: id,
+          ip: actor.ip,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: actor.userId });
+      });
+      return { id, name, role: 'owner' };
+    },
+
+    async members(actor: Actor, organizationId: string): Promise<MemberView[]> {
+      await deps.access.requireOrgRole(actor.userId, organizationId, 'viewer');
+      return deps.store.organizations.members(organizationId);
+    },
+
+    /** Adds a member, creating the user when no account has the email (then `password` is required). */
+    async addMember(
+      actor: Actor,
+      organizationId: string,
+      input: { email: string; role: Role; password?: string | undefined },
+    ): Promise<MemberView> {
+      const actorRole = await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      assertMayManage(actorRole, input.role);
+      const now = Date.now();
+      // Hashing is slow: done before the transaction, only when the account may have to be created.
+      const known = await deps.store.users.findByEmail(input.email);
+      const passwordHash = !known && input.password ? await hashPassword(input.password) : undefined;
+      return unitOfWork(deps, async (tx, outbox) => {
+        assertMayManage(await lockedRole(tx, actor, organizationId, 'admin'), input.role);
+        let user = await tx.users.findByEmail(input.email);
+        if (!user) {
+          if (!passwordHash)
+            throw new ApiError(
+              'bad_request',
+              'No user has this email; give an initial password to create one',
+            );
+          user = { id: randomUUID(), email: input.email, passwordHash, createdAt: now };
+          await tx.users.insert(user);
+        }
+        if (await tx.organizations.roleOf(user.id, organizationId))
+          throw new ApiError('conflict', 'This user is already a member');
+        await tx.organizations.addMember({
+          organizationId,
+          userId: user.id,
+          role: input.role,
+          createdAt: now,
+        });
+        await tx.audit.record({
+          organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'member.added',
+          targetType: 'user',
+          targetId: user.id,
+          details: { email: user.email, role: input.role },
+          ip: actor.ip,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
+        const member = await tx.organizations.member(organizationId, user.id);
+        if (!member) throw new ApiError('internal', 'The member vanished while being added');
+        return member;
+      });
+    },
+
+    async changeRole(
+      actor: Actor,
+      organizationId: string,
+      targetId: string,
+      role: Role,
+    ): Promise<MemberView> {
+      await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      return unitOfWork(deps, async (tx, outbox) => {
+        const actorRole = await lockedRole(tx, actor, organizationId, 'admin');
+        const target = await tx.organizations.member(organizationId, targetId);
+        if (!target) throw new ApiError('not_found', 'Member not found');
+        assertMayManage(actorRole, target.role, role);
+        await assertKeepsAnOwner(tx, organizationId, target.role, role);
+        await tx.organizations.setRole(organizationId, targetId, role);
+        await tx.audit.record({
+          organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'member.role_changed',
+          targetType: 'user',
+          targetId,
+          details: { from: target.role, to: role },
+          ip: actor.ip,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: targetId });
+        return { ...target, role };
+      });
+    },
+
+    /** Removes a member; anyone may leave, admins remove others (owners only owners and admins). */
+    async removeMember(actor: Actor, organizationId: string, targetId: string): Promise<void> {
+      const self = targetId === actor.userId;
+      await deps.access.requireOrgRole(actor.userId, organizationId, self ? 'viewer' : 'admin');
+      await unitOfWork(deps, async (tx, outbox) => {
+        const actorRole = await lockedRole(tx, actor, organizationId, self ? 'viewer' : 'admin');
+        const target = await tx.organizations.member(organizationId, targetId);
+        if (!target) throw new ApiError('not_found', 'Member not found');
+        if (!self) assertMayManage(actorRole, target.role);
+        await assertKeepsAnOwner(tx, organizationId, target.role, undefined);
+        await tx.organizations.removeMember(organizationId, targetId);
+        await tx.audit.record({
+          organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'member.removed',
+          targetType: 'user',
+          targetId,
+          details: { email: target.email, role: target.role },
+          ip: actor.ip,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: targetId });
+      });
+    },
+
+    async auditLog(
+      actor: Actor,
+      organizationId: string,
+      query: { limit: number; before?: number | undefined },
+    ): Promise<AuditEvent[]> {
+      await deps.access.requireOrgRole(actor.userId, organizationId, 'viewer');
+      return deps.store.audit.list(organizationId, {
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { before: query.before }),
+      });
+    },
+  };
+}
+
+export type Organizations = ReturnType<typeof createOrganizations>;

@@ -1,0 +1,148 @@
+/**
+ * @module domain/sessions — first-run setup, sign-in (rate-limited per account and per address), sign-out,
+ * and who the signed-in user is. Setting the cookie stays with the route.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Me } from '@hostwire/protocol';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { createRateLimiter } from '../auth/rate-limiter.js';
+import type { Actor } from '../context.js';
+import { ApiError } from '../errors.js';
+import { unitOfWork, type DomainDeps } from './deps.js';
+
+/** A started session: the signed token goes into the cookie, which expires with it. */
+export interface StartedSession {
+  token: string;
+  expiresAt: number;
+  me: Me;
+}
+
+export function createSessions(deps: DomainDeps) {
+  const { maxAttempts, windowMs } = deps.config.login;
+  const perAccount = createRateLimiter({ capacity: maxAttempts, windowMs });
+  const perIp = createRateLimiter({ capacity: maxAttempts * 5, windowMs });
+
+  async function me(userId: string): Promise<Me> {
+    const user = await deps.store.users.findById(userId);
+    if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
+    const memberships = await deps.store.organizations.membershipsOf(userId);
+    return {
+      user: { id: user.id, email: user.email },
+      organizations: memberships.map((m) => ({
+        id: m.organizationId,
+        name: m.organizationName,
+        role: m.role,
+      })),
+    };
+  }
+
+  async function start(userId: string): Promise<StartedSession> {
+    const now = Date.now();
+    const sessionId = randomUUID();
+    const expiresAt = now + deps.config.sessionTtlMs;
+    await deps.store.sessions.insert({ id: sessionId, userId, createdAt: now, expiresAt });
+    const token = await deps.tokens.signSession(userId, sessionId, expiresAt);
+    return { token, expiresAt, me: await me(userId) };
+  }
+
+  /** Records `action` in the audit log of every organization of the user. */
+  async function auditEverywhere(
+    userId: string | null,
+    organizationIds: string[],
+    action: string,
+    ip: string | null,
+    decision: 'allowed' | 'denied' = 'allowed',
+  ): Promise<void> {
+    for (const organizationId of organizationIds) {
+      await deps.store.audit.record({
+        organizationId,
+        actorType: 'user',
+        actorId: userId,
+        action,
+        decision,
+        ip,
+      });
+    }
+  }
+
+  return {
+    me,
+
+    async setupRequired(): Promise<boolean> {
+      return (await deps.store.users.count()) === 0;
+    },
+
+    /** Creates the first user and its organization; of two concurrent setups only one succeeds. */
+    async setup(
+      input: { email: string; password: string; organizationName: string },
+      ip: string | null,
+    ): Promise<StartedSession> {
+      if ((await deps.store.users.count()) > 0)
+        throw new ApiError('conflict', 'Setup is already done; sign in instead');
+      const now = Date.now();
+      const userId = randomUUID();
+      const organizationId = randomUUID();
+      const passwordHash = await hashPassword(input.password);
+      await unitOfWork(deps, async (tx) => {
+        await tx.locks.setup();
+        if ((await tx.users.count()) > 0)
+          throw new ApiError('conflict', 'Setup is already done; sign in instead');
+        await tx.users.insert({ id: userId, email: input.email, passwordHash, createdAt: now });
+        await tx.organizations.insert({ id: organizationId, name: input.organizationName, createdAt: now });
+        await tx.organizations.addMember({ organizationId, userId, role: 'owner', createdAt: now });
+        await tx.audit.record({
+          organizationId,
+          actorType: 'user',
+          actorId: userId,
+          action: 'setup',
+          targetType: 'organization',
+          targetId: organizationId,
+          details: { email: input.email },
+          ip,
+        });
+      });
+      return start(userId);
+    },
+
+    async login(input: { email: string; password: string }, ip: string | null): Promise<StartedSession> {
+      for (const [limiter, key] of [
+        [perIp, `ip:${ip ?? 'unknown'}`],
+        [perAccount, `account:${input.email}`],
+      ] as const) {
+        const taken = limiter.take(key);
+        if (!taken.ok) {
+          throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
+            retryAfterSeconds: taken.retryAfterSeconds,
+          });
+        }
+      }
+      const user = await deps.store.users.findByEmail(input.email);
+      const valid = await verifyPassword(user?.passwordHash, input.password);
+      const organizationIds = user
+        ? (await deps.store.organizations.membershipsOf(user.id)).map((m) => m.organizationId)
+        : [];
+      if (!user || !valid) {
+        await auditEverywhere(user?.id ?? null, organizationIds, 'login', ip, 'denied');
+        throw new ApiError('unauthorized', 'Wrong email or password');
+      }
+      perAccount.reset(`account:${input.email}`);
+      await auditEverywhere(user.id, organizationIds, 'login', ip);
+      return start(user.id);
+    },
+
+    /** Ends the session everywhere: its browser sockets on every instance close. */
+    async logout(actor: Actor, sessionId: string): Promise<void> {
+      await deps.store.sessions.revoke(sessionId, Date.now());
+      deps.bus.broadcast({ kind: 'session.revoked', sessionId });
+      const memberships = await deps.store.organizations.membershipsOf(actor.userId);
+      await auditEverywhere(
+        actor.userId,
+        memberships.map((m) => m.organizationId),
+        'logout',
+        actor.ip,
+      );
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
