@@ -23,6 +23,7 @@ import { actionAudits, hostStatuses, openPostgresReader, seqReport, type StoreRe
 
 const AGENTS = SMOKE ? 4 : 6;
 const REDIS_OUTAGE_MS = SMOKE ? 5000 : 20_000;
+const PARTITION_MS = 60_000;
 
 interface Deployment {
   scope: Scope;
@@ -195,6 +196,36 @@ describe('2. two instances, PostgreSQL + Redis behind haproxy', () => {
   });
 
   if (!SMOKE) {
+    it(`marks hosts offline during a ${PARTITION_MS / 1000} s partition and loses nothing once it ends`, async () => {
+      await runExperiment(
+        2,
+        `partition of ${PARTITION_MS / 1000} s (haproxy frozen)`,
+        async (_s, figures) => {
+          figures.rssBeforeMiB = d.a.rss();
+          const reconnects = totalReconnects(d.fleet);
+          // SIGSTOP: connections stay open but nothing moves, the way a dropped link looks to both ends.
+          process.kill(d.lb.proc.pid, 'SIGSTOP');
+          let resumed = false;
+          const resume = () => {
+            if (!resumed) process.kill(d.lb.proc.pid, 'SIGCONT');
+            resumed = true;
+          };
+          try {
+            const offline = await waitStatuses(d.store, d.fleet, 'offline', 20_000).catch(() => -1);
+            check(figures, offline >= 0, 'hosts still online 20 s into the partition (heartbeat 2 s)');
+            await sleep(Math.max(0, PARTITION_MS - offline * 1000));
+          } finally {
+            resume();
+          }
+          const t0 = Date.now();
+          figures.healSeconds = await waitCaughtUp(d.store, d.fleet, 90_000, t0, reconnects);
+          figures.rssAfterMiB = d.a.rss();
+          await sampleFigures(figures, d.fleet);
+          figures.notes = 'every host offline during the partition; the outboxes replayed after it';
+        },
+      );
+    });
+
     it('completes actions, their audit rows and log tails asked on one instance for an agent held by the other', async () => {
       await runExperiment(2, 'actions + log tail across instances', async (scope, figures) => {
         const logFile = path.join(scope.tempDir('logs'), 'app.log');

@@ -51,21 +51,37 @@ export async function waitCaughtUp(
   reconnectsAbove?: number,
 ): Promise<number> {
   const ids = agents.map((a) => a.hostId);
+  let missing = '';
   await waitFor(
     throttled(async () => {
       const statusFiles = agents.map((a) => a.status());
-      if (!statusFiles.every((s) => s?.connected === true)) return false;
-      if (reconnectsAbove !== undefined && totalReconnects(agents) <= reconnectsAbove) return false;
+      const disconnected = agents.filter((_, i) => statusFiles[i]?.connected !== true);
+      if (disconnected.length > 0) {
+        missing = `not connected: ${disconnected.map((a) => `${a.name} (${a.proc?.alive() ? 'running' : 'exited'}, ${a.status()?.lastError ?? ''})`).join(', ')}`;
+        return false;
+      }
+      if (reconnectsAbove !== undefined && totalReconnects(agents) <= reconnectsAbove) {
+        missing = 'no agent reconnected yet';
+        return false;
+      }
       const statuses = await hostStatuses(store, ids);
-      if (![...statuses.values()].every((s) => s === 'online')) return false;
+      const notOnline = agents.filter((a) => statuses.get(a.hostId) !== 'online');
+      if (notOnline.length > 0) {
+        missing = `hosts not online in the store: ${notOnline.map((a) => a.name).join(', ')}`;
+        return false;
+      }
       const reports = await seqReport(store, ids);
-      return reports.every(
-        (r, i) => r.gaps === 0 && r.maxSeq > 0 && r.maxSeq >= (statusFiles[i]?.lastSeq ?? 0),
+      const behind = reports.filter(
+        (r, i) => !(r.gaps === 0 && r.maxSeq > 0 && r.maxSeq >= (statusFiles[i]?.lastSeq ?? 0)),
       );
+      missing = `backlog not stored: ${behind.map((r) => `${r.hostId} max ${r.maxSeq} gaps ${r.gaps}`).join(', ')}`;
+      return behind.length === 0;
     }, 250),
     timeoutMs,
     'every agent connected and every host online with its backlog stored',
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; ${missing}`);
+  });
   return Math.round((Date.now() - since) / 100) / 10;
 }
 
