@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { topicFor, type LogFilter, type LogLine, type ServerToClient } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
-import { createFrame, type Frame } from './bus/types.js';
+import { createFrame, createRelayFrame, type Frame } from './bus/types.js';
 import type { Presence } from '../domain/presence.js';
 import type { HubContext } from './hub-context.js';
 import type { AgentSession, ClientSession } from './types.js';
@@ -35,6 +35,10 @@ type TailFrame =
   | { type: 'logs.ended'; streamId: string; reason: string }
   | { type: 'ack'; id: string }
   | { type: 'error'; id: string; code?: string; message?: string };
+
+/** The frames of a host's topic a tail follows (the host going away, offline, or changing its sources). */
+const HOST_EVENTS = new Set(['host.removed', 'host.status', 'host.agent']);
+type HostEvent = { type: string; status?: string; logSources?: { name: string }[] };
 
 /** The bus topic on which the agent's instance relays a tail's frames to the instance that owns it. */
 const relayTopic = (streamId: string) => `tail:${streamId}`;
@@ -136,10 +140,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
   }
 
   /** Follows the host: offline interrupts the tail, the agent's next hello resumes it, deletion ends it. */
-  function onHostEvent(
-    session: TailSession,
-    event: { type: string; status?: string; logSources?: { name: string }[] },
-  ): void {
+  function onHostEvent(session: TailSession, event: HostEvent): void {
     if (event.type === 'host.removed') {
       end(session, 'the host was deleted', true);
     } else if (
@@ -186,11 +187,14 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
       state: 'starting',
       unsubscribe: () => undefined,
     };
-    const parse = (frame: Frame) => JSON.parse(frame.data) as TailFrame;
+    // A frame built here carries its message; only one from another instance is parsed (once, here).
+    const parse = (frame: Frame) => (frame.message ?? JSON.parse(frame.data)) as TailFrame;
     const offRelay = ctx.bus.subscribe(relayTopic(streamId), (frame) => receive(session, parse(frame)));
-    const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) =>
-      onHostEvent(session, JSON.parse(frame.data) as { type: string }),
-    );
+    const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) => {
+      // Metrics, the bulk of a host's frames, never matter to a tail.
+      if (!HOST_EVENTS.has(frame.type)) return;
+      onHostEvent(session, (frame.message ?? JSON.parse(frame.data)) as HostEvent);
+    });
     session.unsubscribe = () => {
       offRelay();
       offHost();
@@ -277,7 +281,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         if (session.hostId === agent.hostId) receive(session, frame);
         return;
       }
-      ctx.bus.publish(relayTopic(frame.streamId), createFrame(frame));
+      ctx.bus.publish(relayTopic(frame.streamId), createRelayFrame(frame));
     },
 
     /** An agent's answer to a `logs.start`: settled here, or relayed to the instance that asked. */
@@ -289,7 +293,7 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         reply.type === 'ack' ? reply : { ...reply, id: reply.id };
       if (settleReply(frame)) return;
       const streamId = streamOfRequest(reply.id);
-      if (streamId) ctx.bus.publish(relayTopic(streamId), createFrame(frame));
+      if (streamId) ctx.bus.publish(relayTopic(streamId), createRelayFrame(frame));
     },
 
     close(): void {

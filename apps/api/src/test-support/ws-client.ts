@@ -24,18 +24,7 @@ export interface HandshakeOutcome {
   socket?: TestSocket;
 }
 
-/** Waits until `check` is true (polling), or fails after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor } from '@hostwire/protocol/testing';
 
 function wrap(ws: WebSocket): TestSocket {
   const messages: Json[] = [];

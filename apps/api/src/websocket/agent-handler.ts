@@ -24,7 +24,7 @@ export function handleAgentConnection(
 ): Connection {
   const { ctx, registry } = rt;
   const { hostId, organizationId } = principal;
-  const connection = rt.createConnection(ws, 'agent');
+  const connection = rt.createConnection<ServerToAgent>(ws, 'agent');
   connection.send({ type: 'welcome', ...rt.welcomeFields() } satisfies ServerToAgent);
 
   const epoch = registry.nextEpoch();

@@ -1,7 +1,7 @@
 // Slow consumers: a client that stops reading costs bounded memory, gets drop markers, and is closed with 4008.
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFrame } from '../realtime/bus/types.js';
+import { createFrame, frameFromData } from '../realtime/bus/types.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 import { connect, waitFor, type TestSocket } from '../test-support/ws-client.js';
 
@@ -28,7 +28,8 @@ afterAll(async () => {
 
 function metricsFrame(seq: number) {
   const message = { type: 'metrics', hostId, sample: { seq, pad: PAD } };
-  return createFrame(message, 'metrics', { coalesceKey: hostId });
+  // Padded past any real sample: wrapped as already-serialized data, not built from the protocol's union.
+  return frameFromData(JSON.stringify(message), 'metrics', { coalesceKey: hostId });
 }
 
 function clientStats() {

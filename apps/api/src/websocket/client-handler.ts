@@ -26,7 +26,7 @@ export function handleClientConnection(
   principal: ClientPrincipal,
 ): Connection {
   const { ctx, registry, fanout } = rt;
-  const connection = rt.createConnection(ws, 'client');
+  const connection = rt.createConnection<ServerToClient>(ws, 'client');
   connection.send({
     type: 'welcome',
     ...rt.welcomeFields(),

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createLogger } from '../logger.js';
 import { createServerMetrics } from '../observability/metrics.js';
-import { createFrame } from '../realtime/bus/types.js';
+import { frameFromData } from '../realtime/bus/types.js';
 import { Connection } from './connection.js';
 import { connect, waitFor } from '../test-support/ws-client.js';
 
@@ -42,7 +42,9 @@ describe('Connection', () => {
     const flood = setInterval(() => {
       for (let i = 0; i < 200; i += 1)
         connection.sendFrame(
-          createFrame({ type: 'metrics', hostId: 'h', sample: { i, pad } }, 'metrics', { coalesceKey: 'h' }),
+          frameFromData(JSON.stringify({ type: 'metrics', hostId: 'h', sample: { i, pad } }), 'metrics', {
+            coalesceKey: 'h',
+          }),
         );
     }, 10);
     try {

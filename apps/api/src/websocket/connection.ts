@@ -1,10 +1,10 @@
 /** @module websocket/connection — one socket's only send path: backpressure by frame class, 4008 past the caps. */
 import { randomUUID } from 'node:crypto';
-import { CLOSE_CODES } from '@hostwire/protocol';
+import { CLOSE_CODES, type ServerToAgent, type ServerToClient } from '@hostwire/protocol';
 import { WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { ConnectionKind, ServerMetrics } from '../observability/metrics.js';
-import { createFrame, type Frame } from '../realtime/bus/types.js';
+import { createFrame, createSocketFrame, type Frame } from '../realtime/bus/types.js';
 
 /** How long a socket may stay congested before it is closed with 4008 (SECURITY.md: memory stays flat). */
 export const SLOW_CONSUMER_TIMEOUT_MS = 30_000;
@@ -24,17 +24,6 @@ export interface ConnectionOptions {
   logger: Logger;
 }
 
-/** The number of lines in a `logs.lines` frame, or undefined when the frame is something else. */
-function logLineCount(frame: Frame): number | undefined {
-  if (frame.streamId === undefined || frame.type !== 'logs.lines') return undefined;
-  try {
-    const parsed = JSON.parse(frame.data) as { lines?: unknown };
-    return Array.isArray(parsed.lines) ? parsed.lines.length : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Wraps a ws socket. Below `softBytes` of `bufferedAmount` frames are written at once. Above it the
  * socket is congested: `metrics` frames coalesce to the newest per `coalesceKey`, `logs.lines` frames
@@ -42,7 +31,8 @@ function logLineCount(frame: Frame): number | undefined {
  * flushed (drop markers, then coalesced metrics, then queued events) while there is room. Past
  * `hardBytes` or after `slowConsumerTimeoutMs` of congestion the socket is closed with 4008.
  */
-export class Connection {
+/** `Out`: what this socket sends — ServerToClient to a browser, ServerToAgent to an agent. */
+export class Connection<Out extends ServerToClient | ServerToAgent = ServerToClient | ServerToAgent> {
   readonly id = randomUUID();
   /** Cleared by the heartbeat before each ping, set by the pong. */
   alive = true;
@@ -93,8 +83,8 @@ export class Connection {
   }
 
   /** Serializes and sends one message (an `event` frame). */
-  send<T extends { type: string }>(message: T): void {
-    this.sendFrame(createFrame(message));
+  send(message: Out): void {
+    this.sendFrame(createSocketFrame(message));
   }
 
   /** Sends a pre-serialized frame through the backpressure policy. */
@@ -156,7 +146,7 @@ export class Connection {
       return;
     }
     if (frame.class === 'logs' && frame.streamId !== undefined) {
-      const lines = logLineCount(frame);
+      const lines = frame.type === 'logs.lines' ? (frame.lines ?? 0) : undefined;
       if (lines !== undefined) {
         if (lines > 0) {
           this.droppedLines.set(frame.streamId, (this.droppedLines.get(frame.streamId) ?? 0) + lines);

@@ -1,4 +1,5 @@
 /** @module websocket/runtime — the state one gateway shares between its handlers: registry and fan-out. */
+import type { ServerToAgent, ServerToClient } from '@hostwire/protocol';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import type { ConnectionKind } from '../observability/metrics.js';
@@ -27,9 +28,12 @@ export class GatewayRuntime {
   }
 
   /** Wraps a freshly upgraded socket in the one send path every message goes through. */
-  createConnection(ws: WebSocket, kind: ConnectionKind): Connection {
+  createConnection<Out extends ServerToClient | ServerToAgent>(
+    ws: WebSocket,
+    kind: ConnectionKind,
+  ): Connection<Out> {
     const { config, metrics, logger } = this.ctx;
-    return new Connection(ws, {
+    return new Connection<Out>(ws, {
       kind,
       softBytes: config.ws.sendBufferSoftBytes,
       hardBytes: config.ws.sendBufferHardBytes,

@@ -1,5 +1,6 @@
 // Tests of the realtime client against a real `ws` server: correlation, reconnects, replayed registries, 4001.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@hostwire/protocol/testing';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { RealtimeClient, RealtimeRequestError, type ConnectionState } from './client.js';
@@ -44,14 +45,6 @@ function defaultAnswer(conn: Connection, frame: Frame): void {
     return;
   }
   if (frame.id) send(conn, { type: 'ack', id: frame.id });
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 let tickets = 0;

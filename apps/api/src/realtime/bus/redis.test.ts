@@ -1,4 +1,5 @@
 /** Tests for the Redis bus: several buses in one process act as API instances sharing one real Redis. */
+import { waitFor } from '@hostwire/protocol/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -7,20 +8,13 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, skipWithout } from '../../test-support/services.js';
 import { createRedisBus, type RedisBus } from './redis.js';
-import { createFrame, type ControlEvent, type Frame } from './types.js';
+import { frameFromData, type ControlEvent, type Frame } from './types.js';
 
 const skip = await skipWithout('redis');
 const prefix = `hwtest-${randomUUID()}:`;
 const INTERVAL: ServerToAgent = { type: 'metrics.interval', intervalMs: 1000 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 describe.skipIf(skip)('redis bus', () => {
   let admin: Redis;
@@ -60,7 +54,7 @@ describe.skipIf(skip)('redis bus', () => {
     b.subscribe('host:1', (frame) => onB.push(frame));
     await waitFor(async () => (await subscribers('host:1')) === 2);
 
-    const frame = createFrame({ type: 'logs.lines', lines: ['a\nb'] }, 'logs', {
+    const frame = frameFromData(JSON.stringify({ type: 'logs.lines', lines: ['a\nb'] }), 'logs', {
       coalesceKey: 'k',
       streamId: 's-1',
     });
@@ -167,8 +161,8 @@ describe.skipIf(skip)('redis bus', () => {
     expect(gaps[0]?.sort()).toEqual(['host:4', 'host:5']);
     expect(b.isHealthy()).toBe(true);
 
-    a.publish('host:4', createFrame({ type: 'test', n: 4 }));
-    a.publish('host:5', createFrame({ type: 'test', n: 5 }));
+    a.publish('host:4', frameFromData(JSON.stringify({ type: 'test', n: 4 }), 'event'));
+    a.publish('host:5', frameFromData(JSON.stringify({ type: 'test', n: 5 }), 'event'));
     await waitFor(() => received.length === 2);
     expect(received.sort()).toEqual(['{"type":"test","n":4}', '{"type":"test","n":5}']);
     expect(gaps).toHaveLength(1);

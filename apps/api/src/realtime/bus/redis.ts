@@ -173,12 +173,13 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       const newline = message.indexOf('\n');
       const header: unknown = newline > 0 ? JSON.parse(message.slice(0, newline)) : undefined;
       if (!Array.isArray(header) || typeof header[1] !== 'string' || !FRAME_CLASSES.has(header[1])) return;
-      const [, cls, coalesceKey, streamId] = header as [string, FrameClass, unknown, unknown];
+      const [, cls, coalesceKey, streamId, lines] = header as [string, FrameClass, unknown, unknown, unknown];
       deliverFrame(
         channel.slice(topicPrefix.length),
         frameFromData(message.slice(newline + 1), cls, {
           ...(typeof coalesceKey === 'string' ? { coalesceKey } : {}),
           ...(typeof streamId === 'string' ? { streamId } : {}),
+          ...(typeof lines === 'number' ? { lines } : {}),
         }),
       );
     }
@@ -264,6 +265,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
         frame.class,
         frame.coalesceKey ?? null,
         frame.streamId ?? null,
+        frame.lines ?? null,
       ]);
       cmd.publish(topicPrefix + topic, `${header}\n${frame.data}`).catch(publishFailed);
     },

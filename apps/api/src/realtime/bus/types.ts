@@ -1,5 +1,5 @@
 /** @module realtime/bus/types — the Bus: topic fan-out, agent routing and control events, on one instance or many. */
-import type { ServerToAgent } from '@hostwire/protocol';
+import type { ServerToAgent, ServerToClient } from '@hostwire/protocol';
 
 /**
  * How a frame behaves under backpressure on a slow socket: `metrics` coalesce to the newest per
@@ -17,7 +17,21 @@ export interface Frame {
   readonly type: string;
   /** UTF-8 size of `data` (computed once, not per socket). */
   readonly bytes: number;
+  /** Lines of a `logs.lines` frame (computed once; counted when a congested socket drops it). */
+  readonly lines?: number;
+  /**
+   * The message `data` was serialized from, when the frame was built in this process: local receivers
+   * read it instead of parsing `data` again. Frames from another instance carry only `data`.
+   */
+  readonly message?: ServerToClient | RelayMessage;
 }
+
+/** What instances relay to each other on internal topics (an agent's tail frames and replies), never to a browser. */
+export type RelayMessage =
+  | { type: 'logs.lines'; streamId: string; lines: unknown[]; dropped?: number }
+  | { type: 'logs.ended'; streamId: string; reason: string }
+  | { type: 'ack'; id: string }
+  | { type: 'error'; id: string; code?: string; message?: string };
 
 /** Events every instance must see (sessions ending, hosts deleted, memberships changing, agents moving). */
 export type ControlEvent =
@@ -59,13 +73,34 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Serializes a message once into a Frame. */
-export function createFrame<T extends { type: string }>(
-  message: T,
+/** Serializes a server-to-client message once into a Frame (typed against the protocol's union). */
+export function createFrame(
+  message: ServerToClient,
   cls: FrameClass = 'event',
   extra: { coalesceKey?: string; streamId?: string } = {},
 ): Frame {
-  return frameFromData(JSON.stringify(message), cls, extra, message.type);
+  return build(message, cls, extra);
+}
+
+/** Serializes a message for one socket (Connection.send): to a browser or to an agent. */
+export function createSocketFrame(message: ServerToClient | ServerToAgent): Frame {
+  return frameFromData(JSON.stringify(message), 'event', {}, message.type);
+}
+
+/** Serializes a message only instances exchange (see RelayMessage) once into a Frame. */
+export function createRelayFrame(message: RelayMessage): Frame {
+  return build(message, 'event', {});
+}
+
+function build(
+  message: ServerToClient | RelayMessage,
+  cls: FrameClass,
+  extra: { coalesceKey?: string; streamId?: string; lines?: number },
+): Frame {
+  const lines = message.type === 'logs.lines' ? message.lines.length : undefined;
+  const data = JSON.stringify(message);
+  const frame = frameFromData(data, cls, lines === undefined ? extra : { ...extra, lines }, message.type);
+  return { ...frame, message };
 }
 
 const TYPE_PREFIX = /^\{"type":"([A-Za-z0-9._-]{1,40})"/;
@@ -74,7 +109,7 @@ const TYPE_PREFIX = /^\{"type":"([A-Za-z0-9._-]{1,40})"/;
 export function frameFromData(
   data: string,
   cls: FrameClass,
-  extra: { coalesceKey?: string; streamId?: string } = {},
+  extra: { coalesceKey?: string; streamId?: string; lines?: number } = {},
   type: string = TYPE_PREFIX.exec(data)?.[1] ?? 'other',
 ): Frame {
   return { data, class: cls, ...extra, type, bytes: Buffer.byteLength(data) };
