@@ -3,9 +3,9 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { waitFor } from '../../apps/api/src/test-support/raw-peers.js';
+import { waitFor } from '@hostwire/protocol/testing';
 import { enrollFleet, type AgentHandle } from './lib/agents.js';
-import { stopAndAccount, throttled, waitCaughtUp, waitStatuses } from './lib/checks.js';
+import { POLL_MS, stopAndAccount, waitCaughtUp, waitStatuses } from './lib/checks.js';
 import { connectClient } from './lib/client.js';
 import { check, runExperiment, type Figures } from './lib/experiment.js';
 import { canMount, fillUp, mountTmpfs, remount } from './lib/mounts.js';
@@ -76,9 +76,10 @@ describe('4. agent faults', () => {
       const before = (await storedOf(s, agent))?.maxSeq ?? 0;
       await s.server.restart();
       await waitFor(
-        throttled(async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 10),
+        async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 10,
         30_000,
         'the replay to begin',
+        POLL_MS,
       );
       const backlog = agent.status()?.bufferedSamples ?? 0;
       await agent.kill9();
@@ -123,9 +124,10 @@ describe('4. agent faults', () => {
       const atFull = (await storedOf(s, agent))?.maxSeq ?? 0;
       // Not blinded: new samples keep arriving while nothing can be written.
       const live = await waitFor(
-        throttled(async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= atFull + 5),
+        async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= atFull + 5,
         15_000,
         'live samples while the disk is full',
+        POLL_MS,
       ).then(
         () => true,
         () => false,
@@ -202,9 +204,10 @@ describe('4. agent faults', () => {
       const t0 = Date.now();
       const before = (await storedOf(s, agent))?.maxSeq ?? 0;
       const alive = await waitFor(
-        throttled(async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 8),
+        async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 8,
         20_000,
         'samples after the filter',
+        POLL_MS,
       ).then(
         () => true,
         () => false,
@@ -259,9 +262,10 @@ describe('4. agent faults', () => {
       check(figures, (answers.get('ack') ?? 0) < 200, 'all 200 tails were accepted: no cap');
       const before = (await storedOf(s, agent))?.maxSeq ?? 0;
       await waitFor(
-        throttled(async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 3),
+        async () => ((await storedOf(s, agent))?.maxSeq ?? 0) >= before + 3,
         15_000,
         'samples while the tails are open',
+        POLL_MS,
       ).catch(() => figures.problems.push('the agent stopped sampling with the tails open'));
       await client.close();
       await waitStatuses(s.store, [agent], 'online', 5000);

@@ -4,10 +4,10 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { waitFor } from '../../apps/api/src/test-support/raw-peers.js';
+import { waitFor } from '@hostwire/protocol/testing';
 import { enrollAgent, enrollFleet, type AgentHandle } from './lib/agents.js';
 import { connectClient } from './lib/client.js';
-import { stopAndAccount, throttled, totalReconnects, waitCaughtUp, waitStatuses } from './lib/checks.js';
+import { POLL_MS, stopAndAccount, totalReconnects, waitCaughtUp, waitStatuses } from './lib/checks.js';
 import { check, runExperiment, type Figures } from './lib/experiment.js';
 import { SMOKE } from './lib/report.js';
 import { createScope, freePort, sleep, type Scope } from './lib/scope.js';
@@ -155,9 +155,10 @@ describe('2. two instances, PostgreSQL + Redis behind haproxy', () => {
       const storedBefore = (await seqReport(d.store, ids)).reduce((n, r) => n + r.stored, 0);
       await d.redis.kill9();
       await waitFor(
-        throttled(async () => (await readyz(d.a)) === 503 && (await readyz(d.b)) === 503),
+        async () => (await readyz(d.a)) === 503 && (await readyz(d.b)) === 503,
         10_000,
         '/readyz 503 on both instances while Redis is down',
+        POLL_MS,
       ).catch(() =>
         figures.problems.push('/readyz did not answer 503 on both instances while Redis was down'),
       );
@@ -172,9 +173,10 @@ describe('2. two instances, PostgreSQL + Redis behind haproxy', () => {
       await d.redis.restart();
       const t0 = Date.now();
       await waitFor(
-        throttled(async () => (await readyz(d.a)) === 200 && (await readyz(d.b)) === 200),
+        async () => (await readyz(d.a)) === 200 && (await readyz(d.b)) === 200,
         30_000,
         '/readyz 200 on both instances after Redis returned',
+        POLL_MS,
       );
       const caughtUp = await waitCaughtUp(d.store, d.fleet, 60_000, t0);
       // Fan-out across instances works again: a viewer on each instance gets every host's samples.

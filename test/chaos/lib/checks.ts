@@ -1,19 +1,10 @@
 /** @module test/chaos/lib/checks — the accounting shared by experiments: heal waits and samples generated vs stored. */
-import { waitFor } from '../../../apps/api/src/test-support/raw-peers.js';
+import { waitFor } from '@hostwire/protocol/testing';
 import type { AgentHandle } from './agents.js';
 import { hostStatuses, rollupMismatches, seqReport, type StoreReader } from './store.js';
 
-/** Wraps a check so that polling it (the shared waitFor polls every 10 ms) queries the store at most every `everyMs`. */
-export function throttled(check: () => Promise<boolean>, everyMs = 250): () => Promise<boolean> {
-  let last = 0;
-  let result = false;
-  return async () => {
-    if (Date.now() - last < everyMs) return result;
-    last = Date.now();
-    result = await check();
-    return result;
-  };
-}
+/** How often the heal waits poll the store: often enough for heal times to 0.25 s, cheap for the store. */
+export const POLL_MS = 250;
 
 /** Waits until every host of `agents` is `status` in the store; returns the seconds it took. */
 export async function waitStatuses(
@@ -25,9 +16,10 @@ export async function waitStatuses(
   const t0 = Date.now();
   const ids = agents.map((a) => a.hostId);
   await waitFor(
-    throttled(async () => [...(await hostStatuses(store, ids)).values()].every((s) => s === status)),
+    async () => [...(await hostStatuses(store, ids)).values()].every((s) => s === status),
     timeoutMs,
     `every host ${status}`,
+    POLL_MS,
   );
   return (Date.now() - t0) / 1000;
 }
@@ -53,7 +45,7 @@ export async function waitCaughtUp(
   const ids = agents.map((a) => a.hostId);
   let missing = '';
   await waitFor(
-    throttled(async () => {
+    async () => {
       const statusFiles = agents.map((a) => a.status());
       const disconnected = agents.filter((_, i) => statusFiles[i]?.connected !== true);
       if (disconnected.length > 0) {
@@ -76,9 +68,10 @@ export async function waitCaughtUp(
       );
       missing = `backlog not stored: ${behind.map((r) => `${r.hostId} max ${r.maxSeq} gaps ${r.gaps}`).join(', ')}`;
       return behind.length === 0;
-    }, 250),
+    },
     timeoutMs,
     'every agent connected and every host online with its backlog stored',
+    POLL_MS,
   ).catch((error: unknown) => {
     throw new Error(`${error instanceof Error ? error.message : String(error)}; ${missing}`);
   });

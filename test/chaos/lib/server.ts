@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../../apps/api/src/test-support/raw-peers.js';
+import { waitFor } from '@hostwire/protocol/testing';
 import { rssMiB, type Proc, type Scope } from './scope.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { waitFor } from '../../../apps/api/src/test-support/raw-peers.js';
+import { waitFor } from '@hostwire/protocol/testing';
 import { freePort, type Proc, type Scope } from './scope.js';
 
 export const POSTGRES_ADMIN_URL =
