@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// Footprint benchmark of hostwire-agent: spawns the built agent (node apps/agent/dist/bin.js run) against a
-// minimal ws peer on 127.0.0.1:0 that answers welcome / metrics.ack, and samples the agent's RSS and CPU
-// (utime+stime from /proc/<pid>/stat) at the 10 s interval and then at 1 s. Also times one /proc
-// collection in-process and measures a bare Node process as the baseline.
+// Footprint benchmark of hostwire-agent, side by side: the Node.js package (node apps/agent/dist/bin.js
+// run) and the compiled executable (apps/agent/dist-bin/hostwire-agent-linux-<arch> run), one after the
+// other, each against a minimal ws peer on 127.0.0.1:0 that answers welcome / metrics.ack. Samples each
+// agent's RSS and CPU (utime+stime from /proc/<pid>/stat) at the 10 s interval and then at 1 s. Also times
+// one /proc collection in-process and measures a bare Node process as the baseline.
 //
-//   node bench/agent-footprint.mjs [--slow 60] [--fast 30] [--warmup 5] [--collects 200]
+//   node bench/agent-footprint.mjs [--slow 60] [--fast 30] [--warmup 5] [--collects 200] [--only node|bin]
 //
-// Needs a build: npm run build -w @hostwire/protocol && npm run build -w @hostwire/agent
+// Needs a build: npm run build (the executable is skipped, with a note, when it is not built).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     collects: { type: 'string', default: '200' },
     'node-flags': { type: 'string', default: '' },
+    only: { type: 'string', default: '' },
+    executable: { type: 'string', default: '' },
   },
 });
 const SLOW_S = Number(values.slow);
@@ -95,8 +99,31 @@ async function compareProcReads(runs) {
   return { asyncMs: await cost(asyncScan), syncMs: await cost(syncScan) };
 }
 
-async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hostwire-footprint-'));
+/** The Bun runtime alone: a compiled `setInterval` with the same Bun package the agent is built with. */
+async function measureBareBun(dir) {
+  const pkg = process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64';
+  const bun = path.join(root, 'node_modules', pkg, 'bin', 'bun');
+  if (!existsSync(bun)) return undefined;
+  writeFileSync(path.join(dir, 'idle.js'), 'setInterval(() => {}, 1000);\n');
+  const out = path.join(dir, 'idle');
+  await new Promise((resolve, reject) => {
+    const build = spawn(bun, ['build', 'idle.js', '--compile', '--minify', '--outfile', out], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    build.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bun build exited ${code}`))));
+  });
+  const idle = spawn(out, [], { stdio: 'ignore' });
+  try {
+    await sleep(1000);
+    return await measure(idle.pid, Math.min(10, SLOW_S));
+  } finally {
+    idle.kill('SIGTERM');
+  }
+}
+
+/** Starts a ws peer, runs one agent command against it, and measures it at 10 s and at 1 s. */
+async function runVariant(command, args, dir) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
   const { port } = wss.address();
@@ -123,7 +150,7 @@ async function main() {
   });
 
   const { publicKey } = generateKeyPairSync('ed25519');
-  const configPath = path.join(dir, 'agent.json');
+  const configPath = path.join(dir, `agent-${port}.json`);
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -132,35 +159,53 @@ async function main() {
       agentToken: 'bench-token',
       commandPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       logLevel: 'warn',
+      stateDir: path.join(dir, `state-${port}`),
       metrics: { intervalMs: 10_000 },
       logs: { sources: [{ name: 'syslog', kind: 'file', path: '/var/log/syslog' }] },
       actions: [],
     }),
     { mode: 0o600 },
   );
-
-  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
-  const agent = spawn(
-    process.execPath,
-    [...nodeFlags, path.join(root, 'apps/agent/dist/bin.js'), 'run', '--config', configPath],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const agent = spawn(command, [...args, 'run', '--config', configPath], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   try {
     await sleep(WARMUP_S * 1000);
-    if (!agentSocket) throw new Error('the agent did not connect');
-    const [bare, slow] = await Promise.all([
-      measure(baseline.pid, Math.min(10, SLOW_S)),
-      measure(agent.pid, SLOW_S),
-    ]);
+    if (!agentSocket) throw new Error(`the agent (${command}) did not connect`);
+    const slow = await measure(agent.pid, SLOW_S);
     const slowSamples = samples;
     agentSocket.send(JSON.stringify({ type: 'metrics.interval', intervalMs: 1000 }));
     await sleep(1500);
     const before = samples;
     const fast = await measure(agent.pid, FAST_S);
-    const fastSamples = samples - before;
+    return { slow, fast, slowSamples, fastSamples: samples - before };
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    wss.close();
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostwire-footprint-'));
+  const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+  const executable = values.executable || path.join(root, `apps/agent/dist-bin/hostwire-agent-linux-${arch}`);
+  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+  const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    await sleep(1000);
+    const bare = await measure(baseline.pid, Math.min(10, SLOW_S));
+    const bareBun = await measureBareBun(dir);
+    const variants = [];
+    if (values.only !== 'bin')
+      variants.push([
+        'node package',
+        await runVariant(process.execPath, [...nodeFlags, path.join(root, 'apps/agent/dist/bin.js')], dir),
+      ]);
+    if (values.only !== 'node') {
+      if (existsSync(executable)) variants.push(['executable', await runVariant(executable, [], dir)]);
+      else console.log(`(executable skipped: ${executable} is not built; run npm run build)`);
+    }
 
     const { MetricsCollector } = await import(path.join(root, 'apps/agent/dist/metrics/collector.js'));
     const collector = new MetricsCollector();
@@ -177,26 +222,34 @@ async function main() {
     const reads = await compareProcReads(Math.min(COLLECTS, 100));
 
     const row = (name, m, extra) =>
-      `| ${name.padEnd(24)} | ${m.cpu.toFixed(2).padStart(6)} % | ${m.rssAvg.toFixed(1).padStart(7)} MB | ${m.rssMax.toFixed(1).padStart(7)} MB | ${extra.padEnd(22)} |`;
-    console.log('\n| run                      | CPU/core |  RSS avg |  RSS max | notes                  |');
-    console.log('|--------------------------|----------|----------|----------|------------------------|');
+      `| ${name.padEnd(30)} | ${m.cpu.toFixed(2).padStart(6)} % | ${m.rssAvg.toFixed(1).padStart(7)} MB | ${m.rssMax.toFixed(1).padStart(7)} MB | ${extra.padEnd(22)} |`;
+    console.log(
+      '\n| run                            | CPU/core |  RSS avg |  RSS max | notes                  |',
+    );
+    console.log(
+      '|--------------------------------|----------|----------|----------|------------------------|',
+    );
     console.log(row('bare node (baseline)', bare, 'setInterval only'));
-    console.log(row(`agent @10 s (${SLOW_S} s)`, slow, `${slowSamples} samples acked`));
-    console.log(row(`agent @1 s (${FAST_S} s)`, fast, `${fastSamples} samples acked`));
+    if (bareBun) console.log(row('bare bun executable (baseline)', bareBun, 'compiled setInterval'));
+    for (const [name, r] of variants) {
+      console.log(row(`${name} @10 s (${SLOW_S} s)`, r.slow, `${r.slowSamples} samples acked`));
+      console.log(row(`${name} @1 s (${FAST_S} s)`, r.fast, `${r.fastSamples} samples acked`));
+    }
     console.log(
       `\n/proc collector in-process: ${wallMs.toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per sample (${procs} processes, ${COLLECTS} runs)`,
     );
     console.log(
       `/proc/<pid>/stat scan: fs.promises.readFile ${reads.asyncMs.toFixed(2)} ms CPU vs openSync/readSync ${reads.syncMs.toFixed(2)} ms CPU (the agent uses the latter)`,
     );
-    console.log(
-      `=> at 1 s that is ~${(cpuMs / 10).toFixed(2)} % of a core for collection; budget: <= 1 % @10 s, <= 3 % @1 s, RSS <= 60 MB`,
-    );
+    const bin = variants.find(([name]) => name === 'executable')?.[1];
+    if (bin) {
+      const verdict = (ok) => (ok ? 'ok' : 'OVER');
+      console.log(
+        `targets for the executable: RSS <= 25 MB steady (${bin.slow.rssAvg.toFixed(1)} MB: ${verdict(bin.slow.rssAvg <= 25)}), <= 0.5 % @10 s (${bin.slow.cpu.toFixed(2)} %: ${verdict(bin.slow.cpu <= 0.5)}), <= 1.5 % @1 s (${bin.fast.cpu.toFixed(2)} %: ${verdict(bin.fast.cpu <= 1.5)})`,
+      );
+    }
   } finally {
-    agent.kill('SIGTERM');
     baseline.kill('SIGTERM');
-    await new Promise((r) => agent.once('exit', r));
-    wss.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -60,9 +60,13 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
       .getByTestId('add-host-form')
       .getByRole('button', { name: /create/i })
       .click();
+    // The one-line install comes first; the manual enroll command is the fallback below it.
+    const install = (await page.getByTestId('install-command').textContent()) ?? '';
+    expect(install).toContain(`curl -fsSL ${server.url}/install.sh | sudo sh -s -- --token `);
     const command = (await page.getByTestId('enroll-command').textContent()) ?? '';
     expect(command).toContain(`hostwire-agent enroll --server ${server.url}`);
     const token = /--token\s+(\S+)/.exec(command)?.[1] ?? '';
+    expect(install).toContain(token);
     await page.getByTestId('enroll-waiting').waitFor();
 
     const configPath = path.join(dir, 'agent.json');

@@ -1,11 +1,13 @@
 // Tests of the whole agent (runAgent) against a real ws server on port 0: hello, metrics with acks,
 // replay after an outage and a restart with every seq once, interval switching, log tails, revocation.
-import { appendFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentToServer, MetricsSample } from '@hostwire/protocol';
 import { AgentHello } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgent } from './agent.js';
+import { createLogger } from './log.js';
 import { readStatus } from './state/status-file.js';
 import {
   createCommandKeys,
@@ -170,5 +172,52 @@ describe('runAgent', () => {
     peer.socket.close(4001, 'revoked');
     expect((await done)?.code).toBe('REVOKED');
     expect(gateway.attempts).toBe(1);
+  });
+
+  it('keeps sending live samples while its state dir is full, says so once, and buffers again when space returns', async () => {
+    const mnt = path.join(tmp.dir, 'small');
+    await mkdir(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+    const lines: string[] = [];
+    try {
+      const stored: number[] = [];
+      gateway.onConnection(acking(stored));
+      const stateDir = path.join(mnt, 'state');
+      const done = runAgent(
+        createTestConfig(gateway.url, keys.publicKeyPem, { metrics: { intervalMs: 250 } }),
+        {
+          stateDir,
+          signal: controller.signal,
+          backends: { journald: false, docker: false },
+          log: createLogger('info', (line) => void lines.push(line)),
+        },
+      );
+      await waitFor(() => stored.length >= 2, 5000, 'samples before the disk fills');
+      await writeFile(path.join(mnt, 'filler'), Buffer.alloc(1024 * 1024)).catch(() => undefined);
+      const full = await waitFor(
+        async () => {
+          const status = await readStatus(stateDir);
+          return status?.storageError?.includes('ENOSPC') ? status : undefined;
+        },
+        10_000,
+        'status reporting the full disk',
+      );
+      expect(full.connected).toBe(true);
+      // Samples keep arriving while nothing can be stored.
+      const atFull = stored.length;
+      await waitFor(() => stored.length >= atFull + 4, 5000, 'live samples while the disk is full');
+      await rm(path.join(mnt, 'filler'));
+      await waitFor(async () => (await readStatus(stateDir))?.storageError === null, 10_000, 'recovery');
+      const atRecovery = stored.length;
+      await waitFor(() => stored.length >= atRecovery + 3, 5000, 'samples after recovery');
+      controller.abort();
+      await done;
+      expect(stored).toEqual(stored.map((_, i) => i + 1));
+      expect(lines.filter((l) => l.includes('cannot write the outbox (ENOSPC)'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('accepts writes again'))).toHaveLength(1);
+    } finally {
+      controller.abort();
+      execFileSync('umount', ['-l', mnt]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** @module agent — wires config → state → collectors, tails, actions → the link; `runAgent` is the program. */
+import path from 'node:path';
 import type { AgentConfig } from './config/schema.js';
 import { ActionService, describeActions } from './actions/action-service.js';
 import { loadCommandKey } from './actions/command-verifier.js';
@@ -15,12 +16,13 @@ import { MetricsCollector } from './metrics/collector.js';
 import { MetricsSender } from './metrics/metrics-sender.js';
 import { Sampler } from './metrics/sampler.js';
 import { CommandLedger } from './outbox/command-ledger.js';
-import { openStateDatabase } from './outbox/database.js';
 import { MetricsOutbox } from './outbox/metrics-outbox.js';
+import { importLegacyState } from './state/legacy-state.js';
+import { prepareStateDir, readStateMeta, writeStateMeta } from './state/state-dir.js';
 import { StatusWriter } from './state/status-file.js';
 
 export interface RunAgentOptions {
-  /** Where the outbox database and status file live. */
+  /** Where the outbox, the command ledger and the status file live. */
   stateDir: string;
   /** Aborting stops the agent cleanly (running actions are cancelled and their results stored). */
   signal: AbortSignal;
@@ -41,22 +43,22 @@ export async function runAgent(
 ): Promise<AgentExitError | undefined> {
   const log = options.log ?? silentLogger;
   const publicKey = loadCommandKey(config.commandPublicKey);
-  const db = openStateDatabase(options.stateDir);
-  const previousHost = db
-    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'host_id'")
-    .get()?.value;
-  if (previousHost !== undefined && previousHost !== config.hostId) {
-    const { changes } = db.prepare('DELETE FROM samples').run();
-    log.warn(`host id changed (re-enrolled): discarded ${changes} samples of host ${previousHost}`);
-  }
-  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('host_id', ?)").run(config.hostId);
-
+  prepareStateDir(options.stateDir);
+  await importLegacyState(options.stateDir, log);
   const outbox = new MetricsOutbox(
-    db,
+    path.join(options.stateDir, 'outbox'),
     { maxSamples: config.metrics.outboxMaxSamples, maxAgeMs: config.metrics.outboxMaxAgeMs },
-    log,
+    { log },
   );
-  const ledger = new CommandLedger(db);
+  const previousHost = readStateMeta(options.stateDir).hostId;
+  if (previousHost !== config.hostId) {
+    if (previousHost !== undefined) {
+      const discarded = outbox.clear();
+      log.warn(`host id changed (re-enrolled): discarded ${discarded} samples of host ${previousHost}`);
+    }
+    writeStateMeta(options.stateDir, { hostId: config.hostId });
+  }
+  const ledger = new CommandLedger(options.stateDir);
   const delivery = new FrameDelivery(ledger, log);
   const actions = new ActionService({
     hostId: config.hostId,
@@ -99,6 +101,8 @@ export async function runAgent(
       ...linkState,
       bufferedSamples: outbox.pending,
       lastSeq: outbox.lastSeq,
+      droppedSamples: outbox.dropped,
+      storageError: outbox.storageError,
       intervalMs: sampler.interval,
       activeLogStreams: logs.active,
       runningActions: actions.active,
@@ -176,6 +180,7 @@ export async function runAgent(
     await actions.shutdown();
     writeStatus(true);
     await statusWriter.flush();
-    db.close();
+    outbox.close();
+    ledger.close();
   }
 }

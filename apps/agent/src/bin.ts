@@ -7,7 +7,8 @@ import v8 from 'node:v8';
 // syscalls and small parses, not hot loops. It must be set before the program's modules are compiled,
 // hence the dynamic import below. Only for `run`: lite mode implies --jitless, which aborts the process
 // on any WebAssembly compile, and Node's fetch (undici, used by `enroll`) compiles its HTTP parser to wasm.
-if (process.argv[2] === 'run') v8.setFlagsFromString('--lite-mode');
+// The executable (Bun, JavaScriptCore) has no such flag and needs none.
+if (process.argv[2] === 'run' && process.versions.bun === undefined) v8.setFlagsFromString('--lite-mode');
 const { main } = await import('./cli/program.js');
 
 // `hostwire-agent --help | head` closes the pipe early: that is not an error worth a stack trace.

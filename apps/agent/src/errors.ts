@@ -14,6 +14,7 @@ export const EXIT_CODES = {
   SERVER_ERROR: 9,
   NOT_RUNNING: 10,
   DISCONNECTED: 11,
+  STATE_DIR: 12,
 } as const;
 
 export type ExitCodeName = keyof typeof EXIT_CODES;

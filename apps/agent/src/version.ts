@@ -1,7 +1,11 @@
-/** @module version — the agent's version, read once from its package.json. */
+/** @module version — the agent's version: built into the executable, else read once from package.json. */
 import { readFileSync } from 'node:fs';
 
+/** Set by `bun build --define` when the executable is compiled (scripts/build-binaries.mjs). */
+declare const HOSTWIRE_AGENT_VERSION: string | undefined;
+
 function readVersion(): string {
+  if (typeof HOSTWIRE_AGENT_VERSION === 'string') return HOSTWIRE_AGENT_VERSION;
   try {
     const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
     const parsed = JSON.parse(text) as { version?: unknown };

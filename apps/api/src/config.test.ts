@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
     expect([...config.allowedOrigins]).toEqual(['http://localhost:3000']);
     expect(config.ws.maxPayloadBytes).toBe(65536);
-    expect(config.ws.heartbeatMs).toBe(30000);
+    expect(config.ws.heartbeatMs).toBe(10000);
     expect(config.secureCookies).toBe(false);
   });
 

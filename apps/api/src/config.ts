@@ -42,7 +42,7 @@ export const EnvSchema = z.object({
   LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(900),
   WS_MAX_PAYLOAD_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
-  WS_HEARTBEAT_MS: int(50, 600_000).default(30_000),
+  WS_HEARTBEAT_MS: int(50, 600_000).default(10_000),
   WS_HANDSHAKE_TIMEOUT_MS: int(50, 60_000).default(5_000),
   WS_MESSAGES_PER_SECOND: int(1, 100_000).default(100),
   WS_MAX_INVALID_MESSAGES: int(1, 1000).default(10),
@@ -62,6 +62,7 @@ export const EnvSchema = z.object({
   ACTION_COMMAND_TTL_SECONDS: int(5, 3600).default(60),
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
   WEB_DIST_DIR: z.string().optional(),
+  AGENT_BINARIES_DIR: z.string().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -104,6 +105,8 @@ export interface Config {
   actions: { outputCapBytes: number; commandTtlMs: number };
   localAgent: boolean;
   webDistDir: string | undefined;
+  /** Where the compiled hostwire-agent executables and SHA256SUMS are served from (`/downloads/…`). */
+  agentBinariesDir: string | undefined;
 }
 
 /** Raised for an invalid environment; the message names every bad variable. */
@@ -187,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     actions: { outputCapBytes: e.ACTION_OUTPUT_CAP_BYTES, commandTtlMs: e.ACTION_COMMAND_TTL_SECONDS * 1000 },
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,
+    agentBinariesDir: e.AGENT_BINARIES_DIR,
   };
 }
 

@@ -1,17 +1,20 @@
 /** @module app — the top-level shell: session gate, realtime connection and the page for the current path. */
+import { lazy, Suspense } from 'react';
 import { ConnectionBanner } from './components/connection-banner.js';
 import { Header } from './components/header.js';
 import { ErrorText, Loading } from './components/bits.js';
 import { AuditPage } from './audit/audit-page.js';
 import { FleetPage } from './fleet/fleet-page.js';
-import { HostPage } from './host/host-page.js';
 import { MembersPage } from './members/members-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NoOrganizationPage, NotFoundPage } from './pages/misc-pages.js';
 import { SetupPage } from './pages/setup-page.js';
-import { RealtimeProvider } from './realtime/realtime-context.js';
+import { RealtimeProvider, useConnectionState } from './realtime/realtime-context.js';
 import { matchPath, usePathname } from './router/router.js';
 import { SessionProvider, useSession } from './session/session.js';
+
+// The host page carries uPlot and the log virtualizer: loaded on first visit, not with login and fleet.
+const HostPage = lazy(() => import('./host/host-page.js').then((m) => ({ default: m.HostPage })));
 
 function SignedInPage() {
   const pathname = usePathname();
@@ -20,10 +23,25 @@ function SignedInPage() {
   if (pathname === '/' || pathname === '/login' || pathname === '/setup')
     return <FleetPage organization={organization} />;
   const host = matchPath('/hosts/:hostId/:tab?', pathname);
-  if (host?.hostId) return <HostPage key={host.hostId} hostId={host.hostId} tab={host.tab ?? 'metrics'} />;
+  if (host?.hostId)
+    return (
+      <Suspense fallback={<Loading label="Loading host…" />}>
+        <HostPage key={host.hostId} hostId={host.hostId} tab={host.tab ?? 'metrics'} />
+      </Suspense>
+    );
   if (pathname === '/members') return <MembersPage key={organization.id} organization={organization} />;
   if (pathname === '/audit') return <AuditPage key={organization.id} organization={organization} />;
   return <NotFoundPage />;
+}
+
+/** The page area; greyed (data-connection="lost") while live updates are interrupted. */
+function SignedInMain() {
+  const state = useConnectionState();
+  return (
+    <main id="main" tabIndex={-1} className="page" data-connection={state === 'open' ? 'open' : 'lost'}>
+      <SignedInPage />
+    </main>
+  );
 }
 
 function Gate() {
@@ -55,11 +73,12 @@ function Gate() {
     case 'signed-in':
       return (
         <RealtimeProvider onSessionEnded={session.expired}>
+          <a href="#main" className="skip-link">
+            Skip to content
+          </a>
           <Header />
           <ConnectionBanner />
-          <main className="page">
-            <SignedInPage />
-          </main>
+          <SignedInMain />
         </RealtimeProvider>
       );
   }

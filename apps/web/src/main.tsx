@@ -1,7 +1,6 @@
 /** @module main — mounts the app into #root. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { App } from './app.js';
 

@@ -79,3 +79,7 @@ export const ApiErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** `GET /api/agent/release` — the agent executables this server hands out (null version when not built). */
+export const AgentRelease = z.object({ version: z.string().nullable(), platforms: z.array(z.string()) });
+export type AgentRelease = z.infer<typeof AgentRelease>;

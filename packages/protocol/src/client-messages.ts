@@ -75,6 +75,13 @@ export const ClientWelcome = z.object({
   }),
   userId: Id,
   organizations: z.array(z.object({ id: Id, name: z.string(), role: Role })),
+  /**
+   * How often agents sample: `liveIntervalMs` while someone watches the host, `slowIntervalMs` otherwise.
+   * The UI calls a host *stale* when its newest sample is older than twice the interval it samples at.
+   */
+  sampling: z
+    .object({ slowIntervalMs: z.number().int().positive(), liveIntervalMs: z.number().int().positive() })
+    .optional(),
 });
 
 /** A host went online or offline (topics `org:` and `host:`). */

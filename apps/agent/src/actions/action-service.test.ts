@@ -1,5 +1,5 @@
 // Tests of the action runner: signed-command checks, the allow-list, parameter refusals, timeouts,
-// cancel and output caps, with real processes and a real SQLite ledger.
+// cancel and output caps, with real processes and a real on-disk ledger.
 import { readdirSync, readFileSync } from 'node:fs';
 import { AgentToServer } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +7,6 @@ import { ActionConfig } from '../config/schema.js';
 import type { LinkSession } from '../connection/agent-link.js';
 import { silentLogger } from '../log.js';
 import { CommandLedger } from '../outbox/command-ledger.js';
-import type { StateDatabase } from '../outbox/database.js';
-import { openStateDatabase } from '../outbox/database.js';
 import {
   createCommandKeys,
   createTempDir,
@@ -81,7 +79,6 @@ function livingGroupMembers(pgid: number): number[] {
 
 describe('ActionService', () => {
   let tmp: Awaited<ReturnType<typeof createTempDir>>;
-  let db: StateDatabase;
   let frames: AgentToServer[];
   let service: ActionService;
   let ledger: CommandLedger;
@@ -113,9 +110,8 @@ describe('ActionService', () => {
 
   beforeEach(async () => {
     tmp = await createTempDir();
-    db = openStateDatabase(tmp.dir);
     frames = [];
-    ledger = new CommandLedger(db);
+    ledger = new CommandLedger(tmp.dir);
     const delivery = new FrameDelivery(ledger, silentLogger);
     delivery.attach(session);
     service = new ActionService({
@@ -130,7 +126,7 @@ describe('ActionService', () => {
   });
   afterEach(async () => {
     await service.shutdown();
-    db.close();
+    ledger.close();
     await tmp.remove();
   });
 
@@ -226,8 +222,8 @@ describe('ActionService', () => {
       publicKey: keys.publicKey,
       skewMs: 5000,
       actions: ACTIONS,
-      ledger: new CommandLedger(db),
-      delivery: new FrameDelivery(new CommandLedger(db), silentLogger),
+      ledger: new CommandLedger(tmp.dir),
+      delivery: new FrameDelivery(new CommandLedger(tmp.dir), silentLogger),
       log: silentLogger,
     });
     reopened.handle(frame);

@@ -4,11 +4,12 @@ import type { KeyObject } from 'node:crypto';
 import { ActionCommand, Id } from '@hostwire/protocol';
 import { AgentExitError } from '../errors.js';
 import type { CommandLedger } from '../outbox/command-ledger.js';
+import { LedgerWriteError } from '../outbox/command-ledger.js';
 
 /** Why a command was refused; `replay` is answered differently (the first delivery already reported). */
 export type Refusal = {
   ok: false;
-  reason: 'bad_signature' | 'malformed' | 'wrong_host' | 'expired' | 'replay';
+  reason: 'bad_signature' | 'malformed' | 'wrong_host' | 'expired' | 'replay' | 'storage';
   message: string;
   /** The command's actionId when the payload names a well-formed one. */
   actionId?: string;
@@ -87,7 +88,14 @@ export function verifyCommand(frame: { payload: string; signature: string }, ctx
   if (command.expiresAt + ctx.skewMs <= now) {
     return { ok: false, reason: 'expired', message: 'command has expired', actionId };
   }
-  if (!ctx.ledger.remember(command.kind, command.actionId, command.expiresAt, now)) {
+  let fresh: boolean;
+  try {
+    fresh = ctx.ledger.remember(command.kind, command.actionId, command.expiresAt, now);
+  } catch (error) {
+    if (!(error instanceof LedgerWriteError)) throw error;
+    return { ok: false, reason: 'storage', message: error.message, actionId };
+  }
+  if (!fresh) {
     return {
       ok: false,
       reason: 'replay',

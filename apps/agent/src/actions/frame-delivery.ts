@@ -9,7 +9,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 /**
  * `action.started` and `action.output` frames wait in memory while the link is down (bounded);
- * `action.result` frames are written to SQLite first, carry a request id, and are deleted only when the
+ * `action.result` frames are written to the state dir first, carry a request id, and are deleted only when the
  * server acknowledges that id (it answers once the result is stored), so a result survives a dropped
  * link, even one that drops right after the frame left, and an agent restart.
  */

@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJsonc } from '../config/jsonc.js';
@@ -149,6 +150,8 @@ describe('hostwire-agent CLI', () => {
       lastError: null,
       bufferedSamples: 7,
       lastSeq: 42,
+      droppedSamples: 3,
+      storageError: null,
       intervalMs: 10000,
       activeLogStreams: 0,
       runningActions: 0,
@@ -160,9 +163,35 @@ describe('hostwire-agent CLI', () => {
     expect(await cli('status', '--config', config)).toBe(EXIT_CODES.OK);
     expect(out).toMatch(/agent: +connected/);
     expect(out).toMatch(/reconnects: +2/);
-    expect(out).toMatch(/buffered samples: 7/);
+    expect(out).toMatch(/buffered samples: 7 \(last seq 42, 3 dropped\)/);
     writer.write({ ...status, stopped: true });
     await writer.flush();
     expect(await cli('status', '--config', config, '--json')).toBe(EXIT_CODES.NOT_RUNNING);
+  });
+
+  it('refuses to run on a read-only state dir with a clear message and exit code 12, not a stack trace', async () => {
+    const readOnly = path.join(tmp.dir, 'ro');
+    await mkdir(readOnly);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
+    try {
+      const config = path.join(tmp.dir, 'agent.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          server: url,
+          hostId: 'host_9',
+          organizationId: 'org_9',
+          agentToken: 'agent-jwt',
+          commandPublicKey: keys.publicKeyPem,
+          stateDir: readOnly,
+        }),
+      );
+      expect(await cli('run', '--config', config)).toBe(EXIT_CODES.STATE_DIR);
+      expect(EXIT_CODES.STATE_DIR).toBe(12);
+      expect(err).toMatch(/The state dir .*\/ro is not writable \(EROFS\)/);
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      execFileSync('umount', [readOnly]);
+    }
   });
 });

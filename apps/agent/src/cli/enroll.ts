@@ -1,5 +1,6 @@
 /** @module cli/enroll — `hostwire-agent enroll`: trade an enrollment token for agent credentials. */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_ACTIONS, DEFAULT_LOG_SOURCES, DEFAULT_METRICS } from '../config/defaults.js';
@@ -19,6 +20,8 @@ export interface EnrollOptions {
   server: string;
   token: string;
   configPath: string;
+  /** Written to the config as `stateDir` (the installer points it at the service's state directory). */
+  stateDir?: string;
   timeoutMs?: number;
 }
 
@@ -124,6 +127,7 @@ export async function enroll(options: EnrollOptions): Promise<{ hostId: string; 
     ...existing,
     server,
     ...parsed.data,
+    ...(options.stateDir === undefined ? {} : { stateDir: path.resolve(options.stateDir) }),
   };
   parseAgentConfig(config, options.configPath);
   await writeAgentConfig(options.configPath, config);

@@ -1,12 +1,15 @@
 /** @module cli/program — the `hostwire-agent` command line: enroll, run, status. */
+import { spawn } from 'node:child_process';
 import { Command, CommanderError, Option } from 'commander';
 import { runAgent } from '../agent.js';
 import { defaultConfigPath, loadAgentConfig, resolveStateDir } from '../config/load.js';
 import { AgentExitError, EXIT_CODES, toAgentExitError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
 import { enroll } from './enroll.js';
 import { showStatus } from './status.js';
+import { update } from './update.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -15,7 +18,8 @@ Exit codes:
   2  usage error               8  invalid or missing config file
   3  invalid server URL        9  unexpected server answer
   4  server unreachable       10  status: agent not running
-  5  token refused (401)      11  status: running but disconnected`;
+  5  token refused (401)      11  status: running but disconnected
+                              12  state dir not writable or unreadable`;
 
 export interface CliIo {
   out: (text: string) => void;
@@ -44,8 +48,17 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .requiredOption('-s, --server <url>', 'Hostwire server URL, e.g. https://hostwire.example.com')
     .requiredOption('-t, --token <token>', 'one-time enrollment token from the web UI')
     .addOption(configOption())
-    .action(async (opts: { server: string; token: string; config: string }) => {
-      const result = await enroll({ server: opts.server, token: opts.token, configPath: opts.config });
+    .option(
+      '--state-dir <dir>',
+      'where the agent keeps its outbox and status (default: state/ next to the config)',
+    )
+    .action(async (opts: { server: string; token: string; config: string; stateDir?: string }) => {
+      const result = await enroll({
+        server: opts.server,
+        token: opts.token,
+        configPath: opts.config,
+        ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+      });
       io.out(
         `Enrolled as host ${result.hostId}; config written to ${result.configPath}.\nStart the agent with: hostwire-agent run --config ${result.configPath}\n`,
       );
@@ -65,11 +78,35 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         log.info(`received ${signal}, stopping`);
         controller.abort();
       };
+      let reexec = false;
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      // `hostwire-agent update` replaced the executable: stop cleanly and start the new one.
+      process.once('SIGUSR2', () => {
+        reexec = true;
+        stop('SIGUSR2 (updated)');
+      });
       log.info(`hostwire-agent ${AGENT_VERSION} starting (config ${opts.config}, state ${stateDir})`);
       const fatal = await runAgent(config, { stateDir, signal: controller.signal, log });
       if (fatal) throw fatal;
+      if (reexec) reexecute(log);
+      setExit(EXIT_CODES.OK);
+    });
+
+  program
+    .command('update')
+    .description("replace this executable with the server's current one (checked against SHA256SUMS)")
+    .addOption(configOption())
+    .option('-s, --server <url>', 'server to fetch from (default: the one in the config)')
+    .option('--force', 'install even when the versions are equal')
+    .action(async (opts: { config: string; server?: string; force?: boolean }) => {
+      const config = await loadAgentConfig(opts.config);
+      await update({
+        server: opts.server ?? config.server,
+        stateDir: resolveStateDir(config, opts.config),
+        force: opts.force === true,
+        print: (line) => io.out(`${line}\n`),
+      });
       setExit(EXIT_CODES.OK);
     });
 
@@ -86,6 +123,23 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     });
 
   return program;
+}
+
+/**
+ * Starts the (updated) executable with the same arguments. Under systemd (INVOCATION_ID is set) the
+ * unit's Restart=always starts it instead, so the new process stays the service's main process.
+ */
+function reexecute(log: Logger): void {
+  if (process.env.INVOCATION_ID) {
+    log.info('updated: systemd restarts the agent with the new executable');
+    return;
+  }
+  const child = spawn(process.execPath, process.argv.slice(process.versions.bun === undefined ? 1 : 2), {
+    stdio: 'inherit',
+    detached: true,
+  });
+  child.unref();
+  log.info(`updated: started the new executable (pid ${child.pid ?? '?'})`);
 }
 
 /** Runs the CLI with `argv` (process.argv form) and returns the exit code. */

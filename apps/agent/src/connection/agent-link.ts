@@ -1,13 +1,14 @@
 /** @module connection/agent-link — the outbound WebSocket to the server: handshake, watchdog, reconnects. */
 import { ServerToAgent } from '@hostwire/protocol';
 import type { AgentToServer } from '@hostwire/protocol';
-import WebSocket from 'ws';
 import type { ConnectionConfig } from '../config/schema.js';
 import { AgentExitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { computeReconnectDelay, sleep } from './backoff.js';
 import type { Disconnect } from './close-policy.js';
 import { classifyClose, classifyUpgradeRefusal } from './close-policy.js';
+import type { AgentSocket } from './socket.js';
+import { socketFactory } from './socket.js';
 
 type Welcome = Extract<ServerToAgent, { type: 'welcome' }>;
 /** Every server frame except `welcome` (the link handles that one). */
@@ -116,19 +117,14 @@ export class AgentLink {
     this.options.onState?.({ ...this.state });
   }
 
-  private connectOnce(signal: AbortSignal, onWelcome: () => void): Promise<Disconnect> {
+  private async connectOnce(signal: AbortSignal, onWelcome: () => void): Promise<Disconnect> {
     const { server, hostId, token, connection, log, handlers } = this.options;
+    const openSocket = await socketFactory();
     return new Promise<Disconnect>((resolve) => {
-      const ws = new WebSocket(agentSocketUrl(server, hostId), {
-        headers: { Authorization: `Bearer ${token}` },
-        handshakeTimeout: connection.welcomeTimeoutMs,
-        maxPayload: 16 * 1024 * 1024,
-      });
       let outcome: Disconnect | undefined;
       let session: LinkSession | undefined;
       let watchdog: NodeJS.Timeout | undefined;
       let silenceMs = connection.welcomeTimeoutMs;
-
       const arm = (): void => {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => {
@@ -140,24 +136,11 @@ export class AgentLink {
         ws.close(1000, 'agent stopping');
         setTimeout(() => ws.terminate(), 2000).unref();
       };
-      signal.addEventListener('abort', stop, { once: true });
-
-      ws.on('unexpected-response', (_req, res) => {
-        outcome = classifyUpgradeRefusal(res.statusCode ?? 0, res.headers['retry-after']);
-        res.resume();
-        ws.terminate();
-      });
-      ws.on('error', (error: Error) => {
-        outcome ??= { kind: 'retry', reason: `cannot reach ${server}: ${error.message}` };
-      });
-      ws.on('open', arm);
-      ws.on('ping', arm);
-      ws.on('message', (data, isBinary) => {
+      const onText = (text: string): void => {
         arm();
-        if (isBinary) return log.warn('ignoring a binary frame from the server');
         let parsed: ReturnType<typeof ServerToAgent.safeParse>;
         try {
-          parsed = ServerToAgent.safeParse(JSON.parse(rawText(data)));
+          parsed = ServerToAgent.safeParse(JSON.parse(text));
         } catch {
           return log.warn('ignoring a frame that is not JSON');
         }
@@ -192,30 +175,50 @@ export class AgentLink {
         }
         if (!session) return log.warn(`ignoring "${frame.type}" before welcome`);
         handlers.onFrame(frame, session);
-      });
-      ws.on('close', (code: number, reasonBuffer: Buffer) => {
-        clearTimeout(watchdog);
-        signal.removeEventListener('abort', stop);
-        const result = outcome ?? classifyClose(code, reasonBuffer.toString());
-        if (session) {
-          this.update({ connected: false, since: Date.now() });
-          handlers.onClose(result.kind === 'fatal' ? result.message : result.reason);
-        }
-        resolve(result);
-      });
+      };
+      const ws: AgentSocket = openSocket(
+        agentSocketUrl(server, hostId),
+        {
+          headers: { Authorization: `Bearer ${token}` },
+          handshakeTimeoutMs: connection.welcomeTimeoutMs,
+          maxPayload: 16 * 1024 * 1024,
+        },
+        {
+          onOpen: arm,
+          onPing: arm,
+          onText,
+          onBinary: () => {
+            arm();
+            log.warn('ignoring a binary frame from the server');
+          },
+          onRefused: (status, retryAfter) => {
+            outcome = classifyUpgradeRefusal(status, retryAfter);
+            ws.terminate();
+          },
+          onError: (error) => {
+            outcome ??= { kind: 'retry', reason: `cannot reach ${server}: ${error.message}` };
+          },
+          onClose: (code, reason) => {
+            clearTimeout(watchdog);
+            signal.removeEventListener('abort', stop);
+            const result = outcome ?? classifyClose(code, reason);
+            if (session) {
+              this.update({ connected: false, since: Date.now() });
+              handlers.onClose(result.kind === 'fatal' ? result.message : result.reason);
+            }
+            resolve(result);
+          },
+        },
+      );
+      signal.addEventListener('abort', stop, { once: true });
     });
   }
 }
 
-function rawText(data: WebSocket.RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-}
-
-function createSession(ws: WebSocket, welcome: Welcome): LinkSession {
+function createSession(ws: AgentSocket, welcome: Welcome): LinkSession {
   const sendText = (text: string, done?: (error?: Error) => void): boolean => {
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(text, (error) => done?.(error ?? undefined));
+    if (!ws.open) return false;
+    ws.send(text, done);
     return true;
   };
   return {

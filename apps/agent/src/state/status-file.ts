@@ -1,5 +1,5 @@
 /** @module state/status-file — the status a running agent keeps in its state dir for `hostwire-agent status`. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +18,10 @@ export const AgentStatus = z.object({
   lastError: z.string().nullable(),
   bufferedSamples: z.number().int(),
   lastSeq: z.number().int(),
+  /** Samples dropped by the outbox bounds since the agent started. */
+  droppedSamples: z.number().int().default(0),
+  /** Why samples are kept in memory only (the state dir refuses writes), null while it accepts them. */
+  storageError: z.string().nullable().default(null),
   intervalMs: z.number().int(),
   activeLogStreams: z.number().int(),
   runningActions: z.number().int(),
@@ -60,13 +64,33 @@ export class StatusWriter {
       try {
         if (!this.dirReady) await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
         this.dirReady = true;
-        await writeFile(tmp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
-        await rename(tmp, this.file);
+        const text = `${JSON.stringify(status, null, 2)}\n`;
+        try {
+          await writeFile(tmp, text, { mode: 0o600 });
+          await rename(tmp, this.file);
+        } catch (error) {
+          await rm(tmp, { force: true });
+          // A full disk has no room for a new file, but the old one's blocks can be overwritten in place:
+          // that is how `status` learns that the disk is full.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+          await overwriteInPlace(this.file, text);
+        }
       } catch {
         // A status file that cannot be written must not stop the agent.
       }
     }
     this.writing = undefined;
+  }
+}
+
+async function overwriteInPlace(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const bytes = Buffer.from(text);
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+  } finally {
+    await handle.close();
   }
 }
 

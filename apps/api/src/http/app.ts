@@ -1,15 +1,16 @@
 /** @module http/app — the Express application: security headers, JSON bodies, routers, web UI, errors. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
+import { createAgentDownloadsRouter } from './agent-downloads.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
 import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
 import { createOrganizationsRouter } from './organizations.js';
+import { serveWebUi } from './web-ui.js';
 
 /** apps/web/dist, seen from apps/api/dist/http/app.js (or src/http/app.ts under tests). */
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
@@ -25,6 +26,7 @@ export function createApp(ctx: AppContext): Express {
     next();
   });
   app.use(createHealthRouter(ctx));
+  app.use(createAgentDownloadsRouter(ctx));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api/auth', createAuthRouter(ctx));
   app.use('/api/ws-ticket', createTicketRouter(ctx));
@@ -36,25 +38,4 @@ export function createApp(ctx: AppContext): Express {
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));
   return app;
-}
-
-/** Serves the built UI and answers unknown GETs with index.html so client-side routes load. */
-function serveWebUi(app: Express, dir: string): void {
-  const index = path.join(dir, 'index.html');
-  if (!existsSync(index)) return;
-  app.use(
-    express.static(dir, {
-      index: false,
-      setHeaders: (res, file) => {
-        res.setHeader(
-          'Cache-Control',
-          file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-        );
-      },
-    }),
-  );
-  app.get(/^(?!\/(api|ws)\/).*/, (_req, res) => {
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
-  });
 }

@@ -32,6 +32,10 @@ export function handleClientConnection(
     ...rt.welcomeFields(),
     userId: principal.userId,
     organizations: principal.organizations,
+    sampling: {
+      slowIntervalMs: ctx.config.metrics.slowIntervalMs,
+      liveIntervalMs: ctx.config.metrics.liveIntervalMs,
+    },
   } satisfies ServerToClient);
 
   const session: ClientSession = {

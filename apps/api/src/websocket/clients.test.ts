@@ -32,6 +32,18 @@ async function clientOf(cookie: string): Promise<TestSocket> {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+describe('welcome', () => {
+  it('tells the browser how often agents sample, so it can call a silent host stale', async () => {
+    const socket = await connect(`${server.wsUrl}/ws/client?ticket=${await server.ticket(owner.cookie)}`);
+    const welcome = await socket.next((m) => m.type === 'welcome');
+    expect(welcome.sampling).toEqual({
+      slowIntervalMs: server.ctx.config.metrics.slowIntervalMs,
+      liveIntervalMs: server.ctx.config.metrics.liveIntervalMs,
+    });
+    socket.ws.close();
+  });
+});
+
 describe('subscriptions', () => {
   it("refuses org A's member the topics of org B with forbidden and sends it no data", async () => {
     const member = await server.addMember(owner.cookie, owner.organizationId, 'alice@example.com', 'viewer');

@@ -1,6 +1,7 @@
 /** @module endpoints — one typed function per HTTP API route the UI calls. */
 import {
   ActionRecord,
+  AgentRelease,
   AuditEvent,
   Host,
   Me,
@@ -48,6 +49,7 @@ export const api = {
   host: (hostId: string) => http.get(`/api/hosts/${enc(hostId)}`, HostOne),
   deleteHost: (hostId: string) => http.delete(`/api/hosts/${enc(hostId)}`),
   rotateToken: (hostId: string) => http.post(`/api/hosts/${enc(hostId)}/rotate-token`, {}, Enrollment),
+  agentRelease: () => http.get('/api/agent/release', AgentRelease),
 
   metrics: (hostId: string, from: number, to: number, signal?: AbortSignal) =>
     http.get(`/api/hosts/${enc(hostId)}/metrics?from=${from}&to=${to}`, MetricsHistory, signal),

@@ -1,20 +1,40 @@
 /** @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner. */
-import type { HostStatus } from '@hostwire/protocol';
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { LIVENESS_LABELS, type Liveness } from '../liveness/liveness.js';
 import { formatPercent } from '../util/format.js';
 
-/** A coloured dot with an accessible status label. */
-export function StatusDot({ status }: { status: HostStatus }) {
-  return <span className={`status-dot status-${status}`} role="img" aria-label={status} title={status} />;
+/** A coloured dot with an accessible label: green live, amber stale or reconnecting, grey otherwise. */
+export function StatusDot({ liveness }: { liveness: Liveness }) {
+  const label = LIVENESS_LABELS[liveness];
+  return <span className={`status-dot status-${liveness}`} role="img" aria-label={label} title={label} />;
+}
+
+/** The dot and the word for a host's liveness. */
+export function StatusLabel({ liveness, testId = 'host-status' }: { liveness: Liveness; testId?: string }) {
+  return (
+    <span className="status" data-liveness={liveness}>
+      <StatusDot liveness={liveness} />
+      <span data-testid={testId}>{LIVENESS_LABELS[liveness]}</span>
+    </span>
+  );
 }
 
 /** A horizontal bar for a percentage, with the number beside it; colour warns above 75 and 90. */
-export function UsageBar({ value, label }: { value: number | null | undefined; label: string }) {
+export function UsageBar({
+  value,
+  label,
+  stale = false,
+}: {
+  value: number | null | undefined;
+  label: string;
+  /** Grey, because the figure is old. */
+  stale?: boolean;
+}) {
   const known = value !== null && value !== undefined && Number.isFinite(value);
   const clamped = known ? Math.max(0, Math.min(100, value)) : 0;
   const level = clamped >= 90 ? 'crit' : clamped >= 75 ? 'warn' : 'ok';
   return (
-    <span className="usage">
+    <span className={stale ? 'usage usage-stale' : 'usage'}>
       <span
         className="usage-track"
         role="meter"
@@ -30,11 +50,23 @@ export function UsageBar({ value, label }: { value: number | null | undefined; l
   );
 }
 
-/** An inline error message (nothing when `message` is empty). */
-export function ErrorText({ message, testId }: { message: string | null | undefined; testId?: string }) {
+/** An inline error message (nothing when `message` is empty); `focus` moves focus to it when it appears. */
+export function ErrorText({
+  message,
+  testId,
+  focus = false,
+}: {
+  message: string | null | undefined;
+  testId?: string;
+  focus?: boolean;
+}) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (focus && message) ref.current?.focus();
+  }, [focus, message]);
   if (!message) return null;
   return (
-    <p className="error-text" role="alert" data-testid={testId}>
+    <p ref={ref} className="error-text" role="alert" data-testid={testId} tabIndex={focus ? -1 : undefined}>
       {message}
     </p>
   );

@@ -1,5 +1,10 @@
-/** @module dialog — a modal built on <dialog>: focus stays inside, Escape and the close button close it. */
+/**
+ * @module dialog — a modal built on <dialog>: it focuses its first field (else its first footer button),
+ * keeps focus inside, closes on Escape and the close button, and returns focus to its opener.
+ * <ConfirmDialog> is the one styled confirmation every destructive step uses (never `window.confirm`).
+ */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { ErrorText } from './bits.js';
 
 /** Props of <Dialog>. */
 export interface DialogProps {
@@ -12,14 +17,26 @@ export interface DialogProps {
   testId?: string;
 }
 
+const FIRST_FIELD =
+  '[autofocus], .dialog-body input:not([type=hidden]), .dialog-body select, .dialog-body textarea';
+
 /** A modal dialog, open while mounted. */
 export function Dialog({ title, onClose, children, footer, wide, testId }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    // showModal focuses the first focusable element, which is the × button: start where the work is.
+    const first =
+      dialog?.querySelector<HTMLElement>(FIRST_FIELD) ??
+      dialog?.querySelector<HTMLElement>('.dialog-footer button, .dialog-body button');
+    first?.focus();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   return (
     <dialog
@@ -41,5 +58,62 @@ export function Dialog({ title, onClose, children, footer, wide, testId }: Dialo
       <div className="dialog-body">{children}</div>
       {footer ? <footer className="dialog-footer">{footer}</footer> : null}
     </dialog>
+  );
+}
+
+/** Props of <ConfirmDialog>. */
+export interface ConfirmDialogProps {
+  title: string;
+  /** What happens, in plain words. */
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  /** Red confirm button for what cannot be undone. */
+  danger?: boolean;
+  busy?: boolean;
+  error?: string | null;
+  testId?: string;
+  confirmTestId?: string;
+}
+
+/** A styled confirmation: Cancel (focused first) and the confirm button. */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  danger = false,
+  busy = false,
+  error,
+  testId = 'confirm-dialog',
+  confirmTestId = 'confirm-button',
+}: ConfirmDialogProps) {
+  return (
+    <Dialog
+      title={title}
+      onClose={onCancel}
+      testId={testId}
+      footer={
+        <>
+          <button type="button" className="button ghost" onClick={onCancel}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className={danger ? 'button danger' : 'button primary'}
+            disabled={busy}
+            onClick={onConfirm}
+            data-testid={confirmTestId}
+          >
+            {busy ? 'Working…' : confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {children}
+      <ErrorText message={error} />
+    </Dialog>
   );
 }

@@ -1,6 +1,6 @@
 /** @module add-host-dialog — create a host, show its enroll commands and wait for the agent to connect. */
 import type { Host } from '@hostwire/protocol';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api, type CreatedHost } from '../api/endpoints.js';
 import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
@@ -24,6 +24,9 @@ export function AddHostDialog({
   const [created, setCreated] = useState<CreatedHost | null>(null);
   const { busy, error, run } = useTask();
   const [seenOnline, setSeenOnline] = useState(false);
+  const duplicateId = useId();
+  const wanted = name.trim().toLowerCase();
+  const duplicate = wanted ? hosts.find((h) => h.name.toLowerCase() === wanted) : undefined;
 
   useRealtimeMessages((message) => {
     if (
@@ -51,14 +54,21 @@ export function AddHostDialog({
             <span>Host name</span>
             <input
               type="text"
+              name="hostName"
               required
               maxLength={100}
-              autoFocus
               placeholder="web-1"
+              aria-describedby={duplicate ? duplicateId : undefined}
               value={name}
               onChange={(e) => setName(e.target.value)}
             />
           </label>
+          {duplicate ? (
+            <p className="warning-text" id={duplicateId} data-testid="duplicate-name-warning">
+              A host named “{duplicate.name}” already exists. Two hosts with one name are hard to tell apart
+              in the fleet, alerts and the audit log.
+            </p>
+          ) : null}
           <ErrorText message={error} />
           <div className="row-end">
             <button type="button" className="button ghost" onClick={onClose}>
@@ -73,20 +83,33 @@ export function AddHostDialog({
     );
   }
 
-  const enroll = `hostwire-agent enroll --server ${window.location.origin} --token ${created.enrollmentToken}`;
+  const origin = window.location.origin;
+  const install = `curl -fsSL ${origin}/install.sh | sudo sh -s -- --token ${created.enrollmentToken}`;
+  const enroll = `hostwire-agent enroll --server ${origin} --token ${created.enrollmentToken}`;
   return (
     <Dialog title={`Enroll ${created.host.name}`} onClose={onClose} wide testId="add-host-dialog">
-      <ol className="steps">
-        <li>
-          On the machine, enroll the agent (the token works once, until{' '}
-          {formatDateTime(created.enrollmentExpiresAt)}):
-          <Command text={enroll} testId="enroll-command" />
-        </li>
-        <li>
-          Then start it:
-          <Command text="hostwire-agent run" testId="run-command" />
-        </li>
-      </ol>
+      <p>
+        On the machine, run this one line: it installs the agent, enrolls it and starts it as a service (the
+        token works once, until {formatDateTime(created.enrollmentExpiresAt)}):
+      </p>
+      <Command text={install} testId="install-command" />
+      <details className="manual-steps" data-testid="manual-steps">
+        <summary>Or by hand (an installed hostwire-agent, no service, or no root)</summary>
+        <ol className="steps">
+          <li>
+            Enroll the agent:
+            <Command text={enroll} testId="enroll-command" />
+          </li>
+          <li>
+            Then start it:
+            <Command text="hostwire-agent run" testId="run-command" />
+          </li>
+        </ol>
+        <p className="muted small">
+          Without root: append <code>--prefix ~/bin --config ~/.hostwire/agent.json --no-service</code> to the
+          line above and drop <code>sudo</code>.
+        </p>
+      </details>
       {online ? (
         <p className="banner banner-ok" role="status" data-testid="enroll-online">
           The agent is connected.{' '}

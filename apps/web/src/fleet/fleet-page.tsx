@@ -1,13 +1,15 @@
-/** @module fleet-page — every host of the organization, live over the `org:` topic. */
-import { roleAtLeast, topicFor, type Host, type Organization } from '@hostwire/protocol';
-import { useCallback, useEffect, useRef, useState } from 'react';
+/** @module fleet-page — every host of the organization, live over the `org:` topic, via a store outside React. */
+import { roleAtLeast, topicFor, type Organization } from '@hostwire/protocol';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { EmptyState, ErrorText, Loading } from '../components/bits.js';
+import { useConnectionFacts, useOnConnectionLost } from '../liveness/use-liveness.js';
 import { useRealtimeMessages, useResync, useTopic } from '../realtime/realtime-context.js';
 import { AddHostDialog } from './add-host-dialog.js';
+import { FleetStore } from './fleet-store.js';
 import { FleetTable } from './fleet-table.js';
-import { applyFleetEvent, filterAndSort, SORT_KEYS, type SortKey, type SortOrder } from './fleet-sort.js';
+import { filterAndSort, SORT_KEYS, type SortKey, type SortOrder } from './fleet-sort.js';
 
 const SORT_LABELS: Record<SortKey, string> = {
   name: 'Name',
@@ -15,76 +17,79 @@ const SORT_LABELS: Record<SortKey, string> = {
   cpu: 'CPU',
   memory: 'Memory',
   disk: 'Disk',
-  lastSeen: 'Last seen',
+  lastSeen: 'Last sample',
 };
 
 /** The fleet overview of `organization`. */
 export function FleetPage({ organization }: { organization: Organization }) {
   const orgId = organization.id;
-  const [hosts, setHosts] = useState<readonly Host[] | null>(null);
+  const [store] = useState(() => new FleetStore(orgId));
+  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const hosts = snapshot.hosts;
+  const connection = useConnectionFacts();
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
   const [order, setOrder] = useState<SortOrder>({ key: 'name', descending: false });
   const [adding, setAdding] = useState(false);
   const canManage = roleAtLeast(organization.role, 'admin');
 
+  useEffect(() => () => store.dispose(), [store]);
+
   const load = useCallback(async () => {
     try {
-      const result = await api.hosts(orgId);
-      setHosts(result.hosts);
+      store.load((await api.hosts(orgId)).hosts);
       setError(null);
     } catch (e) {
       setError(errorMessage(e));
     }
-  }, [orgId]);
+  }, [orgId, store]);
 
   const fetching = useRef(new Set<string>());
-  const fetchOne = useCallback(async (hostId: string) => {
-    fetching.current.add(hostId);
-    try {
-      const { host } = await api.host(hostId);
-      setHosts((current) => {
-        if (!current) return current;
-        return current.some((h) => h.id === hostId)
-          ? current.map((h) => (h.id === hostId ? host : h))
-          : [...current, host];
-      });
-    } catch {
-      // The host may be gone or out of reach already; the next full refresh settles it.
-    } finally {
-      fetching.current.delete(hostId);
-    }
-  }, []);
+  const fetchOne = useCallback(
+    async (hostId: string) => {
+      if (fetching.current.has(hostId)) return;
+      fetching.current.add(hostId);
+      try {
+        store.upsert((await api.host(hostId)).host);
+      } catch {
+        // The host may be gone or out of reach already; the next full refresh settles it.
+      } finally {
+        fetching.current.delete(hostId);
+      }
+    },
+    [store],
+  );
 
   useEffect(() => {
-    setHosts(null);
     void load();
   }, [load]);
 
   useTopic(topicFor.org(orgId));
   useRealtimeMessages((message) => {
-    setHosts((current) => (current ? applyFleetEvent(current, message, orgId).hosts : current));
-    // A new host, or new agent details (catalog, OS): fetch the whole record.
-    if (message.type === 'host.upserted' && message.organizationId === orgId) void fetchOne(message.hostId);
-    // Figures from a host listed without agent details: it enrolled since, so its record has them now.
-    if (
-      message.type === 'host.summary' &&
-      message.organizationId === orgId &&
-      !fetching.current.has(message.hostId)
-    ) {
-      if (hosts?.some((h) => h.id === message.hostId && h.agent === null)) void fetchOne(message.hostId);
-    }
+    const needsFetch = store.apply(message);
+    if (needsFetch) void fetchOne(needsFetch);
   });
   useResync((topics) => {
     if (topics === null || topics.includes(topicFor.org(orgId))) void load();
   });
+  useOnConnectionLost(() => store.connectionLost());
 
   const toggleSort = (key: SortKey) =>
     setOrder((current) =>
       current.key === key ? { key, descending: !current.descending } : { key, descending: key !== 'name' },
     );
 
-  const shown = hosts ? filterAndSort(hosts, filter, order) : [];
+  const shown = useMemo(() => (hosts ? filterAndSort(hosts, filter, order) : []), [hosts, filter, order]);
+  const duplicateNames = useMemo(() => {
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    for (const h of hosts ?? []) {
+      const name = h.name.toLowerCase();
+      if (seen.has(name)) twice.add(name);
+      seen.add(name);
+    }
+    return twice;
+  }, [hosts]);
   const online = hosts?.filter((h) => h.status === 'online').length ?? 0;
 
   return (
@@ -153,7 +158,15 @@ export function FleetPage({ organization }: { organization: Organization }) {
           {canManage ? 'Use “Add host” to enroll the first machine.' : 'Ask an admin to add one.'}
         </EmptyState>
       ) : (
-        <FleetTable hosts={shown} order={order} labels={SORT_LABELS} onSort={toggleSort} />
+        <FleetTable
+          hosts={shown}
+          snapshot={snapshot}
+          connection={connection}
+          duplicateNames={duplicateNames}
+          order={order}
+          labels={SORT_LABELS}
+          onSort={toggleSort}
+        />
       )}
       {adding ? (
         <AddHostDialog organizationId={orgId} hosts={hosts ?? []} onClose={() => setAdding(false)} />

@@ -1,5 +1,5 @@
-/** @module fleet-sort — filtering and ordering the fleet table, plus applying live events to the host list. */
-import type { Host, ServerToClient } from '@hostwire/protocol';
+/** @module fleet-sort — filtering and ordering the fleet table. */
+import type { Host } from '@hostwire/protocol';
 
 /** Sortable columns of the fleet table. */
 export const SORT_KEYS = ['name', 'status', 'cpu', 'memory', 'disk', 'lastSeen'] as const;
@@ -46,37 +46,4 @@ export function filterAndSort(hosts: readonly Host[], filter: string, order: Sor
     if (x > y) return sign;
     return a.name.localeCompare(b.name);
   });
-}
-
-/**
- * The host list after a live event of the `org:` topic. Returns the same array when nothing changed;
- * `needsFetch` names a host whose full record must be fetched (new, or its agent details changed).
- */
-export function applyFleetEvent(
-  hosts: readonly Host[],
-  message: ServerToClient,
-  organizationId: string,
-): { hosts: readonly Host[]; needsFetch?: string } {
-  if (!('organizationId' in message) || message.organizationId !== organizationId) return { hosts };
-  switch (message.type) {
-    case 'host.status':
-      return {
-        hosts: hosts.map((h) =>
-          h.id === message.hostId
-            ? { ...h, status: message.status, lastSeenAt: message.lastSeenAt ?? h.lastSeenAt }
-            : h,
-        ),
-      };
-    case 'host.summary':
-      return { hosts: hosts.map((h) => (h.id === message.hostId ? { ...h, summary: message.summary } : h)) };
-    case 'host.upserted':
-      return {
-        hosts: hosts.map((h) => (h.id === message.hostId ? { ...h, name: message.name } : h)),
-        needsFetch: message.hostId,
-      };
-    case 'host.removed':
-      return { hosts: hosts.filter((h) => h.id !== message.hostId) };
-    default:
-      return { hosts };
-  }
 }

@@ -1,19 +1,30 @@
-/** @module fleet-table — the host table (cards on a phone) with sortable column headers. */
+/** @module fleet-table — the host table (cards on a phone) with sortable headers and honest liveness per row. */
 import type { Host } from '@hostwire/protocol';
-import { StatusDot, UsageBar } from '../components/bits.js';
+import { memo } from 'react';
+import { StatusLabel, UsageBar } from '../components/bits.js';
+import { isFresh, livenessOf, type Liveness } from '../liveness/liveness.js';
+import type { ConnectionFacts } from '../liveness/use-liveness.js';
 import { Link } from '../router/router.js';
 import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
+import { isOutdated, useAgentRelease } from './agent-release.js';
+import type { FleetSnapshot } from './fleet-store.js';
 import type { SortKey, SortOrder } from './fleet-sort.js';
 
 interface FleetTableProps {
   hosts: readonly Host[];
+  snapshot: FleetSnapshot;
+  connection: ConnectionFacts;
+  /** Names used by more than one host (lower case). */
+  duplicateNames: ReadonlySet<string>;
   order: SortOrder;
   labels: Record<SortKey, string>;
   onSort: (key: SortKey) => void;
 }
 
-function SortHeader({ column, order, labels, onSort }: { column: SortKey } & Omit<FleetTableProps, 'hosts'>) {
+type HeadProps = Pick<FleetTableProps, 'order' | 'labels' | 'onSort'>;
+
+function SortHeader({ column, order, labels, onSort }: { column: SortKey } & HeadProps) {
   const active = order.key === column;
   return (
     <th scope="col" aria-sort={active ? (order.descending ? 'descending' : 'ascending') : 'none'}>
@@ -32,9 +43,106 @@ function SortHeader({ column, order, labels, onSort }: { column: SortKey } & Omi
   );
 }
 
+/** What the "last sample" cell says. */
+function ageText(host: Host, liveness: Liveness, sampleAt: number | undefined, now: number): string {
+  if (liveness === 'not-enrolled') return 'never';
+  if (liveness === 'offline' || liveness === 'reconnecting') return `seen ${formatAgo(host.lastSeenAt, now)}`;
+  if (sampleAt === undefined) return '–';
+  return formatAgo(sampleAt, now);
+}
+
+interface RowProps {
+  host: Host;
+  liveness: Liveness;
+  age: string;
+  duplicate: boolean;
+  /** The agent version the server hands out (null when unknown). */
+  latestAgent: string | null;
+}
+
+// A row re-renders only when its host, liveness or age text changed: a summary of one host of 1000
+// does not redraw the other 999.
+const FleetRow = memo(function FleetRow({ host, liveness, age, duplicate, latestAgent }: RowProps) {
+  const stale = !isFresh(liveness);
+  const href = `/hosts/${encodeURIComponent(host.id)}`;
+  return (
+    <tr data-testid={`host-row-${host.id}`} data-status={host.status} data-liveness={liveness}>
+      <td data-label="Name" className="cell-name">
+        <Link to={href} className="host-link">
+          {host.name}
+        </Link>
+        {duplicate ? (
+          <span
+            className="badge badge-warn"
+            title="Another host has the same name"
+            data-testid="duplicate-name"
+          >
+            duplicate name
+          </span>
+        ) : null}
+        {host.agent ? (
+          <span className="muted small">
+            {host.agent.os.platform} · {host.agent.hostname} ·{' '}
+            <span data-testid="agent-version">agent {host.agent.agentVersion}</span>
+            {isOutdated(host.agent.agentVersion, latestAgent) ? (
+              <span
+                className="badge badge-warn"
+                title={`The server has agent ${latestAgent ?? ''}: run hostwire-agent update on the host`}
+                data-testid="agent-outdated"
+              >
+                outdated
+              </span>
+            ) : null}
+          </span>
+        ) : null}
+      </td>
+      <td data-label="Status">
+        <StatusLabel liveness={liveness} />
+      </td>
+      {liveness === 'not-enrolled' ? (
+        <td colSpan={3} className="muted cell-note" data-label="Figures" data-testid="host-not-enrolled">
+          No agent yet — <Link to={href}>see the setup steps</Link>
+        </td>
+      ) : liveness === 'waiting' ? (
+        <td colSpan={3} className="muted cell-note" data-label="Figures" data-testid="host-waiting">
+          <span className="spinner small" aria-hidden="true" /> waiting for the first sample
+        </td>
+      ) : (
+        <>
+          <td data-label="CPU">
+            <UsageBar value={host.summary?.cpu} label={`CPU of ${host.name}`} stale={stale} />
+          </td>
+          <td data-label="Memory">
+            <UsageBar value={host.summary?.memory} label={`Memory of ${host.name}`} stale={stale} />
+          </td>
+          <td data-label="Disk">
+            <UsageBar value={host.summary?.disk} label={`Disk of ${host.name}`} stale={stale} />
+          </td>
+        </>
+      )}
+      <td
+        data-label="Last sample"
+        className={liveness === 'stale' ? 'age-stale' : 'muted'}
+        data-testid="host-age"
+      >
+        {age}
+      </td>
+    </tr>
+  );
+});
+
 /** The fleet as a table. */
-export function FleetTable({ hosts, order, labels, onSort }: FleetTableProps) {
-  const now = useNow(5000);
+export function FleetTable({
+  hosts,
+  snapshot,
+  connection,
+  duplicateNames,
+  order,
+  labels,
+  onSort,
+}: FleetTableProps) {
+  const now = useNow(1000);
+  const latestAgent = useAgentRelease();
   const head = { order, labels, onSort };
   return (
     <table className="table fleet-table" data-testid="fleet-table">
@@ -49,40 +157,28 @@ export function FleetTable({ hosts, order, labels, onSort }: FleetTableProps) {
         </tr>
       </thead>
       <tbody>
-        {hosts.map((host) => (
-          <tr key={host.id} data-testid={`host-row-${host.id}`} data-status={host.status}>
-            <td data-label="Name" className="cell-name">
-              <Link to={`/hosts/${encodeURIComponent(host.id)}`} className="host-link">
-                {host.name}
-              </Link>
-              {host.agent ? (
-                <span className="muted small">
-                  {host.agent.os.platform} · {host.agent.hostname}
-                </span>
-              ) : (
-                <span className="muted small">not enrolled</span>
-              )}
-            </td>
-            <td data-label="Status">
-              <span className="status">
-                <StatusDot status={host.status} />
-                <span data-testid="host-status">{host.status}</span>
-              </span>
-            </td>
-            <td data-label="CPU">
-              <UsageBar value={host.summary?.cpu} label={`CPU of ${host.name}`} />
-            </td>
-            <td data-label="Memory">
-              <UsageBar value={host.summary?.memory} label={`Memory of ${host.name}`} />
-            </td>
-            <td data-label="Disk">
-              <UsageBar value={host.summary?.disk} label={`Disk of ${host.name}`} />
-            </td>
-            <td data-label="Last seen" className="muted">
-              {host.status === 'online' ? 'now' : formatAgo(host.lastSeenAt, now)}
-            </td>
-          </tr>
-        ))}
+        {hosts.map((host) => {
+          const sampleAt = snapshot.sampleAt.get(host.id);
+          const liveness = livenessOf(host, {
+            now,
+            sampleAt: sampleAt ?? null,
+            // Nobody watches a host from the fleet page: it samples at the slow interval.
+            intervalMs: connection.slowIntervalMs,
+            connected: connection.connected,
+            reconnectedAt: connection.reconnectedAt,
+            onlineAtLoss: snapshot.onlineAtLoss.has(host.id),
+          });
+          return (
+            <FleetRow
+              key={host.id}
+              host={host}
+              liveness={liveness}
+              age={ageText(host, liveness, sampleAt, now)}
+              duplicate={duplicateNames.has(host.name.toLowerCase())}
+              latestAgent={latestAgent}
+            />
+          );
+        })}
         {hosts.length === 0 ? (
           <tr>
             <td colSpan={6} className="muted">

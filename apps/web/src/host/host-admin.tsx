@@ -1,13 +1,12 @@
 /** @module host-admin — admin-only host operations: issue a new enrollment token, delete the host. */
 import type { Host } from '@hostwire/protocol';
-import { useState } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { api } from '../api/endpoints.js';
-import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog, Dialog } from '../components/dialog.js';
 import { navigate } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
-import { useTask } from '../util/hooks.js';
+import { PHONE_QUERY, useMediaQuery, useTask } from '../util/hooks.js';
 
 type Step =
   | { kind: 'idle' }
@@ -15,10 +14,51 @@ type Step =
   | { kind: 'confirm-delete' }
   | { kind: 'rotated'; token: string; expiresAt: number };
 
+/** On a phone the header's buttons collapse into one "Host actions" menu. */
+function HostMenu({ children }: { children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (event: PointerEvent) => {
+      if (!root.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [open]);
+  return (
+    <div
+      className="menu"
+      ref={root}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') setOpen(false);
+      }}
+    >
+      <button
+        type="button"
+        className="button ghost"
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen((o) => !o)}
+        data-testid="host-menu"
+      >
+        Host actions ▾
+      </button>
+      {open ? (
+        <div className="menu-items" id={id} onClick={() => setOpen(false)}>
+          {children}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 /** Buttons and dialogs to re-enroll or delete `host`; render only for admins and owners. */
 export function HostAdmin({ host }: { host: Host }) {
   const [step, setStep] = useState<Step>({ kind: 'idle' });
   const { busy, error, setError, run } = useTask();
+  const phone = useMediaQuery(PHONE_QUERY);
   const close = () => {
     setStep({ kind: 'idle' });
     setError(null);
@@ -39,25 +79,8 @@ export function HostAdmin({ host }: { host: Host }) {
       navigate('/');
     });
 
-  const footer = (label: string, onConfirm: () => Promise<void>, testId: string) => (
+  const buttons = (
     <>
-      <button type="button" className="button ghost" onClick={close}>
-        Cancel
-      </button>
-      <button
-        type="button"
-        className="button danger"
-        disabled={busy}
-        onClick={() => void onConfirm()}
-        data-testid={testId}
-      >
-        {busy ? 'Working…' : label}
-      </button>
-    </>
-  );
-
-  return (
-    <div className="row-end host-admin">
       <button
         type="button"
         className="button ghost"
@@ -74,31 +97,45 @@ export function HostAdmin({ host }: { host: Host }) {
       >
         Delete host
       </button>
+    </>
+  );
+
+  return (
+    <div className="row-end host-admin">
+      {phone ? <HostMenu>{buttons}</HostMenu> : buttons}
       {step.kind === 'confirm-rotate' ? (
-        <Dialog
+        <ConfirmDialog
           title={`New enrollment token for ${host.name}`}
-          onClose={close}
-          footer={footer('Revoke and issue', rotate, 'host-rotate-confirm')}
+          confirmLabel="Revoke and issue"
+          danger
+          busy={busy}
+          error={error}
+          onConfirm={() => void rotate()}
+          onCancel={close}
+          confirmTestId="host-rotate-confirm"
         >
           <p>
             The agent's current token stops working at once and its connection is closed. Enroll it again with
             the new token.
           </p>
-          <ErrorText message={error} />
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
       {step.kind === 'confirm-delete' ? (
-        <Dialog
+        <ConfirmDialog
           title={`Delete ${host.name}?`}
-          onClose={close}
-          footer={footer('Delete host', remove, 'host-delete-confirm')}
+          confirmLabel="Delete host"
+          danger
+          busy={busy}
+          error={error}
+          onConfirm={() => void remove()}
+          onCancel={close}
+          confirmTestId="host-delete-confirm"
         >
           <p>
             The agent is disconnected for good, and the host's metrics and action history are deleted. This
             cannot be undone.
           </p>
-          <ErrorText message={error} />
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
       {step.kind === 'rotated' ? (
         <Dialog title={`Re-enroll ${host.name}`} onClose={close} wide testId="host-rotated">

@@ -3,7 +3,9 @@ import { roleAtLeast, topicFor, type Host } from '@hostwire/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/endpoints.js';
 import { ApiError, errorMessage } from '../api/http.js';
-import { ErrorText, Loading, StatusDot } from '../components/bits.js';
+import { ErrorText, Loading, StatusLabel } from '../components/bits.js';
+import { isFresh, livenessOf, runBlockedReason, type Liveness } from '../liveness/liveness.js';
+import { useConnectionFacts, useOnConnectionLost } from '../liveness/use-liveness.js';
 import { useRealtimeMessages, useResync, useTopic } from '../realtime/realtime-context.js';
 import { Link } from '../router/router.js';
 import { useRoleIn } from '../session/session.js';
@@ -11,6 +13,8 @@ import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
 import { ActionsTab } from './actions/actions-tab.js';
 import { HostAdmin } from './host-admin.js';
+import { expectedInterval, useSampleClock } from './host-liveness.js';
+import { HostSetup } from './host-setup.js';
 import { LogsTab } from './logs/logs-tab.js';
 import { MetricsTab } from './metrics/metrics-tab.js';
 
@@ -25,8 +29,12 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
   const [host, setHost] = useState<Host | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [removed, setRemoved] = useState(false);
-  const now = useNow(5000);
+  const now = useNow(1000);
   const role = useRoleIn(host?.organizationId);
+  const connection = useConnectionFacts();
+  const [clock, recordSample] = useSampleClock();
+  const [onlineAtLoss, setOnlineAtLoss] = useState(false);
+  useOnConnectionLost(() => setOnlineAtLoss(host?.status === 'online'));
 
   const load = useCallback(async () => {
     try {
@@ -45,7 +53,9 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
   useTopic(topicFor.host(hostId));
   useRealtimeMessages((message) => {
     if (!('hostId' in message) || message.hostId !== hostId) return;
-    if (message.type === 'host.status') {
+    if (message.type === 'metrics') {
+      recordSample(Date.now());
+    } else if (message.type === 'host.status') {
       setHost((h) =>
         h ? { ...h, status: message.status, lastSeenAt: message.lastSeenAt ?? h.lastSeenAt } : h,
       );
@@ -74,55 +84,94 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
   const active = TABS.find((t) => t.id === tab)?.id ?? 'metrics';
   const base = `/hosts/${encodeURIComponent(host.id)}`;
   const canRun = role !== null && roleAtLeast(role, 'operator');
+  const isAdmin = role !== null && roleAtLeast(role, 'admin');
+  const listedAt = host.summary ? Math.min(host.summary.ts, now) : null;
+  const sampleAt = clock.sampleAt ?? listedAt;
+  const liveness: Liveness = livenessOf(host, {
+    now,
+    sampleAt,
+    intervalMs: expectedInterval(clock, connection),
+    connected: connection.connected,
+    reconnectedAt: connection.reconnectedAt,
+    onlineAtLoss,
+  });
 
   return (
-    <section aria-labelledby="host-title" data-testid="host-page" data-status={host.status}>
-      <div className="page-head">
-        <div>
+    <section
+      aria-labelledby="host-title"
+      data-testid="host-page"
+      data-status={host.status}
+      data-liveness={liveness}
+      className={isFresh(liveness) ? 'host-page' : 'host-page host-not-fresh'}
+    >
+      <div className="page-head host-head">
+        <div className="host-head-main">
           <p className="crumbs">
             <Link to="/">Fleet</Link> /
           </p>
           <h1 id="host-title">{host.name}</h1>
           <p className="host-meta">
-            <span className="status">
-              <StatusDot status={host.status} />
-              <span data-testid="host-status">{host.status}</span>
+            <StatusLabel liveness={liveness} />
+            <span data-testid="host-sample-age" className={liveness === 'stale' ? 'age-stale' : undefined}>
+              {sampleAgeText(liveness, sampleAt, host.lastSeenAt, now)}
             </span>
-            {host.status === 'offline' ? <span>last seen {formatAgo(host.lastSeenAt, now)}</span> : null}
             {host.agent ? (
               <>
-                <span data-testid="host-agent-version">agent {host.agent.agentVersion}</span>
-                <span data-testid="host-os">
+                <span data-testid="host-agent-version" className="host-meta-extra">
+                  agent {host.agent.agentVersion}
+                </span>
+                <span data-testid="host-os" className="host-meta-extra">
                   {host.agent.os.platform} {host.agent.os.release} ({host.agent.os.arch})
                 </span>
-                <span>{host.agent.hostname}</span>
+                <span className="host-meta-extra">{host.agent.hostname}</span>
               </>
-            ) : (
-              <span>agent not enrolled yet</span>
-            )}
+            ) : null}
           </p>
         </div>
-        {role !== null && roleAtLeast(role, 'admin') ? <HostAdmin host={host} /> : null}
+        {isAdmin ? <HostAdmin host={host} /> : null}
       </div>
       <ErrorText message={error} />
-      <nav className="tabs" aria-label="Host sections">
-        {TABS.map((t) => (
-          <Link
-            key={t.id}
-            to={t.id === 'metrics' ? base : `${base}/${t.id}`}
-            className={t.id === active ? 'tab active' : 'tab'}
-            aria-current={t.id === active ? 'page' : undefined}
-            data-testid={`tab-${t.id}`}
-          >
-            {t.label}
-          </Link>
-        ))}
-      </nav>
-      <div className="tab-panel">
-        {active === 'metrics' ? <MetricsTab hostId={host.id} /> : null}
-        {active === 'logs' ? <LogsTab host={host} /> : null}
-        {active === 'actions' ? <ActionsTab host={host} canRun={canRun} /> : null}
-      </div>
+      {liveness === 'not-enrolled' ? (
+        <HostSetup host={host} canEnroll={isAdmin} />
+      ) : (
+        <>
+          <nav className="tabs" aria-label="Host sections">
+            {TABS.map((t) => (
+              <Link
+                key={t.id}
+                to={t.id === 'metrics' ? base : `${base}/${t.id}`}
+                className={t.id === active ? 'tab active' : 'tab'}
+                aria-current={t.id === active ? 'page' : undefined}
+                data-testid={`tab-${t.id}`}
+              >
+                {t.label}
+              </Link>
+            ))}
+          </nav>
+          <div className="tab-panel">
+            {active === 'metrics' ? <MetricsTab hostId={host.id} /> : null}
+            {active === 'logs' ? <LogsTab host={host} /> : null}
+            {active === 'actions' ? (
+              <ActionsTab host={host} canRun={canRun} blockedReason={runBlockedReason(liveness)} />
+            ) : null}
+          </div>
+        </>
+      )}
     </section>
   );
+}
+
+/** "newest sample 3 s ago", "last seen 5 min ago", "waiting for the first sample". */
+function sampleAgeText(liveness: Liveness, sampleAt: number | null, lastSeenAt: number | null, now: number) {
+  switch (liveness) {
+    case 'not-enrolled':
+      return 'agent not enrolled yet';
+    case 'offline':
+    case 'reconnecting':
+      return `last seen ${formatAgo(lastSeenAt, now)}`;
+    case 'waiting':
+      return 'waiting for the first sample';
+    default:
+      return sampleAt === null ? 'no sample yet' : `newest sample ${formatAgo(sampleAt, now)}`;
+  }
 }

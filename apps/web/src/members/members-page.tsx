@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
+import { ConfirmDialog } from '../components/dialog.js';
 import { useMe } from '../session/session.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
@@ -76,6 +77,7 @@ export function MembersPage({ organization }: { organization: Organization }) {
   const me = useMe();
   const [members, setMembers] = useState<readonly Member[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
   const allowed = roleAtLeast(organization.role, 'admin');
 
   const load = useCallback(async () => {
@@ -103,12 +105,13 @@ export function MembersPage({ organization }: { organization: Organization }) {
   };
 
   const remove = async (member: Member) => {
-    if (!window.confirm(`Remove ${member.email} from ${organization.name}?`)) return;
     setError(null);
     try {
       await api.removeMember(organization.id, member.userId);
       setMembers((list) => list?.filter((m) => m.userId !== member.userId) ?? list);
+      setRemoving(null);
     } catch (e) {
+      setRemoving(null);
       setError(errorMessage(e));
     }
   };
@@ -160,7 +163,8 @@ export function MembersPage({ organization }: { organization: Organization }) {
                   <button
                     type="button"
                     className="button small ghost danger-text"
-                    onClick={() => void remove(member)}
+                    onClick={() => setRemoving(member)}
+                    data-testid={`member-remove-${member.userId}`}
                   >
                     Remove
                   </button>
@@ -170,6 +174,21 @@ export function MembersPage({ organization }: { organization: Organization }) {
           </tbody>
         </table>
       )}
+      {removing ? (
+        <ConfirmDialog
+          title={`Remove ${removing.email}?`}
+          confirmLabel="Remove member"
+          danger
+          onConfirm={() => void remove(removing)}
+          onCancel={() => setRemoving(null)}
+          confirmTestId="member-remove-confirm"
+        >
+          <p>
+            {removing.email} loses access to {organization.name} at once; their open pages and live
+            connections end.
+          </p>
+        </ConfirmDialog>
+      ) : null}
       <AddMemberForm
         organizationId={organization.id}
         onAdded={(m) => setMembers((list) => [...(list ?? []), m])}

@@ -48,7 +48,7 @@ export function LoginPage({ expired }: { expired: boolean }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <ErrorText message={error} testId="form-error" />
+        <ErrorText message={error} testId="form-error" focus />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -20,6 +20,8 @@ const LOG_RETRY_MS = 10_000;
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 type Ack = Extract<ServerToClient, { type: 'ack' }>;
+/** The first frame of every connection. */
+export type Welcome = Extract<ServerToClient, { type: 'welcome' }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A client frame without its `id` (the client assigns one). */
 export type OutgoingRequest = DistributiveOmit<z.input<typeof ClientToServer>, 'id'>;
@@ -49,6 +51,8 @@ export interface RealtimeClientOptions {
   isSessionError?: (error: unknown) => boolean;
   /** Called once when the server closes with 4001 or the session is gone: go to the login page. */
   onSessionEnded?: () => void;
+  /** The clock (tests pass their own). */
+  now?: () => number;
 }
 
 /** `null`: everything may have been missed (reconnect); otherwise the topics named by a `gap` frame. */
@@ -68,6 +72,9 @@ export class RealtimeClient {
   private stateValue: ConnectionState = 'idle';
   private attempt = 0;
   private everOpened = false;
+  private welcomeValue: Welcome | null = null;
+  private reconnectedAtValue: number | null = null;
+  private now: () => number;
   private stopped = false;
   private generation = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -80,11 +87,23 @@ export class RealtimeClient {
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private readonly resyncListeners = new Set<ResyncListener>();
 
-  constructor(private readonly options: RealtimeClientOptions) {}
+  constructor(private readonly options: RealtimeClientOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /** The current connection state. */
   get state(): ConnectionState {
     return this.stateValue;
+  }
+
+  /** The `welcome` of the current (or last) connection; null before the first one. */
+  get welcome(): Welcome | null {
+    return this.welcomeValue;
+  }
+
+  /** When the connection last came back after being lost (null if it never was). */
+  get reconnectedAt(): number | null {
+    return this.reconnectedAtValue;
   }
 
   /** Opens the connection (idempotent). */
@@ -218,6 +237,7 @@ export class RealtimeClient {
   private handleOpen(): void {
     const reconnected = this.everOpened;
     this.everOpened = true;
+    if (reconnected) this.reconnectedAtValue = this.now();
     this.setState('open');
     for (const topic of this.topics.keys()) this.sendSubscribe(topic);
     for (const entry of this.logStreams) this.sendLogSubscribe(entry);
@@ -244,7 +264,10 @@ export class RealtimeClient {
         return;
       }
     }
-    if (message.type === 'welcome') this.attempt = 0;
+    if (message.type === 'welcome') {
+      this.attempt = 0;
+      this.welcomeValue = message;
+    }
     if (message.type === 'gap') for (const listener of this.resyncListeners) listener(message.topics);
     if (message.type === 'host.status' && message.status === 'online') {
       for (const entry of this.logStreams) {

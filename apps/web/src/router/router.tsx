@@ -26,6 +26,24 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
+/** One query parameter of the current location (null when absent), re-rendering on every navigation. */
+export function useSearchParam(name: string): string | null {
+  const search = useSyncExternalStore(subscribe, () => window.location.search);
+  return new URLSearchParams(search).get(name);
+}
+
+/** Sets (or with null removes) one query parameter, replacing the history entry. */
+export function setSearchParam(name: string, value: string | null): void {
+  const params = new URLSearchParams(window.location.search);
+  if (value === null) params.delete(name);
+  else params.set(name, value);
+  const query = params.toString();
+  const to = `${window.location.pathname}${query ? `?${query}` : ''}`;
+  if (to === window.location.pathname + window.location.search) return;
+  window.history.replaceState(null, '', to);
+  window.dispatchEvent(new Event(CHANGE));
+}
+
 /**
  * Matches `pathname` against a pattern like `/hosts/:hostId/:tab?`; returns the decoded parameters or null.
  * A trailing `?` makes a segment optional.

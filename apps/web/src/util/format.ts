@@ -25,7 +25,7 @@ export function formatPercent(value: number | null | undefined): string {
 export function formatAgo(ts: number | null | undefined, now: number): string {
   if (ts === null || ts === undefined) return 'never';
   const seconds = Math.max(0, Math.round((now - ts) / 1000));
-  if (seconds < 10) return 'just now';
+  if (seconds < 2) return 'just now';
   if (seconds < 60) return `${seconds} s ago`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ago`;
@@ -55,4 +55,13 @@ export function formatUptime(seconds: number): string {
   if (h > 0) return `${h}h ${m}m`;
   if (m > 0) return `${m}m`;
   return `${s}s`;
+}
+
+/** Milliseconds to `850 ms`, `4.2 s` or `3 min 5 s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

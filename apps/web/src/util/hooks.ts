@@ -1,5 +1,5 @@
 /** @module hooks — small React hooks shared by the pages: a ticking clock, async tasks, stored preferences. */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { errorMessage } from '../api/http.js';
 
 /** The current time, refreshed every `intervalMs` (for "x ago" labels). */
@@ -52,3 +52,18 @@ export function writeStored(key: string, value: string): void {
     // Storage can be disabled; the choice then lasts for this page only.
   }
 }
+
+/** Whether the media query matches, re-rendering when that changes. */
+export function useMediaQuery(query: string): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const list = window.matchMedia(query);
+      list.addEventListener('change', onChange);
+      return () => list.removeEventListener('change', onChange);
+    },
+    () => window.matchMedia(query).matches,
+  );
+}
+
+/** Phone-sized screens (the layout's single breakpoint). */
+export const PHONE_QUERY = '(max-width: 720px)';

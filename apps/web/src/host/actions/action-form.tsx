@@ -2,7 +2,7 @@
 import type { ActionDescriptor, ActionParams, ActionParamSpec } from '@hostwire/protocol';
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorText } from '../../components/bits.js';
-import { Dialog } from '../../components/dialog.js';
+import { ConfirmDialog } from '../../components/dialog.js';
 import { checkForm, describeSpec, initialValues, type FormValues } from './param-form.js';
 
 function ParamInput({
@@ -97,10 +97,12 @@ function ParamInput({
 export interface ActionFormProps {
   action: ActionDescriptor;
   onRun: (params: ActionParams) => Promise<string | null>;
+  /** Why Run is disabled now (host offline or stale), or null. */
+  blockedReason: string | null;
 }
 
 /** The run form of one action. */
-export function ActionForm({ action, onRun }: ActionFormProps) {
+export function ActionForm({ action, onRun, blockedReason }: ActionFormProps) {
   const [values, setValues] = useState<FormValues>(() => initialValues(action));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [confirming, setConfirming] = useState<ActionParams | null>(null);
@@ -110,12 +112,14 @@ export function ActionForm({ action, onRun }: ActionFormProps) {
   const run = async (params: ActionParams) => {
     setConfirming(null);
     setBusy(true);
+    setRunError(null);
     setRunError(await onRun(params));
     setBusy(false);
   };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (blockedReason) return;
     const check = checkForm(action, values);
     if (!check.ok) {
       setErrors(check.errors);
@@ -146,35 +150,29 @@ export function ActionForm({ action, onRun }: ActionFormProps) {
       ))}
       <ErrorText message={errors[''] ?? runError} />
       <div className="row-end">
+        {blockedReason ? (
+          <span className="muted small" id={`run-blocked-${action.name}`} data-testid="run-blocked">
+            {blockedReason}
+          </span>
+        ) : null}
         <button
           type="submit"
           className={action.dangerous ? 'button danger' : 'button primary'}
-          disabled={busy}
+          disabled={busy || blockedReason !== null}
+          aria-describedby={blockedReason ? `run-blocked-${action.name}` : undefined}
           data-testid={`action-run-${action.name}`}
         >
           {busy ? 'Starting…' : `Run ${action.name}`}
         </button>
       </div>
       {confirming ? (
-        <Dialog
+        <ConfirmDialog
           title={`Run ${action.name}?`}
-          onClose={() => setConfirming(null)}
-          testId="confirm-dialog"
-          footer={
-            <>
-              <button type="button" className="button ghost" onClick={() => setConfirming(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                data-testid="confirm-run"
-                onClick={() => void run(confirming)}
-              >
-                Run it
-              </button>
-            </>
-          }
+          confirmLabel="Run it"
+          danger
+          onConfirm={() => void run(confirming)}
+          onCancel={() => setConfirming(null)}
+          confirmTestId="confirm-run"
         >
           <p>
             <strong>{action.name}</strong> is marked as dangerous. {action.description}
@@ -182,7 +180,7 @@ export function ActionForm({ action, onRun }: ActionFormProps) {
           {Object.keys(confirming).length > 0 ? (
             <pre className="params-preview">{JSON.stringify(confirming, null, 2)}</pre>
           ) : null}
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </form>
   );

@@ -1,7 +1,14 @@
 /** @module action-history — the past runs of a host's actions; a row opens its stored output. */
 import type { ActionRecord } from '@hostwire/protocol';
 import { EmptyState } from '../../components/bits.js';
-import { formatDateTime } from '../../util/format.js';
+import { formatDateTime, formatDuration } from '../../util/format.js';
+
+/** `word=world, count=3`, or a dash without parameters. */
+function formatParams(params: Readonly<Record<string, unknown>>): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return '–';
+  return entries.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+}
 
 /** Props of <ActionHistory>; `userEmails` maps user ids to emails when known. */
 export interface ActionHistoryProps {
@@ -19,9 +26,13 @@ export function ActionHistory({ actions, userEmails, selectedId, onSelect }: Act
       <thead>
         <tr>
           <th scope="col">Action</th>
+          <th scope="col">Parameters</th>
           <th scope="col">Status</th>
           <th scope="col" className="num">
             Exit
+          </th>
+          <th scope="col" className="num">
+            Duration
           </th>
           <th scope="col">By</th>
           <th scope="col">When</th>
@@ -40,11 +51,21 @@ export function ActionHistory({ actions, userEmails, selectedId, onSelect }: Act
                 {record.action}
               </button>
             </td>
+            <td data-label="Parameters" className="mono params-cell" data-testid="history-params">
+              {formatParams(record.params)}
+            </td>
             <td data-label="Status">
               <span className={`badge status-${record.status}`}>{record.status}</span>
             </td>
-            <td data-label="Exit" className="num">
+            <td data-label="Exit" className="num" data-testid="history-exit">
               {record.exitCode ?? '–'}
+            </td>
+            <td data-label="Duration" className="num" data-testid="history-duration">
+              {record.startedAt !== null && record.finishedAt !== null
+                ? formatDuration(record.finishedAt - record.startedAt)
+                : record.startedAt !== null
+                  ? 'running'
+                  : '–'}
             </td>
             <td data-label="By">
               {record.userId ? (userEmails.get(record.userId) ?? record.userId) : 'system'}

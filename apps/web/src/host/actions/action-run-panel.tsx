@@ -49,6 +49,7 @@ export function ActionRunPanel({
   const [output, setOutput] = useState<BoundedOutput>({ text: '', truncated: false });
   const [error, setError] = useState<string | null>(null);
   const pre = useRef<HTMLPreElement>(null);
+  const panel = useRef<HTMLElement>(null);
   const finishedRef = useRef(onFinished);
   useEffect(() => {
     finishedRef.current = onFinished;
@@ -105,6 +106,11 @@ export function ActionRunPanel({
     if (element) element.scrollTop = element.scrollHeight;
   }, [output]);
 
+  // A run started lower down the page must not print out of view.
+  useEffect(() => {
+    panel.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
+
   const cancel = async () => {
     try {
       applyRecord((await api.cancelAction(actionId)).action);
@@ -117,6 +123,7 @@ export function ActionRunPanel({
   const running = status !== null && !isFinal(status);
   return (
     <section
+      ref={panel}
       className="card run-panel"
       aria-label={`Run of ${run.action}`}
       data-testid="action-run-panel"
@@ -142,7 +149,7 @@ export function ActionRunPanel({
             data-testid="action-cancel"
             onClick={() => void cancel()}
           >
-            Cancel
+            Stop run
           </button>
         ) : null}
         <button type="button" className="button small ghost" onClick={onClose}>

@@ -6,7 +6,7 @@ import {
   type ActionRecord,
   type Host,
 } from '@hostwire/protocol';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../../api/endpoints.js';
 import { errorMessage } from '../../api/http.js';
 import { EmptyState, ErrorText } from '../../components/bits.js';
@@ -20,33 +20,53 @@ import { ActionRunPanel } from './action-run-panel.js';
 function ActionCard({
   action,
   canRun,
+  blockedReason,
   onRun,
+  children,
 }: {
   action: ActionDescriptor;
   canRun: boolean;
+  blockedReason: string | null;
   onRun: (p: ActionParams) => Promise<string | null>;
+  /** The run panel, when this action's run is shown. */
+  children?: ReactNode;
 }) {
   const params = Object.entries(action.params);
   return (
-    <article className="card action-card" data-testid={`action-${action.name}`}>
+    <article
+      className={children ? 'card action-card has-run' : 'card action-card'}
+      data-testid={`action-${action.name}`}
+    >
       <header className="action-head">
         <h3>{action.name}</h3>
         {action.dangerous ? <span className="badge badge-danger">dangerous</span> : null}
       </header>
       {action.description ? <p className="muted">{action.description}</p> : null}
       {canRun ? (
-        <ActionForm action={action} onRun={onRun} />
+        <ActionForm action={action} onRun={onRun} blockedReason={blockedReason} />
       ) : params.length > 0 ? (
         <p className="muted small">
           Parameters: {params.map(([name, spec]) => `${name} (${spec.type})`).join(', ')}
         </p>
       ) : null}
+      {children}
     </article>
   );
 }
 
-/** The actions tab of a host; `canRun` is false for viewers, who then see no run or cancel buttons. */
-export function ActionsTab({ host, canRun }: { host: Host; canRun: boolean }) {
+/**
+ * The actions tab of a host; `canRun` is false for viewers, who then see no run or stop buttons;
+ * `blockedReason` says why runs are disabled right now (offline or stale host).
+ */
+export function ActionsTab({
+  host,
+  canRun,
+  blockedReason,
+}: {
+  host: Host;
+  canRun: boolean;
+  blockedReason: string | null;
+}) {
   const client = useRealtime();
   const me = useMe();
   const [history, setHistory] = useState<readonly ActionRecord[]>([]);
@@ -117,22 +137,24 @@ export function ActionsTab({ host, canRun }: { host: Host; canRun: boolean }) {
     return null;
   };
 
+  // The output of a run shows beside the action that ran it (or above the history for a past one).
+  const runPanel = (shown: { id: string; name: string }) => (
+    <ActionRunPanel
+      key={shown.id}
+      actionId={shown.id}
+      actionName={shown.name}
+      canCancel={canRun}
+      onClose={() => setSelected(null)}
+      onFinished={() => void loadHistory()}
+    />
+  );
+
   return (
     <div className="actions">
       {!canRun ? (
         <p className="banner banner-info" data-testid="actions-read-only">
           Your role can see the actions of this host but not run them.
         </p>
-      ) : null}
-      {selected ? (
-        <ActionRunPanel
-          key={selected.id}
-          actionId={selected.id}
-          actionName={selected.name}
-          canCancel={canRun}
-          onClose={() => setSelected(null)}
-          onFinished={() => void loadHistory()}
-        />
       ) : null}
       {catalog.length === 0 ? (
         <EmptyState>This host announces no actions (the agent configures them).</EmptyState>
@@ -143,11 +165,15 @@ export function ActionsTab({ host, canRun }: { host: Host; canRun: boolean }) {
               key={action.name}
               action={action}
               canRun={canRun}
+              blockedReason={blockedReason}
               onRun={(params) => run(action.name, params)}
-            />
+            >
+              {selected?.name === action.name ? runPanel(selected) : null}
+            </ActionCard>
           ))}
         </div>
       )}
+      {selected && !catalog.some((a) => a.name === selected.name) ? runPanel(selected) : null}
       <h2 className="section-title">History</h2>
       <ErrorText message={historyError} />
       <ActionHistory

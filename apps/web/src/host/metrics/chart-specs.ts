@@ -55,8 +55,17 @@ export const CHARTS: readonly ChartSpec[] = [
   },
 ];
 
-/** Line colours, by position within a chart. */
-export const SERIES_COLORS = ['#4f9cf9', '#f5a524', '#3fb68b'] as const;
+/** Line colours, by position within a chart (a breakdown may use them all). */
+export const SERIES_COLORS = [
+  '#4f9cf9',
+  '#f5a524',
+  '#3fb68b',
+  '#e0607e',
+  '#a78bfa',
+  '#22c3d6',
+  '#d4a72c',
+  '#8bd346',
+] as const;
 
 /** A colour from SERIES_COLORS with an alpha channel, for band fills. */
 export function withAlpha(hex: string, alpha: number): string {
@@ -70,4 +79,19 @@ export function formatValue(unit: ChartUnit, value: number | null | undefined): 
   if (unit === 'percent') return formatPercent(value);
   if (unit === 'rate') return formatRate(value);
   return value.toFixed(2);
+}
+
+/** A y-axis tick: round steps print without needless decimals (`5 MiB/s`, `25%`, `0.5`). */
+export function formatTick(unit: ChartUnit, value: number, step: number): string {
+  if (unit === 'percent') return `${Math.round(value)}%`;
+  if (unit === 'rate') {
+    if (value <= 0) return '0 B/s';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+    const exponent = Math.min(units.length - 1, Math.floor(Math.log(value) / Math.log(1024)));
+    const scaled = value / 1024 ** exponent;
+    const text = Number.isInteger(Math.round(scaled * 1000) / 1000) ? scaled.toFixed(0) : scaled.toFixed(1);
+    return `${text} ${units[exponent] ?? 'B'}/s`;
+  }
+  const decimals = step > 0 ? Math.max(0, Math.min(3, -Math.floor(Math.log10(step)))) : 0;
+  return value.toFixed(decimals);
 }

@@ -1,0 +1,99 @@
+/**
+ * @module cli/update — `hostwire-agent update`: fetches the server's current executable for this
+ * platform, checks it against the server's SHA256SUMS, proves it runs (`--version`), replaces this
+ * executable atomically (rename in the same directory) and tells a running agent of the same config
+ * to re-execute itself (SIGUSR2, see `run`). Only the executable can update itself; the npm package is
+ * updated with npm.
+ */
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AgentExitError } from '../errors.js';
+import { isProcessAlive, readStatus } from '../state/status-file.js';
+import { AGENT_VERSION } from '../version.js';
+import { normalizeServerUrl } from './enroll.js';
+
+export interface UpdateOptions {
+  server: string;
+  stateDir: string;
+  /** Install even when the server's version equals this one. */
+  force: boolean;
+  /** The file to replace (default: this executable). */
+  executable?: string;
+  print: (line: string) => void;
+}
+
+async function get(url: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  } catch (error) {
+    throw new AgentExitError('SERVER_UNREACHABLE', `Cannot reach ${url}: ${(error as Error).message}`);
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => '')).trim().slice(0, 300);
+    throw new AgentExitError(
+      'SERVER_ERROR',
+      `GET ${url} answered HTTP ${res.status}${text ? `: ${text}` : ''}`,
+    );
+  }
+  return res;
+}
+
+/** Updates the executable; returns the version now installed. */
+export async function update(options: UpdateOptions): Promise<string> {
+  const executable = options.executable ?? process.execPath;
+  if (options.executable === undefined && process.versions.bun === undefined) {
+    throw new AgentExitError(
+      'USAGE',
+      'This is the Node.js package of hostwire-agent: update it with npm. `update` replaces the hostwire-agent executable installed by install.sh.',
+    );
+  }
+  const server = normalizeServerUrl(options.server);
+  const release = (await (await get(`${server}/api/agent/release`)).json()) as { version: string | null };
+  const name = `hostwire-agent-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
+  if (!release.version) throw new AgentExitError('SERVER_ERROR', `${server} has no agent executables built`);
+  if (release.version === AGENT_VERSION && !options.force) {
+    options.print(`hostwire-agent ${AGENT_VERSION} is the server's current version: nothing to do`);
+    return AGENT_VERSION;
+  }
+  const sums = await (await get(`${server}/downloads/SHA256SUMS`)).text();
+  const expected = sums
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((parts) => parts[1] === name)?.[0];
+  if (!expected) throw new AgentExitError('SERVER_ERROR', `SHA256SUMS on ${server} has no entry for ${name}`);
+  const body = Buffer.from(await (await get(`${server}/downloads/${name}`)).arrayBuffer());
+  const actual = createHash('sha256').update(body).digest('hex');
+  if (actual !== expected) {
+    throw new AgentExitError(
+      'SERVER_ERROR',
+      `checksum mismatch for ${name} (expected ${expected}, got ${actual}): not installed`,
+    );
+  }
+  const staged = path.join(path.dirname(executable), `.${path.basename(executable)}.new`);
+  try {
+    await writeFile(staged, body, { mode: 0o755 });
+    await chmod(staged, 0o755);
+    const { stdout } = await promisify(execFile)(staged, ['--version'], { timeout: 30_000 });
+    await rename(staged, executable);
+    options.print(`updated ${executable} from ${AGENT_VERSION} to ${stdout.trim()} (sha256 ${actual})`);
+  } catch (error) {
+    await rm(staged, { force: true });
+    if (error instanceof AgentExitError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AgentExitError(
+      code === 'EACCES' || code === 'EPERM' ? 'USAGE' : 'INTERNAL',
+      `Cannot replace ${executable}: ${(error as Error).message}${code === 'EACCES' || code === 'EPERM' ? ' (run it as the user that owns the file, e.g. with sudo)' : ''}`,
+      { cause: error },
+    );
+  }
+  const status = await readStatus(options.stateDir);
+  if (status && !status.stopped && isProcessAlive(status.pid)) {
+    process.kill(status.pid, 'SIGUSR2');
+    options.print(`asked the running agent (pid ${status.pid}) to restart with the new executable`);
+  }
+  return release.version;
+}

@@ -1,0 +1,357 @@
+// The compiled hostwire-agent executable (apps/agent/dist-bin, built once by `npm run build`) as a user
+// gets it: /install.sh from a real server with --no-service into a temp prefix, then the executable runs
+// with no Node.js on PATH, goes online, buffers through a server restart and loses no sample. Also the
+// previous release's SQLite state taken over by the executable (bun:sqlite), and the installer's checks.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../apps/api/src/test-support/raw-peers.js';
+import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN_DIR = path.join(root, 'apps/agent/dist-bin');
+const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
+const EXECUTABLE = path.join(BIN_DIR, `hostwire-agent-linux-${ARCH}`);
+const FAST = { METRICS_SLOW_INTERVAL_MS: '1000', METRICS_LIVE_INTERVAL_MS: '250', WS_HEARTBEAT_MS: '2000' };
+/** What install.sh and the agent may use: no node, nothing else from the host's PATH. */
+const TOOLS = [
+  'sh',
+  'uname',
+  'id',
+  'mktemp',
+  'rm',
+  'curl',
+  'grep',
+  'cut',
+  'head',
+  'sha256sum',
+  'mkdir',
+  'cp',
+  'chmod',
+  'mv',
+  'dirname',
+  'cat',
+];
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostwire-bin-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A PATH directory holding only TOOLS (symlinks), so `node` cannot be found. */
+function nodelessPath(dir: string): string {
+  const bin = path.join(dir, 'path');
+  mkdirSync(bin);
+  for (const tool of TOOLS) {
+    const target = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+    symlinkSync(target, path.join(bin, tool));
+  }
+  expect(spawnSync('sh', ['-c', 'command -v node'], { env: { PATH: bin } }).status).not.toBe(0);
+  return bin;
+}
+
+async function server(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const s = await startTestServer({ ...FAST, ...env }, dataDir ? { dataDir } : {});
+  cleanups.push(() => s.close());
+  return s;
+}
+
+async function newHost(s: TestServer): Promise<{ hostId: string; token: string; cookie: string }> {
+  const owner = await s.setup();
+  const res = await s.request('POST', `/api/orgs/${owner.organizationId}/hosts`, {
+    cookie: owner.cookie,
+    body: { name: 'binary-host' },
+  });
+  const body = (await res.json()) as { host: { id: string }; enrollmentToken: string };
+  return { hostId: body.host.id, token: body.enrollmentToken, cookie: owner.cookie };
+}
+
+/** Runs `<dir>/install.sh <args>` as a user would, with only `pathDir` on PATH (async: the server runs here). */
+function install(
+  dir: string,
+  pathDir: string,
+  args: string[],
+): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', [path.join(dir, 'install.sh'), ...args], {
+      env: { PATH: pathDir, HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out });
+    });
+  });
+}
+
+function runToEnd(file: string, args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (status) => resolve({ status, out }));
+  });
+}
+
+function runExecutable(bin: string, configPath: string, pathDir: string) {
+  const child = spawn(bin, ['run', '--config', configPath], {
+    env: { PATH: pathDir, HOME: path.dirname(configPath) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  cleanups.push(stop);
+  return { child, output: () => output, stop };
+}
+
+const statusOf = (
+  stateDir: string,
+): { connected: boolean; bufferedSamples: number; lastSeq: number } | undefined => {
+  try {
+    return JSON.parse(readFileSync(path.join(stateDir, 'status.json'), 'utf8')) as {
+      connected: boolean;
+      bufferedSamples: number;
+      lastSeq: number;
+    };
+  } catch {
+    return undefined;
+  }
+};
+
+describe('the compiled hostwire-agent executable', () => {
+  it('exists (npm run build compiles it once)', () => {
+    expect(existsSync(EXECUTABLE), `${EXECUTABLE} is missing: run npm run build`).toBe(true);
+    const sums = readFileSync(path.join(BIN_DIR, 'SHA256SUMS'), 'utf8');
+    expect(sums).toMatch(new RegExp(`^[0-9a-f]{64}  hostwire-agent-linux-${ARCH}$`, 'm'));
+  });
+
+  it('installs with install.sh --no-service, runs without Node.js, buffers through a server restart and loses nothing', async () => {
+    const first = await server();
+    const { hostId, token } = await newHost(first);
+    const dir = tempDir();
+    const pathDir = nodelessPath(dir);
+    const res = await fetch(`${first.url}/install.sh`);
+    expect(res.headers.get('content-type')).toMatch(/shellscript/);
+    const script = await res.text();
+    expect(script).toContain(`SERVER='${first.url.replace(/\/$/, '')}'`);
+    writeFileSync(path.join(dir, 'install.sh'), script);
+
+    const prefix = path.join(dir, 'bin');
+    const configPath = path.join(dir, 'etc', 'agent.json');
+    const args = ['--token', token, '--prefix', prefix, '--config', configPath, '--no-service'];
+    const installed = await install(dir, pathDir, args);
+    expect(installed.out).toMatch(/checksum verified/);
+    expect(installed.out).toMatch(/start the agent with: .*hostwire-agent run --config/);
+    expect(installed.status).toBe(0);
+    expect(
+      Number.parseInt(execFileSync('stat', ['-c', '%a', configPath], { encoding: 'utf8' }), 8) & 0o077,
+    ).toBe(0);
+    // Idempotent: again, it replaces the binary and keeps the config (the token is spent by now).
+    const again = await install(dir, pathDir, args);
+    expect(again.out).toMatch(/upgraded .*hostwire-agent/);
+    expect(again.out).toMatch(/keeping the existing config/);
+    expect(again.status).toBe(0);
+
+    // Sample every second while offline too (the default is 10 s), so the outage buffers a few.
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { metrics: Record<string, unknown> };
+    writeFileSync(
+      configPath,
+      JSON.stringify({ ...config, metrics: { ...config.metrics, intervalMs: 1000 } }),
+    );
+    const agent = runExecutable(path.join(prefix, 'hostwire-agent'), configPath, pathDir);
+    await waitFor(async () => (await first.ctx.store.hosts.findById(hostId))?.status === 'online', 20_000);
+    await waitFor(async () => (await first.ctx.store.metrics.countSamples(hostId)) >= 2, 20_000);
+    const version = readFileSync(path.join(BIN_DIR, 'VERSION'), 'utf8').trim();
+    expect((await first.ctx.store.hosts.findById(hostId))?.agent?.agentVersion).toBe(version);
+
+    await first.close();
+    const stateDir = path.join(dir, 'etc', 'state');
+    await waitFor(() => {
+      const status = statusOf(stateDir);
+      return status !== undefined && !status.connected && status.bufferedSamples >= 4;
+    }, 20_000);
+    const offline = statusOf(stateDir) ?? { lastSeq: Infinity };
+    const second = await server({ PORT: String(first.port) }, first.dataDir);
+    await waitFor(async () => {
+      const seqs = await second.ctx.store.metrics.seqs(hostId);
+      return (
+        seqs.length > offline.lastSeq && (await second.ctx.store.hosts.findById(hostId))?.status === 'online'
+      );
+    }, 30_000);
+    const seqs = await second.ctx.store.metrics.seqs(hostId);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(agent.output()).not.toMatch(/error|fatal/i);
+    expect(await agent.stop()).toBe(0);
+
+    // `update` against the same server: nothing to do, then --force re-installs the verified file.
+    const bin = path.join(prefix, 'hostwire-agent');
+    const same = await runToEnd(bin, ['update', '--config', configPath]);
+    expect(same.out).toMatch(/is the server's current version: nothing to do/);
+    expect(same.status).toBe(0);
+    const forced = await runToEnd(bin, ['update', '--config', configPath, '--force']);
+    expect(forced.out).toMatch(/updated .*hostwire-agent from .* to .* \(sha256 [0-9a-f]{64}\)/);
+    expect(forced.status).toBe(0);
+    expect((await runToEnd(bin, ['--version'])).status).toBe(0);
+  });
+
+  it("takes over the previous release's SQLite state (bun:sqlite) and sends its unacknowledged samples", async () => {
+    const s = await server();
+    const { hostId, token } = await newHost(s);
+    const dir = tempDir();
+    const configPath = path.join(dir, 'agent.json');
+    const enrolled = await runToEnd(EXECUTABLE, [
+      'enroll',
+      '--server',
+      s.url,
+      '--token',
+      token,
+      '--config',
+      configPath,
+    ]);
+    expect(enrolled.status).toBe(0);
+    const stateDir = path.join(dir, 'state');
+    mkdirSync(stateDir, { recursive: true });
+    const db = new Database(path.join(stateDir, 'agent.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
+      CREATE TABLE samples (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE commands (kind TEXT NOT NULL, action_id TEXT NOT NULL, received_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, PRIMARY KEY (kind, action_id));
+      CREATE TABLE pending_frames (id INTEGER PRIMARY KEY AUTOINCREMENT, action_id TEXT NOT NULL,
+        body TEXT NOT NULL, created_at INTEGER NOT NULL);`);
+    const now = Date.now();
+    const insert = db.prepare('INSERT INTO samples (seq, ts, body) VALUES (?, ?, ?)');
+    for (let seq = 1; seq <= 5; seq++) {
+      const ts = now - (6 - seq) * 1000;
+      insert.run(seq, ts, JSON.stringify(legacySample(seq, ts)));
+    }
+    db.prepare("INSERT INTO meta (key, value) VALUES ('last_seq', 5), ('host_id', ?)").run(hostId);
+    db.close();
+
+    const agent = runExecutable(EXECUTABLE, configPath, '/nonexistent');
+    await waitFor(async () => (await s.ctx.store.metrics.seqs(hostId)).length >= 7, 20_000);
+    const seqs = await s.ctx.store.metrics.seqs(hostId);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(agent.output()).toMatch(/took over the previous release's state: 5 samples \(last seq 5\)/);
+    expect(existsSync(path.join(stateDir, 'agent.db'))).toBe(false);
+    expect(existsSync(path.join(stateDir, 'agent.db.imported'))).toBe(true);
+  });
+
+  it('refuses a binary whose checksum does not match, and says how to build a missing one', async () => {
+    const binaries = tempDir();
+    cpSync(BIN_DIR, binaries, { recursive: true });
+    writeFileSync(path.join(binaries, 'SHA256SUMS'), `${'0'.repeat(64)}  hostwire-agent-linux-${ARCH}\n`);
+    rmSync(path.join(binaries, `hostwire-agent-linux-${ARCH === 'x64' ? 'arm64' : 'x64'}`), { force: true });
+    const s = await server({ AGENT_BINARIES_DIR: binaries });
+    const dir = tempDir();
+    const pathDir = nodelessPath(dir);
+    writeFileSync(path.join(dir, 'install.sh'), await (await fetch(`${s.url}/install.sh`)).text());
+    const result = await install(dir, pathDir, [
+      '--token',
+      'x',
+      '--prefix',
+      path.join(dir, 'bin'),
+      '--config',
+      path.join(dir, 'c.json'),
+      '--no-service',
+    ]);
+    expect(result.out).toMatch(/checksum mismatch/);
+    expect(result.status).toBe(1);
+    expect(existsSync(path.join(dir, 'bin', 'hostwire-agent'))).toBe(false);
+
+    // `update` refuses the same mismatch and leaves the executable alone.
+    const installedBin = path.join(dir, 'bin2', 'hostwire-agent');
+    mkdirSync(path.dirname(installedBin));
+    cpSync(EXECUTABLE, installedBin);
+    writeFileSync(path.join(dir, 'c.json'), JSON.stringify(minimalConfig(s.url)));
+    const updated = await runToEnd(installedBin, ['update', '--config', path.join(dir, 'c.json'), '--force']);
+    expect(updated.out).toMatch(/checksum mismatch/);
+    expect(updated.status).toBe(9);
+    expect(readFileSync(installedBin).equals(readFileSync(EXECUTABLE))).toBe(true);
+
+    const missing = await fetch(
+      `${s.url}/downloads/hostwire-agent-linux-${ARCH === 'x64' ? 'arm64' : 'x64'}`,
+    );
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toMatch(/npm run build/);
+    expect((await fetch(`${s.url}/downloads/..%2Fpackage.json`)).status).toBe(404);
+    const release = (await (await fetch(`${s.url}/api/agent/release`)).json()) as {
+      version: string;
+      platforms: string[];
+    };
+    expect(release.platforms).toEqual([`linux-${ARCH}`]);
+  });
+
+  it('serves an install.sh that is POSIX sh: dash parses it and shellcheck finds nothing', async () => {
+    const s = await server();
+    const dir = tempDir();
+    const file = path.join(dir, 'install.sh');
+    writeFileSync(file, await (await fetch(`${s.url}/install.sh`)).text());
+    expect(spawnSync('dash', ['-n', file], { encoding: 'utf8' }).status).toBe(0);
+    const check = spawnSync('shellcheck', ['-s', 'sh', file], { encoding: 'utf8' });
+    expect(check.error, 'shellcheck is needed (apt-get install shellcheck)').toBeUndefined();
+    expect(check.stdout).toBe('');
+    expect(check.status).toBe(0);
+    // A Host header that is not a plain origin never reaches the script.
+    const spoofed = await runToEnd('curl', ['-s', '-H', "Host: evil'$(id)", `${s.url}/install.sh`]);
+    expect(spoofed.out).toContain('#!/bin/sh');
+    expect(spoofed.out).not.toContain('$(id)');
+  });
+});
+
+function minimalConfig(server: string) {
+  return {
+    server,
+    hostId: 'host_update_1',
+    organizationId: 'org_update_1',
+    agentToken: 'unused',
+    commandPublicKey:
+      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n',
+  };
+}
+
+function legacySample(seq: number, ts: number) {
+  return {
+    seq,
+    ts,
+    cpu: { total: 1, cores: [1] },
+    load: [0, 0, 0],
+    memory: { total: 1, used: 0, available: 1, swapTotal: 0, swapUsed: 0 },
+    filesystems: [],
+    disk: { readBps: 0, writeBps: 0, devices: [] },
+    network: { rxBps: 0, txBps: 0, interfaces: [] },
+    uptime: 1,
+    processes: { count: 1, topCpu: [], topMemory: [] },
+  };
+}
