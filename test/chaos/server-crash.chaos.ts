@@ -22,7 +22,7 @@ describe('1. single instance, SQLite', () => {
       const api = await setupOwner(server.url);
       const agents = await enrollFleet(scope, api, server.url, AGENTS, 'crash');
       for (const agent of agents) agent.start();
-      await waitStatuses(store, agents, 'online', 60_000);
+      await waitStatuses(store, agents, 'online', 120_000);
       await waitCaughtUp(store, agents, 30_000);
       figures.rssBeforeMiB = server.rss();
 
@@ -36,7 +36,7 @@ describe('1. single instance, SQLite', () => {
         await sleep(randomBetween(1000, 4000)); // agents keep sampling into their outboxes
         const t0 = Date.now();
         await server.restart();
-        heals.push(await waitCaughtUp(store, agents, 60_000, t0, reconnects));
+        heals.push(await waitCaughtUp(store, agents, 120_000, t0, reconnects));
       }
       figures.healSeconds = Math.max(...heals);
       figures.rssAfterMiB = server.rss();

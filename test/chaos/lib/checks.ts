@@ -15,12 +15,21 @@ export async function waitStatuses(
 ): Promise<number> {
   const t0 = Date.now();
   const ids = agents.map((a) => a.hostId);
+  let others: string[] = [];
   await waitFor(
-    async () => [...(await hostStatuses(store, ids)).values()].every((s) => s === status),
+    async () => {
+      const statuses = await hostStatuses(store, ids);
+      others = agents.filter((a) => statuses.get(a.hostId) !== status).map((a) => a.name);
+      return others.length === 0;
+    },
     timeoutMs,
     `every host ${status}`,
     POLL_MS,
-  );
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; not ${status}: ${others.join(', ')}`,
+    );
+  });
   return (Date.now() - t0) / 1000;
 }
 

@@ -36,7 +36,7 @@ export interface ServerProcess {
 }
 
 /** Waits until GET `url` answers 200 (or the process exits). */
-export async function waitHealthy(url: string, proc: Proc, timeoutMs = 20_000): Promise<void> {
+export async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
   await waitFor(
     async () => {
       if (!proc.alive()) throw new Error(`${proc.name} exited before it was healthy:\n${proc.output()}`);
@@ -48,7 +48,12 @@ export async function waitHealthy(url: string, proc: Proc, timeoutMs = 20_000): 
     },
     timeoutMs,
     `${proc.name} at ${url}`,
-  );
+    50,
+  ).catch((error: unknown) => {
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\n${proc.output().slice(-2000)}`,
+    );
+  });
 }
 
 /** Runs `node apps/api/dist/bin.js` on `port` with `env` added to the chaos defaults; resolves once /healthz answers. */
