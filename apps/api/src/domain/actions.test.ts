@@ -278,12 +278,14 @@ describe('actions', () => {
     ).json()) as { action: { id: string } };
     agentB.send({
       type: 'action.result',
+      id: 'foreign-result',
       actionId: run.action.id,
       status: 'succeeded',
       exitCode: 0,
       finishedAt: Date.now(),
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // The ack comes once the server handled (here: ignored) the frame.
+    await agentB.next((m) => m.type === 'ack' && m.id === 'foreign-result');
     const stored = (await (
       await server.request('GET', `/api/actions/${run.action.id}`, { cookie: owner.cookie })
     ).json()) as { action: { status: string } };

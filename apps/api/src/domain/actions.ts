@@ -88,6 +88,11 @@ export function createActions(ctx: DomainDeps, presence: Presence) {
   }
 
   return {
+    /** The host an action ran on (undefined when there is no such action). */
+    async hostOf(actionId: string): Promise<string | undefined> {
+      return (await ctx.store.actions.findById(actionId, false))?.hostId;
+    },
+
     /** The newest actions of a host, without their output. */
     async list(actor: Actor, hostId: string, limit: number): Promise<ActionRecord[]> {
       const { host } = await ctx.access.requireHost(actor.userId, hostId, 'viewer');

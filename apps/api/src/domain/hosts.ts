@@ -9,7 +9,8 @@ import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import { createFrame } from '../realtime/bus/types.js';
 import type { Repositories } from '../store/index.js';
-import { publicHost } from '../store/repositories/hosts.js';
+import { publicHost, type HostRow } from '../store/repositories/hosts.js';
+import { queryHistory } from '../realtime/history.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 
 export function hashEnrollmentToken(token: string): string {
@@ -169,6 +170,21 @@ export function createHosts(deps: DomainDeps) {
         outbox.broadcast({ kind: 'host.revoked', hostId: host.id });
         return enrollment;
       });
+    },
+
+    /** A host by id, without any access check (agent authentication, credential re-checks). */
+    find(hostId: string): Promise<HostRow | undefined> {
+      return deps.store.hosts.findById(hostId);
+    },
+
+    /** Metrics history of a host the caller may see: raw samples or rollups, by the range. */
+    async history(
+      actor: Actor,
+      hostId: string,
+      range: { from: number; to: number; step?: number | undefined },
+    ) {
+      const { host } = await deps.access.requireHost(actor.userId, hostId, 'viewer');
+      return queryHistory(deps.store, deps.config.metrics, host.id, range.from, range.to, range.step);
     },
 
     /** The oldest organization, where the local agent enrolls this machine (undefined before setup). */

@@ -4,6 +4,7 @@
  */
 import { createActions } from './actions.js';
 import type { DomainDeps } from './deps.js';
+import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
 import { createOrganizations } from './organizations.js';
 import { createPresence } from './presence.js';
@@ -17,6 +18,7 @@ export function createDomain(deps: DomainDeps) {
     presence,
     sessions: createSessions(deps),
     actions: createActions(deps, presence),
+    health: createHealth(deps),
   };
 }
 

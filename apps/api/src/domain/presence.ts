@@ -10,7 +10,7 @@
  * transition. An agent still connected to an instance that lost its rows (it was paused past its lease)
  * is claimed again at the next renewal.
  */
-import { topicFor, type AgentHello, type HostStatus } from '@hostwire/protocol';
+import { topicFor, type AgentHello, type HostStatus, type ServerToAgent } from '@hostwire/protocol';
 import { createFrame } from '../realtime/bus/types.js';
 import type { DomainDeps } from './deps.js';
 
@@ -20,6 +20,8 @@ export interface PresenceAgent {
   readonly organizationId: string;
   /** Grows with every connection this instance accepts; part of the row's owner. */
   readonly epoch: number;
+  /** Delivers a message to this connection (what other instances send the host arrives here). */
+  send(message: ServerToAgent): void;
 }
 
 interface LocalAgent {
@@ -36,6 +38,8 @@ export function createPresence(deps: DomainDeps) {
   const heartbeatMs = deps.config.ws.heartbeatMs;
   const leaseMs = Math.round(heartbeatMs * 1.5);
   const local = new Map<string, LocalAgent>();
+  /** Bus claims by owner: a replaced connection's claim ends when it closes, not when it is replaced. */
+  const claims = new Map<string, () => void>();
   /** Per host, the last status change: changes of one host apply in call order. */
   const chains = new Map<string, Promise<void>>();
   const ownerOf = (epoch: number) => `${deps.bus.instanceId}:${epoch}`;
@@ -134,16 +138,31 @@ export function createPresence(deps: DomainDeps) {
       );
     },
 
-    /** The agent's connection on this instance is now its host's live one: the host is online. */
+    /**
+     * The agent's connection on this instance is now its host's live one: messages for the host are routed
+     * here, the host is online, and then every other instance drops an older socket of the host.
+     */
     connected(agent: PresenceAgent): Promise<void> {
       const owner = ownerOf(agent.epoch);
+      claims.set(
+        owner,
+        deps.bus.claimAgent(agent.hostId, (message) => agent.send(message)),
+      );
       local.set(agent.hostId, {
         epoch: agent.epoch,
         organizationId: agent.organizationId,
         owner,
         hello: undefined,
       });
-      return serialize(agent.hostId, () => claim(agent.hostId, agent.organizationId, owner));
+      return serialize(agent.hostId, async () => {
+        await claim(agent.hostId, agent.organizationId, owner);
+        deps.bus.broadcast({
+          kind: 'agent.connected',
+          hostId: agent.hostId,
+          epoch: agent.epoch,
+          instanceId: deps.bus.instanceId,
+        });
+      });
     },
 
     /** What the agent of this connection announced in `hello`. */
@@ -157,6 +176,9 @@ export function createPresence(deps: DomainDeps) {
      * connection (here or on another instance) or a deletion leaves it alone.
      */
     disconnected(agent: PresenceAgent): Promise<void> {
+      const owner = ownerOf(agent.epoch);
+      claims.get(owner)?.();
+      claims.delete(owner);
       const entry = local.get(agent.hostId);
       if (entry && entry.epoch === agent.epoch) local.delete(agent.hostId);
       return serialize(agent.hostId, async () => {
@@ -164,6 +186,11 @@ export function createPresence(deps: DomainDeps) {
         if (await deps.store.hosts.releasePresence(agent.hostId, ownerOf(agent.epoch), now))
           publishStatus(agent.hostId, agent.organizationId, 'offline', now);
       });
+    },
+
+    /** True for this instance's own id (an `agent.connected` it announced itself). */
+    isThisInstance(instanceId: string): boolean {
+      return instanceId === deps.bus.instanceId;
     },
 
     /** True when the host's agent is connected to this instance. */

@@ -8,6 +8,8 @@ import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { createRateLimiter } from '../auth/rate-limiter.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
+import type { MembershipView } from '../store/repositories/organizations.js';
+import type { SessionRow } from '../store/repositories/users.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 
 /** A started session: the signed token goes into the cookie, which expires with it. */
@@ -67,6 +69,16 @@ export function createSessions(deps: DomainDeps) {
 
   return {
     me,
+
+    /** The session if it is neither revoked nor expired. */
+    findActive(sessionId: string, now = Date.now()): Promise<SessionRow | undefined> {
+      return deps.store.sessions.findActive(sessionId, now);
+    },
+
+    /** The organizations of a user with the user's role in each. */
+    memberships(userId: string): Promise<MembershipView[]> {
+      return deps.store.organizations.membershipsOf(userId);
+    },
 
     async setupRequired(): Promise<boolean> {
       return (await deps.store.users.count()) === 0;

@@ -11,8 +11,7 @@ export function createHealthRouter(ctx: AppContext): Router {
   router.get(
     '/readyz',
     route(async (_req, res) => {
-      const store = await ctx.store.ping();
-      const bus = ctx.bus.isHealthy();
+      const { store, bus } = await ctx.domain.health.check();
       const ready = store && bus && !ctx.lifecycle.shuttingDown;
       res.status(ready ? 200 : 503).json({
         status: ready ? 'ready' : 'unavailable',

@@ -2,7 +2,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { queryHistory } from '../realtime/history.js';
 import { authed, clientIp, requireSession, route } from './middleware.js';
 import { ListQuery, MetricsQuery, RunActionBody } from './schemas.js';
 
@@ -15,9 +14,11 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/hosts/:hostId/metrics',
     session,
     route(async (req, res) => {
-      const { host } = await ctx.access.requireHost(authed(res).userId, param(req.params.hostId), 'viewer');
+      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const hostId = param(req.params.hostId);
+      await ctx.access.requireHost(actor.userId, hostId, 'viewer');
       const q = parseOrThrow(MetricsQuery, req.query);
-      res.json(await queryHistory(ctx.store, ctx.config.metrics, host.id, q.from, q.to, q.step));
+      res.json(await ctx.domain.hosts.history(actor, hostId, q));
     }),
   );
 

@@ -61,7 +61,7 @@ async function authenticateSession(ctx: AppContext, req: Request, res: Response)
       verified.reason === 'expired' ? 'The session expired; sign in again' : 'Invalid session',
     );
   }
-  const session = await ctx.store.sessions.findActive(verified.claims.sessionId, Date.now());
+  const session = await ctx.domain.sessions.findActive(verified.claims.sessionId);
   if (!session || session.userId !== verified.claims.userId)
     throw new ApiError('unauthorized', 'The session has ended; sign in again');
   checkOrigin(ctx, req, true);

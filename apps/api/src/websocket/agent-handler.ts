@@ -14,8 +14,13 @@ const MAX_PENDING_FRAMES = 64;
 
 /**
  * Takes over an authenticated agent socket: sends `welcome`, makes it the host's live connection
- * (closing an older one with 4000), claims the host on the bus, tells the hub (presence marks it online), then hands frames to
- * the hub one after the other. Its identity is the connection's host, never a message field.
+ * (closing an older one with 4000), tells the hub (presence routes the host here and marks it online), then
+ * hands frames to the hub one after the other. Its identity is the connection's host, never a message field.
+ *
+ * While another connection of the host is live (here or on another instance), the new socket replaces it
+ * only once it has sent `hello`: an upgrade a proxy replays after a partition (a ghost of a connection the
+ * agent already gave up) never says hello, so it cannot kick the agent's live connection; it is closed
+ * with 1008 after `WS_HANDSHAKE_TIMEOUT_MS`.
  */
 export function handleAgentConnection(
   rt: GatewayRuntime,
@@ -42,19 +47,35 @@ export function handleAgentConnection(
     epoch,
     tokenVersion: principal.tokenVersion,
   };
-  const previous = registry.setAgent(entry);
-  previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
-  const releaseClaim = ctx.bus.claimAgent(hostId, (message) => connection.send(message));
-  ctx.logger.info(
-    { event: 'ws.agent.connected', hostId, organizationId, epoch, connectionId: connection.id },
-    'agent connected',
-  );
+  let live = false;
+  let closed = false;
+  let helloSeen: () => void = () => undefined;
+  const hello = new Promise<void>((resolve) => (helloSeen = resolve));
 
-  // Other instances drop an older socket of this host once presence made this connection the owner.
-  let chain: Promise<void> = ctx.hub
-    .agentConnected(session)
-    .then(() => ctx.bus.broadcast({ kind: 'agent.connected', hostId, epoch, instanceId: ctx.bus.instanceId }))
-    .catch((error: unknown) => ctx.logger.error({ err: error, hostId }, 'agentConnected failed'));
+  async function takeOver(): Promise<void> {
+    if (registry.agent(hostId) || (await ctx.domain.presence.isConnected(hostId))) {
+      const timer = setTimeout(
+        () => connection.close(CLOSE_CODES.POLICY_VIOLATION, 'no hello while the host has a live connection'),
+        ctx.config.ws.handshakeTimeoutMs,
+      );
+      await Promise.race([hello, connection.closed]);
+      clearTimeout(timer);
+    }
+    if (closed) return;
+    live = true;
+    const previous = registry.setAgent(entry);
+    previous?.connection.close(CLOSE_CODES.REPLACED, 'replaced');
+    ctx.logger.info(
+      { event: 'ws.agent.connected', hostId, organizationId, epoch, connectionId: connection.id },
+      'agent connected',
+    );
+    // Presence routes the host's messages here, marks it online and tells the other instances.
+    await ctx.hub.agentConnected(session);
+  }
+
+  let chain: Promise<void> = takeOver().catch((error: unknown) =>
+    ctx.logger.error({ err: error, hostId }, 'agentConnected failed'),
+  );
 
   let pending = 0;
   let paused = false;
@@ -62,6 +83,7 @@ export function handleAgentConnection(
   ws.on('message', (data, isBinary) => {
     const message = guard.accept(data, isBinary);
     if (!message) return;
+    if (message.type === 'hello') helloSeen();
     pending += 1;
     if (pending > MAX_PENDING_FRAMES && !paused) {
       paused = true;
@@ -79,12 +101,12 @@ export function handleAgentConnection(
   });
 
   void connection.closed.then((code) => {
-    releaseClaim();
+    closed = true;
     ctx.logger.info(
       { event: 'ws.agent.closed', hostId, epoch, code, connectionId: connection.id },
       'agent disconnected',
     );
-    rt.track(chain.then(() => agentClosed(rt, entry)));
+    rt.track(chain.then(() => (live ? agentClosed(rt, entry) : undefined)));
   });
   return connection;
 }

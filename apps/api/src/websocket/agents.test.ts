@@ -1,6 +1,7 @@
 // Agent sockets: welcome, online/offline, one live connection per host, heartbeat, revocation, shutdown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
+import { connectRawAgent, DEFAULT_HELLO } from '../test-support/raw-peers.js';
 import { connect, handshake, waitFor, type TestSocket } from '../test-support/ws-client.js';
 
 let server: TestServer;
@@ -56,9 +57,10 @@ describe('agent connections', () => {
     const first = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const second = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    second.send({ type: 'hello', ...DEFAULT_HELLO });
     expect(await first.closed).toMatchObject({ code: 4000, reason: 'replaced' });
     // The stale socket's cleanup must not mark the host offline.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.running.gateway.settled();
     expect(await hostStatus(host.hostId)).toBe('online');
     expect(server.running.gateway.counts().agents).toBe(1);
     second.ws.close();
@@ -79,10 +81,33 @@ describe('agent connections', () => {
       instanceId: 'another-instance',
     });
     expect(await agent.closed).toMatchObject({ code: 4000, reason: 'replaced' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.running.gateway.settled();
     // The host lives on the other instance now: this one must not mark it offline.
     expect(await hostStatus(host.hostId)).toBe('online');
     expect(await server.ctx.bus.isAgentConnected(host.hostId)).toBe(false);
+  });
+
+  it('does not let a socket that never says hello (a ghost upgrade replayed by a proxy) replace the live one', async () => {
+    const quick = await startTestServer({ WS_HEARTBEAT_MS: '150', WS_HANDSHAKE_TIMEOUT_MS: '300' });
+    try {
+      const boss = await quick.setup();
+      const host = await quick.createEnrolledHost(boss.cookie, boss.organizationId, 'ghosted');
+      const live = await connectRawAgent(quick, host);
+      const ghost = await connect(`${quick.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
+      expect(await ghost.next(() => true)).toMatchObject({ type: 'welcome' });
+      expect(await ghost.closed).toMatchObject({ code: 1008 });
+      await quick.running.gateway.settled();
+      expect(live.ws.readyState).toBe(live.ws.OPEN);
+      expect((await quick.ctx.store.hosts.findById(host.hostId))?.status).toBe('online');
+      expect(quick.running.gateway.counts().agents).toBe(1);
+
+      // The agent's own reconnect says hello and takes over, as always.
+      const again = await connectRawAgent(quick, host);
+      expect((await live.closed).code).toBe(4000);
+      await again.close();
+    } finally {
+      await quick.cleanup();
+    }
   });
 
   it('terminates an agent that stops answering pings and marks its host offline within two intervals', async () => {
@@ -101,9 +126,11 @@ describe('agent connections', () => {
     const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const before = (await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Several heartbeat intervals (150 ms here) of renewals, the socket answering every ping meanwhile.
+    await waitFor(
+      async () => ((await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0) >= before + 450,
+    );
     expect(agent.ws.readyState).toBe(agent.ws.OPEN);
-    expect((await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0).toBeGreaterThan(before);
     agent.ws.close();
     await agent.closed;
   });

@@ -91,7 +91,7 @@ async function authenticateAgent(
   if (!verified.ok) return refuse(401, `agent token ${verified.reason}`);
   const { claims } = verified;
   if (claims.hostId !== pathHostId) return refuse(403, 'agent token belongs to another host');
-  const host = await ctx.store.hosts.findById(pathHostId);
+  const host = await ctx.domain.hosts.find(pathHostId);
   if (!host) return refuse(403, 'host was deleted');
   if (host.tokenVersion !== claims.tokenVersion) return refuse(403, 'agent token was revoked');
   if (host.organizationId !== claims.organizationId)
@@ -117,7 +117,7 @@ async function authenticateClient(
     const ticket = url.searchParams.get('ticket') ?? '';
     const owner = ticket === '' ? undefined : await ctx.tickets.consume(ticket);
     if (!owner) return refuse(401, 'ticket unknown, used or expired');
-    const session = await ctx.store.sessions.findActive(owner.sessionId, now);
+    const session = await ctx.domain.sessions.findActive(owner.sessionId, now);
     if (!session || session.userId !== owner.userId) return refuse(401, 'the session of the ticket ended');
     return clientPrincipal(ctx, session.userId, session.id, session.expiresAt);
   }
@@ -136,7 +136,7 @@ async function authenticateClient(
   }
   const verified = await ctx.tokens.verifySession(token);
   if (!verified.ok) return refuse(401, `session token ${verified.reason}`);
-  const session = await ctx.store.sessions.findActive(verified.claims.sessionId, now);
+  const session = await ctx.domain.sessions.findActive(verified.claims.sessionId, now);
   if (!session || session.userId !== verified.claims.userId) return refuse(401, 'session ended');
   return clientPrincipal(
     ctx,
@@ -152,7 +152,7 @@ async function clientPrincipal(
   sessionId: string,
   sessionExpiresAt: number,
 ): Promise<WebSocketAuthResult> {
-  const memberships = await ctx.store.organizations.membershipsOf(userId);
+  const memberships = await ctx.domain.sessions.memberships(userId);
   return {
     ok: true,
     principal: {

@@ -20,14 +20,14 @@ export async function recoverFromGap(rt: GatewayRuntime, topics: readonly string
     if (!sessions.has(entry.sessionId))
       sessions.set(
         entry.sessionId,
-        (await ctx.store.sessions.findActive(entry.sessionId, now)) !== undefined,
+        (await ctx.domain.sessions.findActive(entry.sessionId, now)) !== undefined,
       );
     if (!sessions.get(entry.sessionId))
       entry.connection.close(CLOSE_CODES.CREDENTIALS_REVOKED, 'session ended');
   }
   for (const userId of new Set(clients.map((c) => c.userId))) await reauthorizeUser(rt, userId);
   for (const agent of registry.agentEntries()) {
-    const host = await ctx.store.hosts.findById(agent.hostId);
+    const host = await ctx.domain.hosts.find(agent.hostId);
     if (!host || host.tokenVersion !== agent.tokenVersion) {
       agent.connection.close(CLOSE_CODES.CREDENTIALS_REVOKED, host ? 'credentials revoked' : 'host deleted');
     }

@@ -37,7 +37,7 @@ export function handleControlEvent(rt: GatewayRuntime, event: ControlEvent): voi
       return;
     }
     case 'agent.connected': {
-      if (event.instanceId === ctx.bus.instanceId) return;
+      if (ctx.domain.presence.isThisInstance(event.instanceId)) return;
       const agent = registry.agent(event.hostId);
       if (!agent) return;
       // The host is online on the other instance: leave without marking it offline.
@@ -52,7 +52,7 @@ export async function reauthorizeUser(rt: GatewayRuntime, userId: string): Promi
   const { ctx, registry, fanout } = rt;
   const entries = registry.clientsOfUser(userId);
   if (entries.length > 0) {
-    const memberships = await ctx.store.organizations.membershipsOf(userId);
+    const memberships = await ctx.domain.sessions.memberships(userId);
     const organizationIds = new Set(memberships.map((m) => m.organizationId));
     await Promise.all(
       entries.map((entry) =>

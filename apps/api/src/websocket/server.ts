@@ -30,6 +30,8 @@ export interface Gateway {
    * ones still open after `timeoutMs`, and stops the timers.
    */
   close(timeoutMs: number): Promise<void>;
+  /** Resolves once the cleanup of every closed socket so far (presence, hub) has finished. */
+  settled(): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -195,6 +197,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
 
   return {
     counts: () => rt.registry.counts(),
+    settled: () => rt.settled(),
     connectionStats: () =>
       rt.registry.connections().map((c) => ({
         id: c.id,

@@ -21,9 +21,9 @@ export async function authorizeTopic(ctx: AppContext, userId: string, topic: str
         await ctx.access.requireHost(userId, parsed.id, 'viewer');
         return;
       case 'action': {
-        const action = await ctx.store.actions.findById(parsed.id, false);
-        if (!action) throw new ApiError('not_found', 'Action not found');
-        await ctx.access.requireHost(userId, action.hostId, 'viewer');
+        const hostId = await ctx.domain.actions.hostOf(parsed.id);
+        if (!hostId) throw new ApiError('not_found', 'Action not found');
+        await ctx.access.requireHost(userId, hostId, 'viewer');
         return;
       }
     }
