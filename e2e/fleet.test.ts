@@ -47,7 +47,8 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
   it('takes an admin from setup to a live, enrolled host with logs and actions', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await tracked(newPage(context));
-    await page.goto(server.url);
+    // The link the server printed at start carries the one-time setup code.
+    await page.goto(`${server.url}/setup?code=${server.setupCode()}`);
     await page.getByTestId('setup-form').waitFor();
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('correct horse battery');
@@ -128,12 +129,30 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
     await screenshot(page, 'actions');
 
     await page.getByRole('link', { name: 'Members' }).click();
-    const form = page.getByTestId('add-member-form');
+    const form = page.getByTestId('invite-form');
     await form.getByLabel('Email').fill('viewer@example.com');
     await form.getByLabel('Role').selectOption('viewer');
-    await form.getByLabel(/password/i).fill('viewer password 1');
-    await form.getByRole('button', { name: /add/i }).click();
+    await form.getByRole('button', { name: /invitation/i }).click();
+    const link = (await page.getByTestId('invite-link').textContent()) ?? '';
+    expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
+    await page.getByTestId('invitations-table').getByRole('cell', { name: 'viewer@example.com' }).waitFor();
+    await screenshot(page, 'members-invite');
+
+    // The invitee opens the link signed out and chooses their own password.
+    const invitee = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const inviteePage = await tracked(newPage(invitee));
+    await inviteePage.goto(link.replace(/^https?:\/\/[^/]+/, server.url));
+    await inviteePage.getByTestId('invitation-form').waitFor();
+    await inviteePage.getByLabel('Choose a password').fill('viewer password 1');
+    await inviteePage.getByLabel('Repeat the password').fill('viewer password 1');
+    await inviteePage.getByTestId('invitation-form').getByRole('button', { name: /join/i }).click();
+    await inviteePage.getByRole('link', { name: 'e2e-1' }).waitFor();
+    await inviteePage.close();
+    await invitee.close();
+
+    await page.reload();
     await page.getByRole('cell', { name: 'viewer@example.com', exact: true }).waitFor();
+    expect(await page.getByTestId('invitations-table').count()).toBe(0);
     await page.close();
     await context.close();
   });

@@ -78,6 +78,18 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     ]);
     expect(enrolled, enrolled.stderr).toMatchObject({ code: 0 });
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      path.join(dir, 'app.log'),
+      '2026-01-02T03:04:05Z service started\n2026-01-02T03:04:06Z ERROR disk almost full\n',
+    );
+    writeFileSync(path.join(dir, 'empty.log'), '');
+    config.logs = {
+      sources: [
+        { name: 'app', kind: 'file', path: path.join(dir, 'app.log'), description: 'the app' },
+        { name: 'quiet', kind: 'file', path: path.join(dir, 'empty.log'), description: 'nothing yet' },
+        { name: 'ghost', kind: 'file', path: path.join(dir, 'missing.log'), description: 'not there' },
+      ],
+    };
     config.actions = [
       {
         name: 'say',
@@ -390,6 +402,99 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await page.getByTestId('chart-cpu').waitFor();
     expect(await page.getByTestId('range-6h').getAttribute('aria-pressed')).toBe('true');
     await screenshot(page, 'charts');
+  });
+
+  it('reads the audit log in names and words, filtered by host, action and time, page by page', async () => {
+    const created = await server.request('POST', `/api/orgs/${owner.organizationId}/hosts`, {
+      cookie: owner.cookie,
+      body: { name: 'epsilon' },
+    });
+    const epsilon = ((await created.json()) as { host: { id: string } }).host.id;
+    for (let i = 0; i < 55; i++)
+      await server.request('POST', `/api/hosts/${epsilon}/rotate-token`, { cookie: owner.cookie });
+    const ran = await server.request('POST', `/api/hosts/${hostId}/actions`, {
+      cookie: owner.cookie,
+      body: { action: 'say', params: { word: 'audit' } },
+    });
+    expect(ran.status).toBe(201);
+
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    const first = page.locator('[data-testid="audit-row"][data-action="host.token_rotated"]').first();
+    await expect.poll(() => first.getByTestId('audit-target').textContent()).toBe('epsilon');
+    expect(await first.getByTestId('audit-who').textContent()).toBe(EMAIL);
+    for (const details of await page.getByTestId('audit-details').allTextContents())
+      expect(details).not.toMatch(/[{}]/);
+
+    // Paging: 55 rotations fill more than one page of 50.
+    expect(await page.getByTestId('audit-row').count()).toBe(50);
+    await page.getByTestId('audit-older').click();
+    await expect.poll(() => page.getByTestId('audit-page').textContent()).toBe('Page 2');
+    await page.getByTestId('audit-newer').click();
+    await expect.poll(() => page.getByTestId('audit-page').textContent()).toBe('Page 1');
+
+    // Filters: one host, one action, a time range that ends before anything happened.
+    await page.getByTestId('audit-host').selectOption({ label: 'alpha' });
+    await expect
+      .poll(async () => new Set(await page.getByTestId('audit-target').allTextContents()))
+      .toEqual(new Set(['alpha']));
+    await page.getByTestId('audit-action').selectOption('host.enrolled');
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1);
+    await page.getByTestId('audit-action').selectOption('action.run');
+    await expect
+      .poll(async () => (await page.getByTestId('audit-details').allTextContents()).join('|'))
+      .toMatch(/say \(word=audit\)/);
+    await page.getByTestId('audit-to').fill('2001-01-01T00:00');
+    await page.getByText('No event matches these filters.').waitFor();
+    await screenshot(page, 'audit');
+  });
+
+  it('offers only log sources that exist, with empty states, own timestamps, highlights and a remembered source', async () => {
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.goto(`${server.url}/hosts/${hostId}/logs`);
+    const select = page.getByTestId('log-source');
+    await select.waitFor();
+    expect(await select.locator('option').allTextContents()).toEqual(['app (file)', 'quiet (file)']);
+    expect(await page.getByTestId('log-sources-missing').textContent()).toMatch(
+      /ghost.*missing\.log does not exist/,
+    );
+
+    const errorLine = page.getByTestId('log-line').filter({ hasText: 'disk almost full' });
+    await errorLine.waitFor({ timeout: 10_000 });
+    expect(await errorLine.getAttribute('data-level')).toBe('error');
+    // A backfilled line shows the time written in it, not when the agent read it.
+    const expected = await page.evaluate(() =>
+      new Date('2026-01-02T03:04:06Z').toLocaleTimeString(undefined, { hour12: false }),
+    );
+    expect(await errorLine.locator('.log-ts').textContent()).toBe(expected);
+
+    await page.getByTestId('log-filter').fill('almost');
+    await page.keyboard.press('Enter');
+    await page
+      .getByTestId('log-line')
+      .locator('mark')
+      .filter({ hasText: 'almost' })
+      .waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('log-status').textContent()).toMatch(/^1 line matching/);
+
+    await page.getByText('Regex').click();
+    await page.getByTestId('log-filter').fill('(');
+    await page.keyboard.press('Enter');
+    const message =
+      (await page.getByRole('alert').filter({ hasText: 'regular expression' }).textContent()) ?? '';
+    expect(message.match(/Invalid regular expression/g)).toHaveLength(1);
+
+    await page.getByTestId('log-filter').fill('');
+    await page.keyboard.press('Enter');
+    await select.selectOption('quiet');
+    await page.getByTestId('log-empty').filter({ hasText: 'No lines yet' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'logs-empty');
+    await page.reload();
+    await page.getByTestId('log-source').waitFor();
+    expect(await page.getByTestId('log-source').inputValue()).toBe('quiet');
   });
 
   it('keeps dark and light complete on desktop and phone', async () => {

@@ -106,6 +106,42 @@ describe.skipIf(skip)('two instances behind one database and one Redis', () => {
     await client.close();
   });
 
+  it('feeds a relayed tail only from the agent of its host', async () => {
+    const owner = await a.login('owner@example.com', 'correct horse battery');
+    const [organization] = (
+      (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {
+        organizations: { id: string }[];
+      }
+    ).organizations;
+    const orgId = organization?.id ?? '';
+    const host = await a.createEnrolledHost(owner, orgId, 'relay-host');
+    const intruder = await a.createEnrolledHost(owner, orgId, 'relay-intruder');
+    // Both agents on instance b; the viewer on instance a owns the tail, so every frame is relayed.
+    const agent = await connectRawAgent(b, host);
+    const other = await connectRawAgent(b, intruder);
+    const started = new Promise<string>((resolve) =>
+      agent.ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as { type: string; id?: string; streamId?: string };
+        if (m.type === 'logs.start') {
+          agent.send({ type: 'ack', id: m.id });
+          resolve(m.streamId ?? '');
+        }
+      }),
+    );
+    const client = await connectRawClient(a, owner);
+    const tail = await client.request({ type: 'logs.subscribe', hostId: host.hostId, source: 'syslog' });
+    const streamId = await started;
+    expect(tail).toMatchObject({ type: 'ack', streamId });
+    other.send({ type: 'logs.lines', streamId, lines: [{ ts: Date.now(), line: 'forged line' }] });
+    other.send({ type: 'logs.ended', streamId, reason: 'forged end' });
+    agent.send({ type: 'logs.lines', streamId, lines: [{ ts: Date.now(), line: 'real line' }] });
+    expect(await client.next((m) => m.type === 'logs.lines')).toMatchObject({
+      lines: [{ line: 'real line' }],
+    });
+    expect(JSON.stringify(client.messages)).not.toMatch(/forged/);
+    await Promise.all([agent.close(), other.close(), client.close()]);
+  });
+
   it('keeps live mode while a viewer on any instance remains', async () => {
     const owner = await a.login('owner@example.com', 'correct horse battery');
     const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {

@@ -1,5 +1,5 @@
 /** @module bench/lib/targets — the servers under test (Hostwire, the bare ws relay) as child processes. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,12 @@ export async function startHostwire(env = {}) {
   let organizationId;
   try {
     const res = await request('POST', '/api/auth/setup', {
-      body: { email: 'bench@example.com', password: 'bench password 123', organizationName: 'Bench' },
+      body: {
+        email: 'bench@example.com',
+        password: 'bench password 123',
+        organizationName: 'Bench',
+        setupCode: readFileSync(path.join(dataDir, 'setup-code'), 'utf8').trim(),
+      },
     });
     const me = expect(res, 201, 'setup');
     cookie = res.headers

@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
 import type { LogBackends } from './logs/log-manager.js';
 import { LogManager, detectLogBackends } from './logs/log-manager.js';
+import { checkLogSources } from './log-check.js';
 import { MetricsCollector } from './metrics/collector.js';
 import { MetricsSender } from './metrics/metrics-sender.js';
 import { Sampler } from './metrics/sampler.js';
@@ -120,9 +121,16 @@ export async function runAgent(
           send: (f) => session.send(f),
           sendText: (t) => session.sendText(t),
           maxFrameBytes: session.maxFrameBytes,
+          messagesPerSecond: session.welcome.limits.messagesPerSecond,
         });
       case 'logs.stop':
         return logs.stop(frame.streamId);
+      case 'logs.check':
+        // Backends may have appeared (Docker started) since the agent did: look again.
+        return void (options.backends ? Promise.resolve(options.backends) : detectLogBackends()).then(
+          (found) =>
+            session.send({ type: 'logs.sources', logSources: checkLogSources(config.logs.sources, found) }),
+        );
       case 'command':
         return actions.handle(frame);
       case 'error':
@@ -149,7 +157,7 @@ export async function runAgent(
         session.send(
           buildHello({
             actions: describeActions(config.actions),
-            logSources: logs.descriptors(),
+            logSources: checkLogSources(config.logs.sources, backends),
             backends,
             pending: outbox.pending,
           }),

@@ -24,6 +24,8 @@ export interface RunningServer {
   gateway: Gateway;
   port: number;
   url: string;
+  /** While no user exists: `<PUBLIC_URL>/setup?code=…`, the link that finishes first-run setup. */
+  setupUrl: string | undefined;
   /** Graceful shutdown: 503 for new upgrades, 1001 to every socket, then the hub, bus and store close. */
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const domain = createDomain(partial);
   await domain.presence.start();
   const ctx: AppContext = { ...partial, domain, hub: createHub({ ...partial, domain }) };
+  const setupUrl = await domain.sessions.prepareSetup();
   const server = http.createServer(createApp(ctx));
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
@@ -68,6 +71,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     gateway,
     port,
     url,
+    setupUrl,
     close() {
       closing ??= (async () => {
         ctx.lifecycle.shuttingDown = true;

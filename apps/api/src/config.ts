@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './client-ip.js';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -36,7 +37,17 @@ export const EnvSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALLOWED_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  TRUST_PROXY: z.string().default('false'),
+  SETUP_CODE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8-128 characters of A-Z a-z 0-9 _ -')
+    .optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  SMTP_FROM: z.string().min(3).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_TTL_HOURS: int(1, 24 * 90).default(168),
   ENROLLMENT_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(60),
   LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
@@ -46,6 +57,12 @@ export const EnvSchema = z.object({
   WS_HANDSHAKE_TIMEOUT_MS: int(50, 60_000).default(5_000),
   WS_MESSAGES_PER_SECOND: int(1, 100_000).default(100),
   WS_MAX_INVALID_MESSAGES: int(1, 1000).default(10),
+  WS_AGENT_BYTES_PER_SECOND: int(16 * 1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  LOG_TAILS_PER_SOCKET: int(1, 10_000).default(20),
+  LOG_TAILS_PER_USER: int(1, 100_000).default(50),
+  LOG_TAILS_PER_HOST: int(1, 100_000).default(100),
+  INGEST_SAMPLES_PER_MINUTE: int(1, 1_000_000).default(600),
+  METRICS_MAX_CLOCK_SKEW_SECONDS: int(1, 30 * 86_400).default(300),
   WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(10_000),
   WS_MAX_CONNECTIONS_PER_USER: int(1, 100_000).default(20),
   WS_UPGRADES_PER_SECOND_PER_IP: int(1, 100_000).default(200),
@@ -77,7 +94,13 @@ export interface Config {
   allowedOrigins: ReadonlySet<string>;
   secureCookies: boolean;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
+  /** The one-time first-run setup code from SETUP_CODE (else generated into DATA_DIR/setup-code). */
+  setupCode: string | undefined;
+  smtp: { url: string; from: string } | undefined;
+  metricsToken: string | undefined;
+  logTails: { perSocket: number; perUser: number; perHost: number };
+  ingest: { samplesPerMinute: number; maxClockSkewMs: number };
   sessionTtlMs: number;
   enrollmentTokenTtlMs: number;
   login: { maxAttempts: number; windowMs: number };
@@ -87,6 +110,7 @@ export interface Config {
     handshakeTimeoutMs: number;
     messagesPerSecond: number;
     maxInvalidMessages: number;
+    agentBytesPerSecond: number;
     maxConnectionsPerIp: number;
     maxConnectionsPerUser: number;
     maxConnections: number;
@@ -130,6 +154,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // An existing DATA_DIR is tightened too: it holds the database and the secrets.
+  if ((statSync(dataDir).mode & 0o077) !== 0) chmodSync(dataDir, 0o700);
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(e.TRUST_PROXY).trust;
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${(error as Error).message}`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const origins = (e.ALLOWED_ORIGINS ?? publicUrl)
     .split(',')
@@ -162,7 +194,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: new Set(origins),
     secureCookies: publicUrl.startsWith('https://'),
     logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxy,
+    setupCode: e.SETUP_CODE,
+    smtp: e.SMTP_URL
+      ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? `Hostwire <hostwire@${new URL(publicUrl).hostname}>` }
+      : undefined,
+    metricsToken: e.METRICS_TOKEN,
+    logTails: {
+      perSocket: e.LOG_TAILS_PER_SOCKET,
+      perUser: e.LOG_TAILS_PER_USER,
+      perHost: e.LOG_TAILS_PER_HOST,
+    },
+    ingest: {
+      samplesPerMinute: e.INGEST_SAMPLES_PER_MINUTE,
+      maxClockSkewMs: e.METRICS_MAX_CLOCK_SKEW_SECONDS * 1000,
+    },
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     enrollmentTokenTtlMs: e.ENROLLMENT_TOKEN_TTL_MINUTES * 60_000,
     login: { maxAttempts: e.LOGIN_MAX_ATTEMPTS, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
@@ -172,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       handshakeTimeoutMs: e.WS_HANDSHAKE_TIMEOUT_MS,
       messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
       maxInvalidMessages: e.WS_MAX_INVALID_MESSAGES,
+      agentBytesPerSecond: Math.max(e.WS_AGENT_BYTES_PER_SECOND, 2 * e.WS_MAX_PAYLOAD_BYTES),
       maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxConnections: e.WS_MAX_CONNECTIONS,

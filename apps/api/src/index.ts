@@ -23,6 +23,7 @@ export async function main(defaults: Record<string, string> = {}): Promise<Runni
     { url: running.url, database: config.database.kind, bus: config.redisUrl ? 'redis' : 'memory' },
     `Hostwire listening on ${config.publicUrl}`,
   );
+  process.stdout.write(startBanner(config.publicUrl, running.setupUrl, config.localAgent));
   const localAgent = config.localAgent
     ? startLocalAgent(running.ctx, `http://127.0.0.1:${running.port}`)
     : undefined;
@@ -42,4 +43,21 @@ export async function main(defaults: Record<string, string> = {}): Promise<Runni
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return running;
+}
+
+/** What a person starting the server reads: where to open it and, on first run, the setup link. */
+export function startBanner(publicUrl: string, setupUrl: string | undefined, localAgent: boolean): string {
+  const lines = ['', `Hostwire is running. Open ${publicUrl} in your browser.`];
+  if (setupUrl) {
+    lines.push(
+      '',
+      'First run: create the administrator and your organization at',
+      `  ${setupUrl}`,
+      'This link holds the one-time setup code (also in DATA_DIR/setup-code); it stops working once setup is done.',
+    );
+    if (localAgent) lines.push("This machine's agent joins your organization as soon as setup is done.");
+  } else if (localAgent) {
+    lines.push("This machine's agent runs alongside the server.");
+  }
+  return `${lines.join('\n')}\n\n`;
 }

@@ -27,8 +27,8 @@ export function startLocalAgent(ctx: AppContext, serverUrl: string): { stop(): P
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const runNode = (args: string[]): ChildProcess =>
-    spawn(process.execPath, [agentBin(), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const runNode = (args: string[], stdout: 'inherit' | 'pipe' = 'inherit'): ChildProcess =>
+    spawn(process.execPath, [agentBin(), ...args], { stdio: ['ignore', stdout, 'inherit'] });
 
   function run(): void {
     if (stopped) return;
@@ -61,16 +61,15 @@ export function startLocalAgent(ctx: AppContext, serverUrl: string): { stop(): P
       userId: null,
       ip: null,
     });
-    const enroll = runNode([
-      'enroll',
-      '--server',
-      serverUrl,
-      '--token',
-      enrollmentToken,
-      '--config',
-      configPath,
-    ]);
+    // The server starts the agent itself: enroll's "start the agent with…" advice is not for this user.
+    const enroll = runNode(
+      ['enroll', '--server', serverUrl, '--token', enrollmentToken, '--config', configPath],
+      'pipe',
+    );
+    let said = '';
+    enroll.stdout?.on('data', (chunk: Buffer) => (said = (said + chunk.toString('utf8')).slice(-2000)));
     enroll.on('exit', (code) => {
+      log.debug({ output: said.trim() }, 'local agent enrolled');
       if (code === 0) run();
       else log.error({ code }, 'enrolling the local agent failed');
     });

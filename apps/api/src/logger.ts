@@ -1,11 +1,41 @@
 /** @module logger — pino, with credentials in URLs and headers redacted before anything is written. */
 import { pino, type Logger, type DestinationStream } from 'pino';
 
-const SECRET_QUERY_PARAMS = /([?&](?:token|ticket|enrollmentToken)=)[^&#\s]*/gi;
+/** Query parameters that carry credentials, compared after decoding (so `?%74oken=` is caught too). */
+const SECRET_QUERY_PARAMS = new Set(['token', 'ticket', 'enrollmenttoken', 'code', 'setupcode']);
+/** Path segments that carry credentials: invitation tokens. */
+const SECRET_PATHS = /(\/(?:invite|by-token)\/)[^/?#\s]+/gi;
 
-/** Replaces the values of `token`, `ticket` and `enrollmentToken` query parameters with `[REDACTED]`. */
+function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return key.toLowerCase();
+  }
+}
+
+/**
+ * Replaces credentials in a URL with `[REDACTED]`: the values of the `token`, `ticket`,
+ * `enrollmentToken`, `code` and `setupCode` query parameters (names matched after percent-decoding,
+ * the way the server reads them) and invitation tokens in paths.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_QUERY_PARAMS, '$1[REDACTED]');
+  if (url === undefined) return undefined;
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const question = base.indexOf('?');
+  const pathPart = (question === -1 ? base : base.slice(0, question)).replace(SECRET_PATHS, '$1[REDACTED]');
+  if (question === -1) return pathPart;
+  const query = base
+    .slice(question + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      return SECRET_QUERY_PARAMS.has(decodeKey(key)) ? `${key}=[REDACTED]` : pair;
+    })
+    .join('&');
+  return `${pathPart}?${query}`;
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

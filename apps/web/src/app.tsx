@@ -9,6 +9,7 @@ import { MembersPage } from './members/members-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NoOrganizationPage, NotFoundPage } from './pages/misc-pages.js';
 import { SetupPage } from './pages/setup-page.js';
+import { AcceptInvitationPage, invitationToken } from './pages/accept-invitation-page.js';
 import { RealtimeProvider, useConnectionState } from './realtime/realtime-context.js';
 import { matchPath, usePathname } from './router/router.js';
 import { SessionProvider, useSession } from './session/session.js';
@@ -46,7 +47,10 @@ function SignedInMain() {
 
 function Gate() {
   const session = useSession();
+  const pathname = usePathname();
   const { status } = session;
+  const invitation = invitationToken(pathname);
+  if (invitation && status.kind !== 'unreachable') return <AcceptInvitationPage token={invitation} />;
   switch (status.kind) {
     case 'loading':
       return (

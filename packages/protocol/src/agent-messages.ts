@@ -46,6 +46,12 @@ export const AgentLogEnded = z.object({
   reason: z.string().max(500),
 });
 
+/** The agent's log sources as it finds them now, answering `logs.check` (same shape as in `hello`). */
+export const AgentLogSources = z.object({
+  type: z.literal('logs.sources'),
+  logSources: z.array(LogSourceDescriptor).max(256),
+});
+
 /** The agent accepted a signed command and started the process. */
 export const AgentActionStarted = z.object({
   type: z.literal('action.started'),
@@ -91,6 +97,7 @@ export const AgentToServer = z.discriminatedUnion('type', [
   AgentMetrics,
   AgentLogLines,
   AgentLogEnded,
+  AgentLogSources,
   AgentActionStarted,
   AgentActionOutput,
   AgentActionResult,
@@ -138,6 +145,9 @@ export const ServerLogsStart = z.object({
 /** Stop a tail. */
 export const ServerLogsStop = z.object({ type: z.literal('logs.stop'), streamId: Id });
 
+/** Check which log sources exist now; the agent answers `logs.sources`. */
+export const ServerLogsCheck = z.object({ type: z.literal('logs.check') });
+
 /** A signed action command: `payload` is the JSON text of an ActionCommand, `signature` Ed25519 base64url. */
 export const ServerCommand = z.object({
   type: z.literal('command'),
@@ -165,6 +175,7 @@ export const ServerToAgent = z.discriminatedUnion('type', [
   ServerMetricsInterval,
   ServerLogsStart,
   ServerLogsStop,
+  ServerLogsCheck,
   ServerCommand,
   ServerAck,
   ServerError,

@@ -41,6 +41,32 @@ export type Host = z.infer<typeof Host>;
 export const Member = z.object({ userId: Id, email: z.string(), role: Role, createdAt: Timestamp });
 export type Member = z.infer<typeof Member>;
 
+/** A pending invitation to an organization (the link's token is shown once, at creation). */
+export const Invitation = z.object({
+  id: Id,
+  email: z.string(),
+  role: Role,
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+});
+export type Invitation = z.infer<typeof Invitation>;
+
+/** `POST /api/orgs/:orgId/invitations` → the invitation and its single-use link. */
+export const CreatedInvitation = z.object({
+  invitation: Invitation,
+  inviteUrl: z.string(),
+  emailed: z.boolean(),
+});
+export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
+
+/** `GET /api/invitations/by-token/:token` → what the invitee is invited to. */
+export const InvitationPreview = z.object({
+  organization: z.object({ name: z.string() }),
+  email: z.string(),
+  role: Role,
+});
+export type InvitationPreview = z.infer<typeof InvitationPreview>;
+
 export const AuditEvent = z.object({
   id: z.number().int(),
   organizationId: Id.nullable(),

@@ -37,6 +37,16 @@ export const ClientLogsUnsubscribe = z.object({
   streamId: Id,
 });
 
+/**
+ * Ask the host's agent to check which log sources exist now; acked once asked, and the fresh list
+ * arrives as `host.agent` on the `host:` topic. Answers `agent_offline` when the agent is not connected.
+ */
+export const ClientLogsCheck = z.object({
+  type: z.literal('logs.check'),
+  id: RequestId.optional(),
+  hostId: Id,
+});
+
 /** Run an action of the host's catalog; acked with the `actionId`, then `action.*` frames follow. */
 export const ClientActionRun = z.object({
   type: z.literal('action.run'),
@@ -57,6 +67,7 @@ export const ClientToServer = z.discriminatedUnion('type', [
   ClientUnsubscribe,
   ClientLogsSubscribe,
   ClientLogsUnsubscribe,
+  ClientLogsCheck,
   ClientActionRun,
   ClientActionCancel,
 ]);

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   conflict: { status: 409, close: undefined, message: 'The request conflicts with the current state' },
   payload_too_large: { status: 413, close: 1009, message: 'The message is too big' },
   rate_limited: { status: 429, close: 1008, message: 'Too many requests' },
+  limit_reached: { status: 429, close: undefined, message: 'A limit was reached' },
   agent_offline: { status: 409, close: undefined, message: 'The host agent is not connected' },
   policy_violation: { status: 400, close: 1008, message: 'Too many invalid messages' },
   unsupported_data: { status: 400, close: 1003, message: 'Binary frames are not accepted' },

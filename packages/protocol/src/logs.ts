@@ -1,4 +1,5 @@
 /** @module logs — log sources an agent offers, tail filters and log lines. */
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 
@@ -11,10 +12,21 @@ export const LogSourceDescriptor = z.object({
   name: LogSourceName,
   kind: z.enum(['file', 'journald', 'docker']),
   description: z.string().max(500).default(''),
+  /**
+   * Whether the source exists on the host (the file is readable, journalctl or Docker is there), as the
+   * agent found at `hello` or at the last `logs.check`. Absent from older agents: treat as available.
+   */
+  available: z.boolean().optional(),
+  /** Why it is not available, in plain words (`/var/log/nginx/error.log does not exist`). */
+  unavailableReason: z.string().max(500).optional(),
 });
 export type LogSourceDescriptor = z.infer<typeof LogSourceDescriptor>;
 
-/** A filter applied on the agent: a substring, or a JavaScript regular expression when `regex` is true. */
+/**
+ * A filter applied on the agent: a substring, or a regular expression in RE2 syntax when `regex` is true.
+ * Regular expressions run on a linear-time engine (no backtracking), so no pattern can make the agent
+ * spend more than time proportional to the line; backreferences and lookarounds are refused.
+ */
 export const LogFilter = z.object({
   pattern: z.string().min(1).max(500),
   regex: z.boolean().default(false),
@@ -29,11 +41,11 @@ export const MAX_LOG_BACKFILL = 5000;
 export const LogLine = z.object({ ts: Timestamp, line: z.string().max(MAX_LOG_LINE_LENGTH + 16) });
 export type LogLine = z.infer<typeof LogLine>;
 
-/** Builds the predicate for a filter; throws on an invalid regular expression. */
+/** Builds the predicate for a filter; throws on a regular expression RE2 cannot run (invalid, backreferences, lookarounds). */
 export function compileLogFilter(filter: LogFilter | undefined): (line: string) => boolean {
   if (!filter) return () => true;
   if (filter.regex) {
-    const re = new RegExp(filter.pattern, filter.ignoreCase ? 'iu' : 'u');
+    const re = RE2JS.compile(filter.pattern, filter.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
     return (line) => re.test(line);
   }
   if (filter.ignoreCase) {
@@ -41,4 +53,14 @@ export function compileLogFilter(filter: LogFilter | undefined): (line: string) 
     return (line) => line.toLowerCase().includes(needle);
   }
   return (line) => line.includes(filter.pattern);
+}
+
+/** Why a filter cannot be honoured (a message for the user), or undefined when it can. */
+export function logFilterProblem(filter: LogFilter | undefined): string | undefined {
+  try {
+    compileLogFilter(filter);
+    return undefined;
+  } catch (error) {
+    return `the pattern cannot be used: ${(error as Error).message} (RE2 syntax: no backreferences or lookarounds)`;
+  }
 }

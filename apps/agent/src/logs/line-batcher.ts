@@ -11,8 +11,8 @@ export interface LineBatcherOptions {
   linesPerSecond: number;
   batchMs: number;
   maxFrameBytes: number;
-  /** Sends one serialized `logs.lines` frame. */
-  emit: (text: string) => void;
+  /** Sends one serialized `logs.lines` frame accounting for `lines` lines (sent plus reported dropped). */
+  emit: (text: string, lines: number) => void;
 }
 
 /**
@@ -67,10 +67,18 @@ export class LineBatcher {
     if (this.entries.length === 0 && this.dropped === 0) return;
     const dropped = this.dropped > 0 ? `,"dropped":${this.dropped}` : '';
     const text = `${this.head}${this.entries.join(',')}]${dropped}}`;
+    const lines = this.entries.length + this.dropped;
     this.entries = [];
     this.bytes = 0;
     this.dropped = 0;
-    this.options.emit(text);
+    this.options.emit(text, lines);
+  }
+
+  /** Lines that were batched but never sent (their frame was dropped): reported on the next frame. */
+  countDropped(lines: number): void {
+    if (this.closed || lines <= 0) return;
+    this.dropped += lines;
+    this.arm();
   }
 
   /** Flushes and stops accepting lines. */

@@ -8,7 +8,7 @@ import { silentLogger } from '../log.js';
 import { createTempDir, waitFor } from '../test-support/fixtures.js';
 import { LineBatcher } from './line-batcher.js';
 import type { LogSink } from './log-manager.js';
-import { LogManager } from './log-manager.js';
+import { LogManager, MAX_STREAMS_PER_SOURCE } from './log-manager.js';
 
 type Lines = Extract<AgentToServer, { type: 'logs.lines' }>;
 
@@ -126,6 +126,108 @@ describe('LogManager', () => {
       ['r3', 'not_found'],
     ]);
     expect(manager.active).toBe(0);
+  });
+});
+
+describe('LogManager under hostile requests', () => {
+  let tmp: Awaited<ReturnType<typeof createTempDir>>;
+  let manager: LogManager;
+  let file: string;
+  beforeEach(async () => {
+    tmp = await createTempDir();
+    file = path.join(tmp.dir, 'app.log');
+    // Lines that make a backtracking engine explode on ^(a+)+$ (exponential in the run of a's).
+    await writeFile(file, `${'a'.repeat(5000)}!\n`.repeat(50));
+    const config = LogsConfig.parse({ batchMs: 20, sources: [{ name: 'app', kind: 'file', path: file }] });
+    manager = new LogManager(config, { journald: false, docker: false }, silentLogger);
+  });
+  afterEach(async () => {
+    manager.stopAll();
+    await tmp.remove();
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time and keeps following', async () => {
+    const sink = collectingSink();
+    await manager.start(
+      {
+        type: 'logs.start',
+        id: 'r1',
+        streamId: 's1',
+        source: 'app',
+        backfill: 50,
+        filter: { pattern: '^(a+)+$', regex: true, ignoreCase: false },
+      },
+      sink,
+    );
+    expect(sink.frames[0]).toEqual({ type: 'ack', id: 'r1' });
+    await appendFile(file, 'aaaa\n');
+    await waitFor(() => linesOf(sink.frames).includes('aaaa'), 5000, 'the matching line');
+    expect(linesOf(sink.frames)).toEqual(['aaaa']);
+  });
+
+  it('refuses patterns it cannot run in linear time (backreferences, lookarounds)', async () => {
+    const sink = collectingSink();
+    for (const [i, pattern] of ['(a)\\1', '(?=a)b', '(?<!a)b'].entries()) {
+      await manager.start(
+        {
+          type: 'logs.start',
+          id: `r${i}`,
+          streamId: `s${i}`,
+          source: 'app',
+          backfill: 0,
+          filter: { pattern, regex: true, ignoreCase: false },
+        },
+        sink,
+      );
+    }
+    expect(sink.frames.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual([
+      'invalid_message',
+      'invalid_message',
+      'invalid_message',
+    ]);
+    expect(manager.readersOpen).toBe(0);
+  });
+
+  it('shares one reader per source and refuses streams past the per-source cap', async () => {
+    const sink = collectingSink();
+    for (let i = 0; i < MAX_STREAMS_PER_SOURCE + 3; i++) {
+      await manager.start(
+        {
+          type: 'logs.start',
+          id: `r${i}`,
+          streamId: `s${i}`,
+          source: 'app',
+          backfill: 1,
+          filter: { pattern: `x${i}`, regex: false, ignoreCase: false },
+        },
+        sink,
+      );
+    }
+    const answers = sink.frames.filter((f) => f.type === 'ack' || f.type === 'error');
+    expect(answers.filter((f) => f.type === 'ack')).toHaveLength(MAX_STREAMS_PER_SOURCE);
+    expect(answers.filter((f) => f.type === 'error').map((f) => f.type === 'error' && f.code)).toEqual([
+      'limit_reached',
+      'limit_reached',
+      'limit_reached',
+    ]);
+    expect(manager.active).toBe(MAX_STREAMS_PER_SOURCE);
+    expect(manager.readersOpen).toBe(1);
+    manager.stopAll();
+    expect(manager.readersOpen).toBe(0);
+  });
+
+  it('gives a stream that joins a running reader its backfill from the kept lines', async () => {
+    const sink = collectingSink();
+    const start = (id: string, backfill: number) =>
+      manager.start({ type: 'logs.start', id, streamId: id, source: 'app', backfill }, sink);
+    await start('first', 0);
+    await appendFile(file, 'one\ntwo\n');
+    await waitFor(() => linesOf(sink.frames).length === 2, 3000, 'live lines');
+    await start('second', 1);
+    await waitFor(() => linesOf(sink.frames).length === 3, 3000, 'backfill of the second stream');
+    const second = sink.frames.filter((f): f is Lines => f.type === 'logs.lines' && f.streamId === 'second');
+    expect(second.flatMap((f) => f.lines.map((l) => l.line))).toEqual(['two']);
+    expect(manager.readersOpen).toBe(1);
   });
 });
 

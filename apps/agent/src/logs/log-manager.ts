@@ -10,7 +10,9 @@ import { DOCKER_SOCKET, startDockerTail } from './docker-tail.js';
 import type { LogTail, TailHandlers } from './file-tail.js';
 import { startFileTail } from './file-tail.js';
 import { startJournaldTail } from './journald-tail.js';
+import { FramePacer } from './frame-pacer.js';
 import { LineBatcher } from './line-batcher.js';
+import { SourceReader, type ReaderSubscriber } from './source-reader.js';
 
 type LogsStart = Extract<ServerToAgent, { type: 'logs.start' }>;
 
@@ -19,6 +21,8 @@ export interface LogSink {
   send(frame: AgentToServer): void;
   sendText(text: string): void;
   maxFrameBytes: number;
+  /** The server's message rate (from `welcome`); log frames use a quarter of it. */
+  messagesPerSecond?: number;
 }
 
 /** Which optional log backends exist on this machine. */
@@ -53,17 +57,30 @@ export async function detectLogBackends(
   return { journald, docker };
 }
 
+/** Streams one source may feed at once (each with its own filter); past it `logs.start` is refused. */
+export const MAX_STREAMS_PER_SOURCE = 16;
+/** Streams the agent runs at once, over all sources. */
+export const MAX_STREAMS = 64;
+
 interface Stream {
-  tail: LogTail | undefined;
+  source: string;
+  reader: SourceReader;
+  subscriber: ReaderSubscriber;
   batcher: LineBatcher;
 }
 
-/** Runs the tails the server asks for, each with its own filter, rate limit and batcher. */
+/**
+ * Runs the streams the server asks for. Each source is read once ({@link SourceReader}) however many
+ * streams follow it; each stream filters (linear-time, see `compileLogFilter`), rate-limits and batches
+ * its own lines, and every frame goes through one {@link FramePacer}.
+ */
 export class LogManager {
   private readonly sources: Map<string, LogSourceConfig>;
   private readonly config: LogsConfig;
   private readonly log: Logger;
   private readonly streams = new Map<string, Stream>();
+  private readonly readers = new Map<string, SourceReader>();
+  private readonly pacer = new FramePacer();
 
   constructor(config: LogsConfig, backends: LogBackends, log: Logger) {
     this.config = config;
@@ -81,12 +98,17 @@ export class LogManager {
     }));
   }
 
-  /** Number of running tails. */
+  /** Number of running streams. */
   get active(): number {
     return this.streams.size;
   }
 
-  /** Handles `logs.start`: answers `ack` once the tail runs, or `error`. */
+  /** Number of open source readers (one file descriptor or process each). */
+  get readersOpen(): number {
+    return this.readers.size;
+  }
+
+  /** Handles `logs.start`: answers `ack` once the stream runs, or `error`. */
   async start(frame: LogsStart, sink: LogSink): Promise<void> {
     const source = this.sources.get(frame.source);
     if (!source) {
@@ -105,21 +127,38 @@ export class LogManager {
         type: 'error',
         id: frame.id,
         code: 'invalid_message',
-        message: `invalid filter: ${(error as Error).message}`,
+        message: `invalid filter: ${(error as Error).message}`.slice(0, 1000),
       });
     }
     this.stop(frame.streamId);
-    const batcher = new LineBatcher({
+    const onSource = [...this.streams.values()].filter((s) => s.source === source.name).length;
+    if (onSource >= MAX_STREAMS_PER_SOURCE || this.streams.size >= MAX_STREAMS) {
+      return sink.send({
+        type: 'error',
+        id: frame.id,
+        code: 'limit_reached',
+        message:
+          onSource >= MAX_STREAMS_PER_SOURCE
+            ? `at most ${MAX_STREAMS_PER_SOURCE} streams per log source`
+            : `at most ${MAX_STREAMS} log streams at once`,
+      });
+    }
+    if (sink.messagesPerSecond !== undefined) this.pacer.setMessageRate(sink.messagesPerSecond);
+    const batcher: LineBatcher = new LineBatcher({
       streamId: frame.streamId,
       accept,
       linesPerSecond: this.config.linesPerSecond,
       batchMs: this.config.batchMs,
       maxFrameBytes: sink.maxFrameBytes,
-      emit: (text) => sink.sendText(text),
+      emit: (text, lines) =>
+        this.pacer.push(
+          text,
+          (t) => sink.sendText(t),
+          () => batcher.countDropped(lines),
+        ),
     });
-    const stream: Stream = { tail: undefined, batcher };
-    this.streams.set(frame.streamId, stream);
-    const handlers: TailHandlers = {
+    const reader = this.readerFor(source);
+    const subscriber: ReaderSubscriber = {
       onLine: (line, ts, backfill) => batcher.push(line, ts, backfill),
       onEnd: (reason) => {
         if (this.streams.get(frame.streamId) !== stream) return;
@@ -127,10 +166,13 @@ export class LogManager {
         sink.send({ type: 'logs.ended', streamId: frame.streamId, reason: reason.slice(0, 500) });
       },
     };
+    const stream: Stream = { source: source.name, reader, subscriber, batcher };
+    this.streams.set(frame.streamId, stream);
     try {
-      stream.tail = await this.open(source, frame.backfill, handlers);
+      await reader.add(subscriber, frame.backfill);
     } catch (error) {
-      this.streams.delete(frame.streamId);
+      if (this.streams.get(frame.streamId) === stream) this.streams.delete(frame.streamId);
+      batcher.close();
       const code = (error as NodeJS.ErrnoException).code;
       const message = `cannot open ${source.name}: ${(error as Error).message}`.slice(0, 1000);
       return sink.send({
@@ -140,7 +182,7 @@ export class LogManager {
         message,
       });
     }
-    if (this.streams.get(frame.streamId) !== stream) return stream.tail.stop();
+    if (this.streams.get(frame.streamId) !== stream) return reader.remove(subscriber);
     sink.send({ type: 'ack', id: frame.id });
     this.log.debug(`log stream ${frame.streamId} started on ${source.name}`);
   }
@@ -150,13 +192,28 @@ export class LogManager {
     const stream = this.streams.get(streamId);
     if (!stream) return;
     this.streams.delete(streamId);
-    stream.tail?.stop();
+    stream.reader.remove(stream.subscriber);
     stream.batcher.close();
   }
 
-  /** Stops every tail (on disconnect: the server restarts them after the next `hello`). */
+  /** Stops every stream (on disconnect: the server restarts them after the next `hello`). */
   stopAll(): void {
     for (const id of [...this.streams.keys()]) this.stop(id);
+    this.pacer.clear();
+  }
+
+  /** The running reader of a source, or a new one. */
+  private readerFor(source: LogSourceConfig): SourceReader {
+    const running = this.readers.get(source.name);
+    if (running) return running;
+    const reader: SourceReader = new SourceReader(
+      (backfill, handlers) => this.open(source, backfill, handlers),
+      () => {
+        if (this.readers.get(source.name) === reader) this.readers.delete(source.name);
+      },
+    );
+    this.readers.set(source.name, reader);
+    return reader;
   }
 
   private async open(source: LogSourceConfig, backfill: number, handlers: TailHandlers): Promise<LogTail> {

@@ -293,3 +293,82 @@ describe('actions', () => {
     await Promise.all([agentA.close(), agentB.close()]);
   });
 });
+
+describe('audit of refused and socket-started actions', () => {
+  it('authorizes before validating: a non-member gets 404 and writes nothing into the victim organization', async () => {
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const other = (await (
+      await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'Elsewhere' } })
+    ).json()) as { organization: { id: string } };
+    const outsider = await server.addMember(owner.cookie, other.organization.id, 'out@example.com', 'owner');
+    const huge = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'x'.repeat(5000)]));
+    for (const body of [
+      { action: 'uptime', params: huge },
+      { action: '!!not-an-action!!' },
+      { nothing: true },
+    ]) {
+      const res = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+        cookie: outsider.cookie,
+        body,
+      });
+      expect(res.status).toBe(404);
+    }
+    const victim = (await auditOf(owner.cookie, owner.organizationId)).filter(
+      (e) => e.action === 'action.run',
+    );
+    expect(victim).toEqual([]);
+    const elsewhere = (await auditOf(outsider.cookie, other.organization.id)).filter(
+      (e) => e.action === 'action.run',
+    );
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('caps the parameters stored for a refused attempt of a member', async () => {
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const viewer = await server.addMember(owner.cookie, owner.organizationId, 'v@example.com', 'viewer');
+    const res = await server.request('POST', `/api/hosts/${host.hostId}/actions`, {
+      cookie: viewer.cookie,
+      body: { action: 'uptime', params: { note: 'y'.repeat(4000) } },
+    });
+    expect(res.status).toBe(403);
+    const [denied] = (await auditOf(owner.cookie, owner.organizationId)).filter(
+      (e) => e.action === 'action.run',
+    );
+    expect(denied?.details).toMatchObject({ reason: 'forbidden', params: { truncated: true } });
+    expect(JSON.stringify(denied?.details).length).toBeLessThan(300);
+  });
+
+  it('records the client address of socket-started actions, and denied cancels', async () => {
+    await server.cleanup();
+    server = await startTestServer({ TRUST_PROXY: 'loopback' });
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(server, host);
+    const ticket = await server.ticket(owner.cookie);
+    const { connect } = await import('../test-support/ws-client.js');
+    const socket = await connect(`${server.wsUrl}/ws/client?ticket=${ticket}`, {
+      headers: { 'x-forwarded-for': '198.51.100.23' },
+    });
+    await socket.next((m) => m.type === 'welcome');
+    socket.send({ type: 'action.run', id: 'run-1', hostId: host.hostId, action: 'uptime' });
+    const ack = await socket.next((m) => m.id === 'run-1');
+    expect(ack).toMatchObject({ type: 'ack', actionId: expect.any(String) });
+    const viewer = await server.addMember(owner.cookie, owner.organizationId, 'v@example.com', 'viewer');
+    const viewerSocket = await connectRawClient(server, viewer.cookie);
+    expect(
+      await viewerSocket.request({ type: 'action.cancel', actionId: String(ack.actionId) }),
+    ).toMatchObject({ type: 'error', code: 'forbidden' });
+    const events = await auditOf(owner.cookie, owner.organizationId);
+    const run = events.find((e) => e.action === 'action.run');
+    expect(run).toMatchObject({ decision: 'allowed', ip: '198.51.100.23' });
+    const cancel = events.find((e) => e.action === 'action.cancel');
+    expect(cancel).toMatchObject({
+      decision: 'denied',
+      details: expect.objectContaining({ reason: 'forbidden' }),
+    });
+    socket.ws.close();
+    await Promise.all([agent.close(), viewerSocket.close()]);
+  });
+});

@@ -27,6 +27,13 @@ type AgentActionMessage = Extract<
   { type: 'action.started' | 'action.output' | 'action.result' }
 >;
 
+/** Stored parameters of a refused attempt: as given up to 1 KiB of JSON, else only their size. */
+const MAX_AUDITED_PARAMS_CHARS = 1024;
+function capped(params: unknown): unknown {
+  const text = JSON.stringify(params ?? null);
+  return text.length <= MAX_AUDITED_PARAMS_CHARS ? params : { truncated: true, chars: text.length };
+}
+
 export function createActions(ctx: DomainDeps, presence: Presence) {
   function publishStatus(
     record: Pick<ActionRecord, 'id' | 'hostId' | 'action' | 'status' | 'exitCode' | 'error'>,
@@ -65,23 +72,33 @@ export function createActions(ctx: DomainDeps, presence: Presence) {
     return checked.params;
   }
 
+  /**
+   * Records a refused attempt, then throws `error`. A refusal because the caller is no member of the host's
+   * organization (404) is recorded outside that organization (no organization), so outsiders cannot write
+   * into another organization's audit log; parameters are stored capped.
+   */
   async function deny(
     actor: Actor,
     organizationId: string | null,
-    hostId: string,
-    action: string,
-    params: unknown,
+    target: { type: 'host' | 'action'; id: string },
+    auditAction: 'action.run' | 'action.cancel',
+    details: { action: unknown; params?: unknown },
     error: ApiError,
   ): Promise<never> {
+    const outsider = error.code === 'not_found';
     await ctx.store.audit.record({
-      organizationId,
+      organizationId: outsider ? null : organizationId,
       actorType: 'user',
       actorId: actor.userId,
-      action: 'action.run',
-      targetType: 'host',
-      targetId: hostId,
+      action: auditAction,
+      targetType: target.type,
+      targetId: target.id.slice(0, 200),
       decision: 'denied',
-      details: { action, params, reason: error.code },
+      details: {
+        action: typeof details.action === 'string' ? details.action.slice(0, 64) : null,
+        ...(details.params === undefined ? {} : { params: capped(details.params) }),
+        reason: error.code,
+      },
       ip: actor.ip,
     });
     throw error;
@@ -121,7 +138,14 @@ export function createActions(ctx: DomainDeps, presence: Presence) {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const target = host ?? (await ctx.store.hosts.findById(hostId));
-        return deny(actor, target?.organizationId ?? null, hostId, action, rawParams, error);
+        return deny(
+          actor,
+          target?.organizationId ?? null,
+          { type: 'host', id: hostId },
+          'action.run',
+          { action, params: rawParams },
+          error,
+        );
       }
 
       const now = Date.now();
@@ -182,9 +206,44 @@ export function createActions(ctx: DomainDeps, presence: Presence) {
       return record;
     },
 
+    /**
+     * Authorizes running an action on the host before the request is even parsed: a refusal is audited
+     * (outside the organization for a non-member) and thrown, so nobody learns more than 404 or 403.
+     */
+    async authorizeRun(actor: Actor, hostId: string, body: unknown): Promise<void> {
+      try {
+        await ctx.access.requireHost(actor.userId, hostId, 'operator');
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+        const target = await ctx.store.hosts.findById(hostId);
+        return deny(
+          actor,
+          target?.organizationId ?? null,
+          { type: 'host', id: hostId },
+          'action.run',
+          { action: fields.action, params: fields.params },
+          error,
+        );
+      }
+    },
+
     async cancel(actor: Actor, actionId: string): Promise<ActionRecord> {
       const record = await ctx.store.actions.findById(actionId, false);
-      const { host } = await ctx.access.requireHost(actor.userId, record?.hostId ?? '', 'operator');
+      let host: HostRow;
+      try {
+        host = (await ctx.access.requireHost(actor.userId, record?.hostId ?? '', 'operator')).host;
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return deny(
+          actor,
+          record?.organizationId ?? null,
+          { type: 'action', id: actionId },
+          'action.cancel',
+          { action: record?.action },
+          error,
+        );
+      }
       if (!record) throw new ApiError('not_found', 'Action not found');
       await ctx.store.audit.record({
         organizationId: host.organizationId,

@@ -6,17 +6,22 @@ import { createActions } from './actions.js';
 import type { DomainDeps } from './deps.js';
 import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
+import { createInvitations } from './invitations.js';
+import { createMailer } from './mailer.js';
 import { createOrganizations } from './organizations.js';
 import { createPresence } from './presence.js';
 import { createSessions } from './sessions.js';
 
 export function createDomain(deps: DomainDeps) {
   const presence = createPresence(deps);
+  const sessions = createSessions(deps);
+  const mailer = createMailer(deps.config, deps.logger);
   return {
     organizations: createOrganizations(deps),
     hosts: createHosts(deps),
     presence,
-    sessions: createSessions(deps),
+    sessions,
+    invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
   };

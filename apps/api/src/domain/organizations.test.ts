@@ -35,18 +35,29 @@ for (const [name, skip, open] of backends) {
     });
 
     /** A new organization of `a` where `b` is an owner too. */
-    async function twoOwners(a: { cookie: string }, b: { userId: string }, round: number): Promise<string> {
+    async function twoOwners(
+      a: { cookie: string },
+      b: { userId: string; cookie: string },
+      round: number,
+    ): Promise<string> {
       const created = await server.request('POST', '/api/orgs', {
         cookie: a.cookie,
         body: { name: `Org ${round}` },
       });
       const { organization } = (await created.json()) as { organization: { id: string } };
-      const added = await server.request('POST', `/api/orgs/${organization.id}/members`, {
+      const invited = await server.request('POST', `/api/orgs/${organization.id}/invitations`, {
         cookie: a.cookie,
-        body: { email: 'b@example.com', role: 'owner', password: 'member password 123' },
+        body: { email: 'b@example.com', role: 'owner' },
       });
-      expect(added.status).toBe(201);
-      expect(((await added.json()) as { member: { userId: string } }).member.userId).toBe(b.userId);
+      expect(invited.status).toBe(201);
+      const { inviteUrl } = (await invited.json()) as { inviteUrl: string };
+      const token = inviteUrl.slice(inviteUrl.lastIndexOf('/') + 1);
+      const accepted = await server.request('POST', `/api/invitations/by-token/${token}/accept`, {
+        cookie: b.cookie,
+        body: {},
+      });
+      expect(accepted.status).toBe(200);
+      expect(((await accepted.json()) as { user: { id: string } }).user.id).toBe(b.userId);
       return organization.id;
     }
 

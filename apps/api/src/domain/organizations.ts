@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { roleAtLeast, type AuditEvent, type Role } from '@hostwire/protocol';
-import { hashPassword } from '../auth/passwords.js';
 import { ApiError } from '../errors.js';
 import type { Actor } from '../context.js';
+import type { AuditFilter } from '../store/repositories/audit.js';
 import type { MemberView } from '../store/repositories/organizations.js';
 import type { Repositories } from '../store/index.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 
 /** Admins manage operators and viewers; only owners grant, change or remove owner and admin roles. */
-function assertMayManage(actorRole: Role, ...roles: Role[]): void {
+export function assertMayManage(actorRole: Role, ...roles: Role[]): void {
   for (const role of roles) {
     if (roleAtLeast(role, 'admin') && actorRole !== 'owner')
       throw new ApiError('forbidden', 'Only an owner may manage owners and admins');
@@ -33,7 +33,7 @@ async function assertKeepsAnOwner(
 }
 
 /** The acting member's role, read under the organization's lock; same 404/403 rules as `access`. */
-async function lockedRole(
+export async function lockedRole(
   tx: Repositories,
   actor: Actor,
   organizationId: string,
@@ -77,55 +77,6 @@ export function createOrganizations(deps: DomainDeps) {
     async members(actor: Actor, organizationId: string): Promise<MemberView[]> {
       await deps.access.requireOrgRole(actor.userId, organizationId, 'viewer');
       return deps.store.organizations.members(organizationId);
-    },
-
-    /** Adds a member, creating the user when no account has the email (then `password` is required). */
-    async addMember(
-      actor: Actor,
-      organizationId: string,
-      input: { email: string; role: Role; password?: string | undefined },
-    ): Promise<MemberView> {
-      const actorRole = await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
-      assertMayManage(actorRole, input.role);
-      const now = Date.now();
-      // Hashing is slow: done before the transaction, only when the account may have to be created.
-      const known = await deps.store.users.findByEmail(input.email);
-      const passwordHash = !known && input.password ? await hashPassword(input.password) : undefined;
-      return unitOfWork(deps, async (tx, outbox) => {
-        assertMayManage(await lockedRole(tx, actor, organizationId, 'admin'), input.role);
-        let user = await tx.users.findByEmail(input.email);
-        if (!user) {
-          if (!passwordHash)
-            throw new ApiError(
-              'bad_request',
-              'No user has this email; give an initial password to create one',
-            );
-          user = { id: randomUUID(), email: input.email, passwordHash, createdAt: now };
-          await tx.users.insert(user);
-        }
-        if (await tx.organizations.roleOf(user.id, organizationId))
-          throw new ApiError('conflict', 'This user is already a member');
-        await tx.organizations.addMember({
-          organizationId,
-          userId: user.id,
-          role: input.role,
-          createdAt: now,
-        });
-        await tx.audit.record({
-          organizationId,
-          actorType: 'user',
-          actorId: actor.userId,
-          action: 'member.added',
-          targetType: 'user',
-          targetId: user.id,
-          details: { email: user.email, role: input.role },
-          ip: actor.ip,
-        });
-        outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
-        const member = await tx.organizations.member(organizationId, user.id);
-        if (!member) throw new ApiError('internal', 'The member vanished while being added');
-        return member;
-      });
     },
 
     async changeRole(
@@ -185,13 +136,10 @@ export function createOrganizations(deps: DomainDeps) {
     async auditLog(
       actor: Actor,
       organizationId: string,
-      query: { limit: number; before?: number | undefined },
+      query: AuditFilter & { limit: number },
     ): Promise<AuditEvent[]> {
       await deps.access.requireOrgRole(actor.userId, organizationId, 'viewer');
-      return deps.store.audit.list(organizationId, {
-        limit: query.limit,
-        ...(query.before === undefined ? {} : { before: query.before }),
-      });
+      return deps.store.audit.list(organizationId, query);
     },
   };
 }

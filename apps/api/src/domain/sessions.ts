@@ -1,16 +1,17 @@
 /**
- * @module domain/sessions — first-run setup, sign-in (rate-limited per account and per address), sign-out,
+ * @module domain/sessions — first-run setup, sign-in (rate-limited per (account, address) with backoff, and per address), sign-out,
  * and who the signed-in user is. Setting the cookie stays with the route.
  */
 import { randomUUID } from 'node:crypto';
 import type { Me } from '@hostwire/protocol';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { createRateLimiter } from '../auth/rate-limiter.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { MembershipView } from '../store/repositories/organizations.js';
 import type { SessionRow } from '../store/repositories/users.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
+import { LoginThrottle } from './login-throttle.js';
+import { createSetupCode } from './setup.js';
 
 /** A started session: the signed token goes into the cookie, which expires with it. */
 export interface StartedSession {
@@ -21,8 +22,8 @@ export interface StartedSession {
 
 export function createSessions(deps: DomainDeps) {
   const { maxAttempts, windowMs } = deps.config.login;
-  const perAccount = createRateLimiter({ capacity: maxAttempts, windowMs });
-  const perIp = createRateLimiter({ capacity: maxAttempts * 5, windowMs });
+  const throttle = new LoginThrottle({ maxAttempts, windowMs });
+  const setupCode = createSetupCode(deps.config);
 
   async function me(userId: string): Promise<Me> {
     const user = await deps.store.users.findById(userId);
@@ -70,6 +71,9 @@ export function createSessions(deps: DomainDeps) {
   return {
     me,
 
+    /** Starts a session for a user who just proved who they are (setup, sign-in, accepted invitation). */
+    start,
+
     /** The session if it is neither revoked nor expired. */
     findActive(sessionId: string, now = Date.now()): Promise<SessionRow | undefined> {
       return deps.store.sessions.findActive(sessionId, now);
@@ -84,13 +88,19 @@ export function createSessions(deps: DomainDeps) {
       return (await deps.store.users.count()) === 0;
     },
 
+    /** At start: the link to open for first-run setup (with its one-time code), or undefined when done. */
+    async prepareSetup(): Promise<string | undefined> {
+      return setupCode.prepare((await deps.store.users.count()) === 0);
+    },
+
     /** Creates the first user and its organization; of two concurrent setups only one succeeds. */
     async setup(
-      input: { email: string; password: string; organizationName: string },
+      input: { email: string; password: string; organizationName: string; setupCode?: string },
       ip: string | null,
     ): Promise<StartedSession> {
       if ((await deps.store.users.count()) > 0)
         throw new ApiError('conflict', 'Setup is already done; sign in instead');
+      setupCode.check(input.setupCode);
       const now = Date.now();
       const userId = randomUUID();
       const organizationId = randomUUID();
@@ -113,20 +123,17 @@ export function createSessions(deps: DomainDeps) {
           ip,
         });
       });
+      setupCode.consumed();
       return start(userId);
     },
 
     async login(input: { email: string; password: string }, ip: string | null): Promise<StartedSession> {
-      for (const [limiter, key] of [
-        [perIp, `ip:${ip ?? 'unknown'}`],
-        [perAccount, `account:${input.email}`],
-      ] as const) {
-        const taken = limiter.take(key);
-        if (!taken.ok) {
-          throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
-            retryAfterSeconds: taken.retryAfterSeconds,
-          });
-        }
+      const address = ip ?? 'unknown';
+      const taken = throttle.attempt(input.email, address);
+      if (!taken.ok) {
+        throw new ApiError('rate_limited', 'Too many sign-in attempts; try again later', undefined, {
+          retryAfterSeconds: taken.retryAfterSeconds,
+        });
       }
       const user = await deps.store.users.findByEmail(input.email);
       const valid = await verifyPassword(user?.passwordHash, input.password);
@@ -134,10 +141,11 @@ export function createSessions(deps: DomainDeps) {
         ? (await deps.store.organizations.membershipsOf(user.id)).map((m) => m.organizationId)
         : [];
       if (!user || !valid) {
+        throttle.failed(input.email, address);
         await auditEverywhere(user?.id ?? null, organizationIds, 'login', ip, 'denied');
         throw new ApiError('unauthorized', 'Wrong email or password');
       }
-      perAccount.reset(`account:${input.email}`);
+      throttle.succeeded(input.email, address);
       await auditEverywhere(user.id, organizationIds, 'login', ip);
       return start(user.id);
     },

@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
 import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
+import { createInvitationsRouter } from './invitations.js';
 import { createOrganizationsRouter } from './organizations.js';
 import { serveWebUi } from './web-ui.js';
 
@@ -19,10 +20,14 @@ export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
+  const csp = contentSecurityPolicy(ctx.config.publicUrl);
+  const https = ctx.config.publicUrl.startsWith('https://');
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('Content-Security-Policy', csp);
+    if (https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   });
   app.use(createHealthRouter(ctx));
@@ -31,6 +36,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api/auth', createAuthRouter(ctx));
   app.use('/api/ws-ticket', createTicketRouter(ctx));
   app.use('/api/orgs', createOrganizationsRouter(ctx));
+  app.use('/api', createInvitationsRouter(ctx));
   app.use('/api', createHostsRouter(ctx));
   app.use('/api', createHostDataRouter(ctx));
   app.use('/api', notFoundHandler());
@@ -38,4 +44,23 @@ export function createApp(ctx: AppContext): Express {
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));
   return app;
+}
+
+/**
+ * What the UI needs and nothing more: its own scripts, styles and API, the WebSocket of PUBLIC_URL,
+ * the inline SVG favicon (data:), no plugins, no <base>, no framing.
+ */
+export function contentSecurityPolicy(publicUrl: string): string {
+  const socketOrigin = new URL(publicUrl).origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${socketOrigin}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 
@@ -31,7 +33,12 @@ describe('first-run setup', () => {
 
   it('works once, then answers 409', async () => {
     const first = await server.request('POST', '/api/auth/setup', {
-      body: { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' },
+      body: {
+        email: 'a@example.com',
+        password: 'long enough password',
+        organizationName: 'Acme',
+        setupCode: server.setupCode(),
+      },
     });
     expect(first.status).toBe(201);
     const me = (await first.json()) as {
@@ -41,10 +48,45 @@ describe('first-run setup', () => {
     expect(me.user.email).toBe('a@example.com');
     expect(me.organizations).toEqual([expect.objectContaining({ name: 'Acme', role: 'owner' })]);
     const second = await server.request('POST', '/api/auth/setup', {
-      body: { email: 'b@example.com', password: 'long enough password', organizationName: 'Other' },
+      body: {
+        email: 'b@example.com',
+        password: 'long enough password',
+        organizationName: 'Other',
+        setupCode: 'anything-at-all',
+      },
     });
     expect(second.status).toBe(409);
     expect(await second.json()).toEqual({ error: { code: 'conflict', message: expect.any(String) } });
+  });
+
+  it('needs the one-time setup code: 0600 in DATA_DIR while pending, refused when wrong, deleted after', async () => {
+    const file = path.join(server.dataDir, 'setup-code');
+    const code = readFileSync(file, 'utf8').trim();
+    expect(code.length).toBeGreaterThanOrEqual(20);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(server.running.setupUrl).toBe(`${server.ctx.config.publicUrl}/setup?code=${code}`);
+    const body = { email: 'a@example.com', password: 'long enough password', organizationName: 'Acme' };
+    for (const setupCode of [undefined, '', 'wrong-code-123', `${code}x`]) {
+      const res = await server.request('POST', '/api/auth/setup', { body: { ...body, setupCode } });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    expect(await (await server.request('GET', '/api/auth/setup')).json()).toEqual({ setupRequired: true });
+    const ok = await server.request('POST', '/api/auth/setup', { body: { ...body, setupCode: code } });
+    expect(ok.status).toBe(201);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('takes SETUP_CODE from the environment and prints no code once setup is done', async () => {
+    const dataDir = server.dataDir;
+    await server.close();
+    server = await startTestServer({ SETUP_CODE: 'preset-setup-code-42' }, { dataDir });
+    expect(server.running.setupUrl).toMatch(/\/setup\?code=preset-setup-code-42$/);
+    await server.setup();
+    await server.close();
+    server = await startTestServer({}, { dataDir });
+    expect(server.running.setupUrl).toBeUndefined();
+    expect(existsSync(path.join(dataDir, 'setup-code'))).toBe(false);
   });
 
   it('answers an invalid body with 400 and the zod issues', async () => {
@@ -101,6 +143,40 @@ describe('login', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+  });
+
+  it('limits per (account, address): failures elsewhere never lock the owner out', async () => {
+    await server.cleanup();
+    server = await startTestServer({ LOGIN_MAX_ATTEMPTS: '3', TRUST_PROXY: 'loopback' });
+    await server.setup('owner@example.com', 'correct horse battery');
+    // Behind a proxy on loopback: the proxy appends the address it saw to X-Forwarded-For.
+    const from = (address: string, password: string) =>
+      server.request('POST', '/api/auth/login', {
+        body: { email: 'owner@example.com', password },
+        headers: { 'x-forwarded-for': address },
+      });
+    const attacker = [];
+    for (let i = 0; i < 6; i++) attacker.push((await from('203.0.113.9', 'wrong password!')).status);
+    expect(attacker.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(attacker.slice(3)).toEqual([429, 429, 429]);
+    expect((await from('198.51.100.7', 'correct horse battery')).status).toBe(200);
+  });
+
+  it('resolves the client address from trusted proxies only: a rotated X-Forwarded-For does not reset the limit', async () => {
+    await server.cleanup();
+    server = await startTestServer({ LOGIN_MAX_ATTEMPTS: '3', TRUST_PROXY: '1' });
+    await server.setup('owner@example.com', 'correct horse battery');
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await server.request('POST', '/api/auth/login', {
+        body: { email: 'owner@example.com', password: 'wrong password!' },
+        // The attacker's own entry first, then what the one trusted proxy appended.
+        headers: { 'x-forwarded-for': `10.9.${i}.1, 203.0.113.9` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.slice(3).every((s) => s === 429)).toBe(true);
   });
 
   it('answers an unknown email with the same 401 as a wrong password', async () => {

@@ -38,13 +38,11 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/hosts/:hostId/actions',
     session,
     route(async (req, res) => {
+      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      // Authorization before validation: a non-member gets 404 whatever the body holds.
+      await ctx.domain.actions.authorizeRun(actor, param(req.params.hostId), req.body);
       const body = parseOrThrow(RunActionBody, req.body);
-      const action = await ctx.domain.actions.run(
-        { userId: authed(res).userId, ip: clientIp(req) },
-        param(req.params.hostId),
-        body.action,
-        body.params,
-      );
+      const action = await ctx.domain.actions.run(actor, param(req.params.hostId), body.action, body.params);
       res.status(201).json({ action });
     }),
   );

@@ -51,6 +51,22 @@ export function requireSession(ctx: AppContext): RequestHandler {
   };
 }
 
+/** The signed-in user of a request that also works anonymously (undefined without a valid session). */
+export async function optionalSession(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+): Promise<{ userId: string } | undefined> {
+  if (!parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE]) return undefined;
+  try {
+    await authenticateSession(ctx, req, res);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'unauthorized') return undefined;
+    throw error;
+  }
+  return { userId: authed(res).userId };
+}
+
 async function authenticateSession(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const token = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
   if (!token) throw new ApiError('unauthorized', 'Sign in first');

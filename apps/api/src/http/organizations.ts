@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext, Actor } from '../context.js';
 import { parseOrThrow } from '../errors.js';
 import { authed, clientIp, requireSession, route } from './middleware.js';
-import { AddMemberBody, AuditQuery, CreateOrgBody, UpdateMemberBody } from './schemas.js';
+import { AuditQuery, CreateOrgBody, InviteBody, UpdateMemberBody } from './schemas.js';
 
 export function createOrganizationsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -29,15 +29,27 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
     }),
   );
 
-  router.post(
-    '/:orgId/members',
+  // People join by invitation: adding a member invites the address (no account is created, no password).
+  for (const path of ['/:orgId/invitations', '/:orgId/members']) {
+    router.post(
+      path,
+      session,
+      route(async (req, res) => {
+        const actor = actorOf(req, res);
+        const orgId = param(req.params.orgId);
+        await ctx.access.requireOrgRole(actor.userId, orgId, 'admin');
+        const body = parseOrThrow(InviteBody, req.body);
+        res.status(201).json(await ctx.domain.invitations.create(actor, orgId, body));
+      }),
+    );
+  }
+
+  router.get(
+    '/:orgId/invitations',
     session,
     route(async (req, res) => {
       const actor = actorOf(req, res);
-      const orgId = param(req.params.orgId);
-      await ctx.access.requireOrgRole(actor.userId, orgId, 'admin');
-      const body = parseOrThrow(AddMemberBody, req.body);
-      res.status(201).json({ member: await organizations.addMember(actor, orgId, body) });
+      res.json({ invitations: await ctx.domain.invitations.list(actor, param(req.params.orgId)) });
     }),
   );
 

@@ -11,7 +11,13 @@ export const Email = z
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 export const Name = z.string().trim().min(1, 'must not be empty').max(100);
 
-export const SetupBody = z.object({ email: Email, password: Password, organizationName: Name });
+export const SetupBody = z.object({
+  email: Email,
+  password: Password,
+  organizationName: Name,
+  /** The one-time code from the setup link (`DATA_DIR/setup-code` or `SETUP_CODE`). */
+  setupCode: z.string().max(256).optional(),
+});
 export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
 export const CreateOrgBody = z.object({ name: Name });
 export const CreateHostBody = z.object({ name: Name });
@@ -23,12 +29,20 @@ export const EnrollBody = z.object({
     .optional(),
   agentVersion: z.string().max(64).optional(),
 });
-export const AddMemberBody = z.object({ email: Email, role: Role, password: Password.optional() });
+/** People join by invitation: the body names an address and a role, never a password (strictly). */
+export const InviteBody = z.strictObject({ email: Email, role: Role });
+export const AcceptInvitationBody = z.strictObject({ password: Password.optional() });
 export const UpdateMemberBody = z.object({ role: Role });
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.coerce.number().int().positive().optional(),
+  actorId: z.string().min(1).max(128).optional(),
+  action: z.string().min(1).max(128).optional(),
+  targetId: z.string().min(1).max(128).optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
 });
+export type AuditQuery = z.infer<typeof AuditQuery>;
 export const MetricsQuery = z
   .object({
     from: z.coerce.number().int().nonnegative(),

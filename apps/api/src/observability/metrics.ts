@@ -27,6 +27,8 @@ export interface ServerMetrics {
   sendQueueBytes: Gauge<'kind'>;
   /** Metrics samples stored (new ones only; duplicates of a replay are not counted). */
   samplesIngested: Counter;
+  /** Samples refused: over the host's quota, or with a timestamp outside the accepted range. */
+  samplesRefused: Counter<'reason'>;
   /** Actions sent to an agent. */
   actionsStarted: Counter;
 }
@@ -99,6 +101,12 @@ export function createServerMetrics(): ServerMetrics {
       name: 'hostwire_ws_send_queue_bytes',
       help: 'Bytes waiting in the gateway send queues of congested sockets',
       labelNames: ['kind'],
+      registers,
+    }),
+    samplesRefused: new Counter({
+      name: 'hostwire_metrics_samples_refused_total',
+      help: 'Metrics samples refused (reason: quota or timestamp)',
+      labelNames: ['reason'],
       registers,
     }),
     samplesIngested: new Counter({

@@ -2,6 +2,7 @@
 import { topicFor } from '@hostwire/protocol';
 import type { Hub } from '../context.js';
 import { asSocketError } from '../auth/access.js';
+import { ApiError } from '../errors.js';
 import { createFrame } from './bus/types.js';
 import type { HubContext } from './hub-context.js';
 import { createLogSessions } from './log-sessions.js';
@@ -68,6 +69,18 @@ export function createHub(ctx: HubContext): Hub {
           }
           return;
         }
+        case 'logs.sources': {
+          // The agent re-checked which sources exist: keep the rest of its hello, tell the host's viewers.
+          const host = await ctx.store.hosts.findById(agent.hostId);
+          if (!host?.agent) return;
+          const info = { ...host.agent, logSources: message.logSources };
+          await ctx.store.hosts.setAgentInfo(agent.hostId, info);
+          ctx.bus.publish(
+            topicFor.host(agent.hostId),
+            createFrame({ type: 'host.agent', hostId: agent.hostId, ...info }),
+          );
+          return;
+        }
         case 'metrics':
           return metrics.ingest(agent, message.samples);
         case 'logs.lines':
@@ -80,8 +93,8 @@ export function createHub(ctx: HubContext): Hub {
       }
     },
 
-    agentReply(_agent, reply) {
-      logs.agentReply(reply);
+    agentReply(agent, reply) {
+      logs.agentReply(agent, reply);
     },
 
     agentDisconnected(agent) {
@@ -96,11 +109,17 @@ export function createHub(ctx: HubContext): Hub {
           case 'logs.unsubscribe':
             logs.unsubscribe(client, request.streamId);
             return {};
+          case 'logs.check': {
+            await ctx.access.requireHost(client.userId, request.hostId, 'viewer');
+            if (!(await ctx.bus.sendToAgent(request.hostId, { type: 'logs.check' })))
+              throw new ApiError('agent_offline', 'The host agent is not connected');
+            return {};
+          }
           case 'action.run':
             return {
               actionId: (
                 await actions.run(
-                  { userId: client.userId, ip: null },
+                  { userId: client.userId, ip: client.ip },
                   request.hostId,
                   request.action,
                   request.params,
@@ -109,7 +128,7 @@ export function createHub(ctx: HubContext): Hub {
             };
           case 'action.cancel':
             return {
-              actionId: (await actions.cancel({ userId: client.userId, ip: null }, request.actionId)).id,
+              actionId: (await actions.cancel({ userId: client.userId, ip: client.ip }, request.actionId)).id,
             };
         }
       } catch (error) {

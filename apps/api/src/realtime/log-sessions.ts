@@ -1,6 +1,12 @@
 /** @module realtime/log-sessions — one agent tail per (host, source, filter) and instance, shared by its viewers. */
 import { randomUUID } from 'node:crypto';
-import { topicFor, type LogFilter, type LogLine, type ServerToClient } from '@hostwire/protocol';
+import {
+  logFilterProblem,
+  topicFor,
+  type LogFilter,
+  type LogLine,
+  type ServerToClient,
+} from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
 import { createFrame, createRelayFrame, type Frame } from './bus/types.js';
 import type { Presence } from '../domain/presence.js';
@@ -35,6 +41,9 @@ type TailFrame =
   | { type: 'logs.ended'; streamId: string; reason: string }
   | { type: 'ack'; id: string }
   | { type: 'error'; id: string; code?: string; message?: string };
+
+/** A tail frame relayed over the bus names the host whose agent sent it; the owner checks it. */
+type RelayedFrame = TailFrame & { hostId?: string };
 
 /** The frames of a host's topic a tail follows (the host going away, offline, or changing its sources). */
 const HOST_EVENTS = new Set(['host.removed', 'host.status', 'host.agent']);
@@ -76,6 +85,8 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
     const reply = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
+        // The agent may still start the tail later: make sure it does not keep running for nobody.
+        void ctx.bus.sendToAgent(session.hostId, { type: 'logs.stop', streamId: session.streamId });
         reject(new ApiError('unavailable', 'The agent did not answer in time'));
       }, AGENT_REPLY_TIMEOUT_MS);
       timer.unref();
@@ -103,7 +114,8 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
     if (reply.type === 'ack') entry.resolve();
     else if (reply.code === 'agent_offline') entry.reject(new ApiError('agent_offline'));
     else {
-      const code = reply.code === 'unknown_source' ? 'unknown_source' : 'invalid_message';
+      const code =
+        reply.code === 'unknown_source' || reply.code === 'limit_reached' ? reply.code : 'invalid_message';
       entry.reject(new ApiError(code, reply.message ?? 'The agent refused the tail'));
     }
     return true;
@@ -174,6 +186,25 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
     }
   }
 
+  /** Refuses a tail past the caps per socket, per user and (for a new agent tail) per host. */
+  function checkCaps(client: ClientSession, hostId: string, newTail: boolean): void {
+    const caps = ctx.config.logTails;
+    let onSocket = 0;
+    let ofUser = 0;
+    let onHost = 0;
+    for (const session of byStream.values()) {
+      if (session.hostId === hostId) onHost += 1;
+      if (session.viewers.has(client.connectionId)) onSocket += 1;
+      for (const viewer of session.viewers.values()) if (viewer.userId === client.userId) ofUser += 1;
+    }
+    const refuse = (what: string, cap: number) => {
+      throw new ApiError('limit_reached', `At most ${cap} log tails ${what}; close one first`);
+    };
+    if (onSocket >= caps.perSocket) refuse('per connection', caps.perSocket);
+    if (ofUser >= caps.perUser) refuse('per user', caps.perUser);
+    if (newTail && onHost >= caps.perHost) refuse('per host', caps.perHost);
+  }
+
   function open(hostId: string, source: string, filter: LogFilter | undefined, key: string): TailSession {
     const streamId = randomUUID();
     const session: TailSession = {
@@ -188,8 +219,13 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
       unsubscribe: () => undefined,
     };
     // A frame built here carries its message; only one from another instance is parsed (once, here).
-    const parse = (frame: Frame) => (frame.message ?? JSON.parse(frame.data)) as TailFrame;
-    const offRelay = ctx.bus.subscribe(relayTopic(streamId), (frame) => receive(session, parse(frame)));
+    const offRelay = ctx.bus.subscribe(relayTopic(streamId), (frame) => {
+      const relayed = (frame.message ?? JSON.parse(frame.data)) as RelayedFrame;
+      // Only the agent of this tail's host may feed it, whichever instance relays its frames.
+      if (relayed.hostId !== hostId) return;
+      const { hostId: _sender, ...tailFrame } = relayed;
+      receive(session, tailFrame);
+    });
     const offHost = ctx.bus.subscribe(topicFor.host(hostId), (frame) => {
       // Metrics, the bulk of a host's frames, never matter to a tail.
       if (!HOST_EVENTS.has(frame.type)) return;
@@ -216,15 +252,11 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
       if (!announced.logSources.some((s) => s.name === request.source)) {
         throw new ApiError('unknown_source', `The host does not offer the log source "${request.source}"`);
       }
-      if (request.filter?.regex) {
-        try {
-          new RegExp(request.filter.pattern, 'u');
-        } catch {
-          throw new ApiError('invalid_message', 'The filter is not a valid regular expression');
-        }
-      }
+      const problem = logFilterProblem(request.filter);
+      if (problem !== undefined) throw new ApiError('invalid_message', problem);
       const key = keyOf(host.id, request.source, request.filter);
       const existing = byKey.get(key);
+      checkCaps(client, host.id, existing === undefined);
       if (existing) {
         existing.viewers.set(client.connectionId, { client, userId: client.userId });
         const backfill = existing.recent.slice(-request.backfill);
@@ -281,19 +313,25 @@ export function createLogSessions(ctx: HubContext, presence: Presence) {
         if (session.hostId === agent.hostId) receive(session, frame);
         return;
       }
-      ctx.bus.publish(relayTopic(frame.streamId), createRelayFrame(frame));
+      ctx.bus.publish(relayTopic(frame.streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
     },
 
     /** An agent's answer to a `logs.start`: settled here, or relayed to the instance that asked. */
     agentReply(
+      agent: AgentSession,
       reply: { type: 'ack'; id: string } | { type: 'error'; id?: string; code?: string; message?: string },
     ): void {
       if (reply.id === undefined) return;
       const frame: Extract<TailFrame, { id: string }> =
         reply.type === 'ack' ? reply : { ...reply, id: reply.id };
-      if (settleReply(frame)) return;
       const streamId = streamOfRequest(reply.id);
-      if (streamId) ctx.bus.publish(relayTopic(streamId), createRelayFrame(frame));
+      const session = streamId === undefined ? undefined : byStream.get(streamId);
+      if (session) {
+        if (session.hostId === agent.hostId) settleReply(frame);
+        return;
+      }
+      if (streamId)
+        ctx.bus.publish(relayTopic(streamId), createRelayFrame({ ...frame, hostId: agent.hostId }));
     },
 
     close(): void {

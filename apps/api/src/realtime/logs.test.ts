@@ -110,3 +110,82 @@ describe('log tailing', () => {
     await Promise.all([back.close(), client.close()]);
   });
 });
+
+describe('log tails under hostile viewers', () => {
+  const autoAck = (peer: Awaited<ReturnType<typeof connectRawAgent>>) =>
+    peer.ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { type: string; id?: string };
+      if (m.type === 'logs.start') peer.send({ type: 'ack', id: m.id });
+    });
+  const tail = (i: number) => ({
+    type: 'logs.subscribe',
+    hostId: '',
+    source: 'syslog',
+    filter: { pattern: `needle-${i}` },
+  });
+
+  it('refuses a pattern RE2 cannot run (backreference, lookaround) with a clear error, before the agent', async () => {
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(server, host);
+    const client = await connectRawClient(server, owner.cookie);
+    for (const pattern of ['(a)\\1', '(?=x)y', '(?<!x)y']) {
+      const answer = await client.request({
+        type: 'logs.subscribe',
+        hostId: host.hostId,
+        source: 'syslog',
+        filter: { pattern, regex: true },
+      });
+      expect(answer).toMatchObject({ type: 'error', code: 'invalid_message' });
+      expect(String(answer.message)).toMatch(/cannot be used/);
+    }
+    expect(agent.messages.some((m) => m.type === 'logs.start')).toBe(false);
+    await Promise.all([agent.close(), client.close()]);
+  });
+
+  it('caps tails per socket, per user and per host with limit_reached, and nothing else changes', async () => {
+    await server.cleanup();
+    server = await startTestServer({
+      LOG_TAILS_PER_SOCKET: '2',
+      LOG_TAILS_PER_USER: '3',
+      LOG_TAILS_PER_HOST: '4',
+    });
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(server, host);
+    autoAck(agent);
+    const a = await connectRawClient(server, owner.cookie);
+    const ask = (peer: typeof a, i: number) => peer.request({ ...tail(i), hostId: host.hostId });
+    expect(await ask(a, 1)).toMatchObject({ type: 'ack' });
+    expect(await ask(a, 2)).toMatchObject({ type: 'ack' });
+    expect(await ask(a, 3)).toMatchObject({ type: 'error', code: 'limit_reached' });
+    const b = await connectRawClient(server, owner.cookie);
+    expect(await ask(b, 3)).toMatchObject({ type: 'ack' });
+    expect(await ask(b, 4)).toMatchObject({ type: 'error', code: 'limit_reached' });
+    // Another member fills the host's cap.
+    const viewer = await server.addMember(owner.cookie, owner.organizationId, 'viewer@example.com', 'viewer');
+    const c = await connectRawClient(server, viewer.cookie);
+    expect(await ask(c, 4)).toMatchObject({ type: 'ack' });
+    expect(await ask(c, 5)).toMatchObject({ type: 'error', code: 'limit_reached' });
+    // A viewer joining a running tail adds no agent tail, so the host cap does not apply.
+    expect(await ask(c, 1)).toMatchObject({ type: 'ack' });
+    expect(agent.messages.filter((m) => m.type === 'logs.start')).toHaveLength(4);
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+    await Promise.all([agent.close(), a.close(), b.close(), c.close()]);
+  });
+
+  it('stops the tail on the agent when its start timed out', async () => {
+    const owner = await server.setup();
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const agent = await connectRawAgent(server, host); // never answers logs.start
+    const client = await connectRawClient(server, owner.cookie);
+    const answer = await client.request(
+      { type: 'logs.subscribe', hostId: host.hostId, source: 'syslog' },
+      15_000,
+    );
+    expect(answer).toMatchObject({ type: 'error', code: 'unavailable' });
+    const start = await agent.next(isStart);
+    expect(await agent.next((m) => m.type === 'logs.stop')).toMatchObject({ streamId: start.streamId });
+    await Promise.all([agent.close(), client.close()]);
+  }, 20_000);
+});

@@ -1,5 +1,6 @@
 /** @module realtime/metrics-ingest — live fan-out at once; storage batched across agents; acks after commit. */
 import { extractSeries, summarizeSample, topicFor, type MetricsSample } from '@hostwire/protocol';
+import { IngestGuard } from '../domain/ingest-guard.js';
 import type { IngestBatch } from '../store/repositories/metrics.js';
 import { createFrame } from './bus/types.js';
 import type { HubContext } from './hub-context.js';
@@ -27,6 +28,11 @@ interface Pending {
 }
 
 export function createMetricsIngest(ctx: HubContext) {
+  const guard = new IngestGuard({
+    samplesPerMinute: ctx.config.ingest.samplesPerMinute,
+    maxClockSkewMs: ctx.config.ingest.maxClockSkewMs,
+    maxAgeMs: ctx.config.metrics.rawRetentionMs,
+  });
   /** Newest sample time published live per host: a replayed backlog is stored, not shown as live. */
   const liveTs = new Map<string, number>();
   let queue: Pending[] = [];
@@ -109,7 +115,28 @@ export function createMetricsIngest(ctx: HubContext) {
 
   return {
     /** Publishes the newest sample live, queues the batch for storage; waits only when the store falls behind. */
-    ingest(agent: AgentSession, samples: MetricsSample[]): Promise<void> {
+    ingest(agent: AgentSession, received: MetricsSample[]): Promise<void> {
+      const verdict = guard.check(agent.hostId, received);
+      if (verdict.overQuota) {
+        ctx.metrics.samplesRefused.inc({ reason: 'quota' }, received.length);
+        agent.send({
+          type: 'error',
+          code: 'rate_limited',
+          message: `Over the host's sample quota; retry in ${verdict.retryAfterSeconds} s`,
+        });
+        return Promise.resolve();
+      }
+      if (verdict.outOfRange.length > 0) {
+        // Acknowledged so the agent forgets them, never stored: their clock is off or they are too old.
+        ctx.metrics.samplesRefused.inc({ reason: 'timestamp' }, verdict.outOfRange.length);
+        agent.send({ type: 'metrics.ack', seqs: verdict.outOfRange.map((s) => s.seq) });
+        ctx.logger.warn(
+          { hostId: agent.hostId, count: verdict.outOfRange.length },
+          'refused samples with timestamps outside the accepted range',
+        );
+      }
+      const samples = verdict.accepted;
+      if (samples.length === 0) return Promise.resolve();
       const ordered = [...samples].sort((a, b) => a.seq - b.seq);
       const newest = ordered.reduce((a, b) => (b.ts >= a.ts ? b : a));
       publishLive(agent, newest);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MetricsHistory } from '@hostwire/protocol';
-import { connectRawAgent, connectRawClient, makeSample } from '../test-support/raw-peers.js';
+import { connectRawAgent, connectRawClient, makeSample, waitFor } from '../test-support/raw-peers.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 
 let server: TestServer;
@@ -159,5 +159,50 @@ describe('metrics history', () => {
         })
       ).status,
     ).toBe(404);
+  });
+});
+
+describe('what one agent may write', () => {
+  it('acknowledges but never stores samples stamped in the future or past the raw retention', async () => {
+    const { host } = await enrolledOwner();
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({
+      type: 'metrics',
+      samples: [
+        makeSample(1, now),
+        makeSample(2, now + 24 * 3600_000),
+        makeSample(3, now - 365 * 24 * 3600_000),
+      ],
+    });
+    const acked = new Set<number>();
+    await waitFor(() => {
+      for (const m of agent.messages) if (m.type === 'metrics.ack') for (const seq of m.seqs) acked.add(seq);
+      return acked.size === 3;
+    });
+    expect(await server.ctx.store.metrics.seqs(host.hostId)).toEqual([1]);
+    const text = await (await server.request('GET', '/metrics')).text();
+    expect(text).toMatch(/hostwire_metrics_samples_refused_total\{reason="timestamp"\} 2/);
+    await agent.close();
+  });
+
+  it('refuses samples past the per-host quota with rate_limited, storing and acknowledging none of them', async () => {
+    await server.cleanup();
+    server = await startTestServer({ INGEST_SAMPLES_PER_MINUTE: '6' }); // a burst of 60
+    const { host } = await enrolledOwner();
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    const frame = (from: number, count: number) => ({
+      type: 'metrics',
+      samples: Array.from({ length: count }, (_, i) => makeSample(from + i, now - 60_000 + from + i)),
+    });
+    agent.send(frame(1, 50));
+    expect(await agent.next((m) => m.type === 'metrics.ack')).toMatchObject({ seqs: expect.any(Array) });
+    agent.send(frame(51, 50));
+    expect(await agent.next((m) => m.type === 'error')).toMatchObject({ code: 'rate_limited' });
+    expect(await server.ctx.store.metrics.countSamples(host.hostId)).toBe(50);
+    expect(agent.messages.filter((m) => m.type === 'metrics.ack').flatMap((m) => m.seqs)).not.toContain(51);
+    expect(agent.ws.readyState).toBe(agent.ws.OPEN);
+    await agent.close();
   });
 });

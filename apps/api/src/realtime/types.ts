@@ -5,6 +5,7 @@ import type {
   ClientActionRun,
   ClientLogsSubscribe,
   ClientLogsUnsubscribe,
+  ClientLogsCheck,
   ServerToAgent,
   ServerToClient,
 } from '@hostwire/protocol';
@@ -25,6 +26,8 @@ export interface ClientSession {
   readonly connectionId: string;
   readonly userId: string;
   readonly sessionId: string;
+  /** The client's address, as resolved at the handshake (audited with the actions it starts). */
+  readonly ip: string | null;
   /** Sends a pre-serialized frame through the socket's backpressure policy. */
   sendFrame(frame: Frame): void;
   send(message: ServerToClient): void;
@@ -33,6 +36,7 @@ export interface ClientSession {
 export type ClientFeatureRequest =
   | z.infer<typeof ClientLogsSubscribe>
   | z.infer<typeof ClientLogsUnsubscribe>
+  | z.infer<typeof ClientLogsCheck>
   | z.infer<typeof ClientActionRun>
   | z.infer<typeof ClientActionCancel>;
 

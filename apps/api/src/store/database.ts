@@ -1,4 +1,5 @@
 /** @module store/database — opens SQLite (WAL, foreign keys) or Postgres behind one Kysely, and migrates it. */
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -21,6 +22,7 @@ export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgre
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   let db: Kysely<Database>;
   if (target.kind === 'sqlite') {
+    restrictSqliteFiles(target.file);
     const sqlite = new SQLite(target.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -56,5 +58,17 @@ async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined || failed) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
+/**
+ * Creates the SQLite file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * database file's mode), and tightens the files of an older install that were created 0644.
+ */
+function restrictSqliteFiles(file: string): void {
+  if (file === ':memory:') return;
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   }
 }

@@ -7,6 +7,7 @@ import { openDatabase, type DatabaseTarget } from './database.js';
 import type { Dialect } from './migrations.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createEnrollmentTokensRepository, createHostsRepository } from './repositories/hosts.js';
+import { createInvitationsRepository } from './repositories/invitations.js';
 import { createLocksRepository } from './repositories/locks.js';
 import { createOrganizationsRepository } from './repositories/organizations.js';
 import { createSessionsRepository, createUsersRepository } from './repositories/users.js';
@@ -25,6 +26,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     audit: createAuditRepository(db),
     metrics: createMetricsRepository(db),
     actions: createActionsRepository(db),
+    invitations: createInvitationsRepository(db),
     locks: createLocksRepository(db, dialect),
   };
 }

@@ -176,6 +176,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '004_invitations': {
+      async up(db: Kysely<unknown>) {
+        // People join an organization only by invitation: a single-use link (its token stored as SHA-256).
+        await db.schema
+          .createTable('invitations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) =>
+            c.notNull().check(sql`role in ('owner','admin','operator','viewer')`),
+          )
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('invited_by', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('accepted_at', ms)
+          .addColumn('accepted_by', 'text')
+          .addColumn('revoked_at', ms)
+          .execute();
+        await db.schema
+          .createIndex('invitations_org')
+          .on('invitations')
+          .columns(['organization_id', 'created_at'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -117,6 +117,20 @@ export interface ActionOutputTable {
   data: string;
 }
 
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -129,4 +143,5 @@ export interface Database {
   metric_rollups: MetricRollupsTable;
   actions: ActionsTable;
   action_output: ActionOutputTable;
+  invitations: InvitationsTable;
 }

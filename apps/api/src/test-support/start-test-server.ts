@@ -1,5 +1,5 @@
 /** @module test-support/start-test-server — the real server on port 0 with a temp SQLite file, and HTTP helpers. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,6 +49,8 @@ export interface TestServer {
     password?: string,
   ): Promise<{ userId: string; cookie: string }>;
   ticket(cookie: string): Promise<string>;
+  /** The one-time setup code (SETUP_CODE, else DATA_DIR/setup-code); empty once setup is done. */
+  setupCode(): string;
 }
 
 export async function startTestServer(
@@ -96,8 +98,15 @@ export async function startTestServer(
     return set.split(';')[0] ?? '';
   };
 
+  const setupCode = (): string => {
+    if (running.ctx.config.setupCode !== undefined) return running.ctx.config.setupCode;
+    const file = path.join(dataDir, 'setup-code');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  };
+
   const server: TestServer = {
     url,
+    setupCode,
     wsUrl: url.replace(/^http/, 'ws'),
     origin,
     port: running.port,
@@ -112,7 +121,9 @@ export async function startTestServer(
     },
     request,
     async setup(email = 'owner@example.com', password = 'correct horse battery', organizationName = 'Acme') {
-      const res = await request('POST', '/api/auth/setup', { body: { email, password, organizationName } });
+      const res = await request('POST', '/api/auth/setup', {
+        body: { email, password, organizationName, setupCode: setupCode() },
+      });
       if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
       const me = (await res.clone().json()) as { user: { id: string }; organizations: { id: string }[] };
       return { cookie: cookieOf(res), userId: me.user.id, organizationId: me.organizations[0]?.id ?? '' };
@@ -135,13 +146,27 @@ export async function startTestServer(
       return (await enrolled.json()) as { hostId: string; agentToken: string; commandPublicKey: string };
     },
     async addMember(cookie, organizationId, email, role, password = 'member password 123') {
-      const res = await request('POST', `/api/orgs/${organizationId}/members`, {
+      // People join by invitation: invite, then accept as the invitee (a new account sets its password;
+      // an existing one signs in first and accepts without one).
+      const invited = await request('POST', `/api/orgs/${organizationId}/invitations`, {
         cookie,
-        body: { email, role, password },
+        body: { email, role },
       });
-      if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${await res.text()}`);
-      const { member } = (await res.json()) as { member: { userId: string } };
-      return { userId: member.userId, cookie: await server.login(email, password) };
+      if (invited.status !== 201) throw new Error(`invite failed: ${invited.status} ${await invited.text()}`);
+      const { inviteUrl } = (await invited.json()) as { inviteUrl: string };
+      const token = inviteUrl.slice(inviteUrl.lastIndexOf('/') + 1);
+      const acceptPath = `/api/invitations/by-token/${token}/accept`;
+      let accepted = await request('POST', acceptPath, { body: { password } });
+      if (accepted.status === 401) {
+        accepted = await request('POST', acceptPath, {
+          body: {},
+          cookie: await server.login(email, password),
+        });
+      }
+      if (accepted.status !== 200)
+        throw new Error(`accept failed: ${accepted.status} ${await accepted.text()}`);
+      const me = (await accepted.clone().json()) as { user: { id: string } };
+      return { userId: me.user.id, cookie: cookieOf(accepted) };
     },
     async ticket(cookie) {
       const res = await request('POST', '/api/ws-ticket', { cookie });

@@ -79,7 +79,13 @@ export function handleAgentConnection(
 
   let pending = 0;
   let paused = false;
-  const guard = new InboundGuard(connection, AgentToServer, ctx.config.ws, ctx.metrics);
+  // Agents are budgeted in bytes: a backfill or a metrics replay is many frames, legitimately.
+  const guard = new InboundGuard(
+    connection,
+    AgentToServer,
+    { ...ctx.config.ws, bytesPerSecond: ctx.config.ws.agentBytesPerSecond },
+    ctx.metrics,
+  );
   ws.on('message', (data, isBinary) => {
     const message = guard.accept(data, isBinary);
     if (!message) return;

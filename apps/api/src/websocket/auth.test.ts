@@ -250,4 +250,17 @@ describe('logging', () => {
     expect(logs).not.toContain(canary);
     expect(logs).not.toContain(hostA.agentToken);
   });
+
+  it('redacts a percent-encoded parameter name the server decodes (?%74oken=)', async () => {
+    const ok = await handshake(`${agentUrl(hostA.hostId)}?%74oken=${hostA.agentToken}&x=1`);
+    expect(ok.status).toBe(101);
+    ok.socket?.ws.close();
+    const canary = 'canary-encoded-7a1b';
+    await handshake(`${agentUrl(hostA.hostId)}?%74oken=${canary}`);
+    await waitFor(() => server.logs.some((line) => line.includes('%74oken=')), 2000, 'refusal log');
+    const logs = server.logs.join('\n');
+    expect(logs).toContain('%74oken=[REDACTED]');
+    expect(logs).not.toContain(canary);
+    expect(logs).not.toContain(hostA.agentToken);
+  });
 });

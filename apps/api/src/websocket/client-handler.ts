@@ -24,6 +24,8 @@ export function handleClientConnection(
   rt: GatewayRuntime,
   ws: WebSocket,
   principal: ClientPrincipal,
+  /** The client's address (behind the trusted proxies), recorded with what the socket does. */
+  ip: string | null = null,
 ): Connection {
   const { ctx, registry, fanout } = rt;
   const connection = rt.createConnection<ServerToClient>(ws, 'client');
@@ -42,6 +44,7 @@ export function handleClientConnection(
     connectionId: connection.id,
     userId: principal.userId,
     sessionId: principal.sessionId,
+    ip,
     sendFrame: (frame) => connection.sendFrame(frame),
     send: (message) => connection.send(message),
   };

@@ -32,7 +32,12 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 export interface InboundLimits {
   messagesPerSecond: number;
   maxInvalidMessages: number;
+  /** When set (agent sockets), the budget counts bytes per second instead of frames. */
+  bytesPerSecond?: number;
 }
+
+/** Refused frames within 10 s before an agent over its byte budget is closed with 1008. */
+const AGENT_ABUSE_REFUSALS = 200;
 
 /**
  * Validates one connection's incoming frames against `schema`. Invalid JSON or schema → `error`
@@ -50,7 +55,10 @@ export class InboundGuard<S extends z.ZodType> {
     private readonly limits: InboundLimits,
     private readonly metrics: ServerMetrics,
   ) {
-    this.rate = new MessageRateLimit(limits.messagesPerSecond);
+    this.rate =
+      limits.bytesPerSecond === undefined
+        ? new MessageRateLimit(limits.messagesPerSecond)
+        : new MessageRateLimit(limits.bytesPerSecond, Date.now, AGENT_ABUSE_REFUSALS);
   }
 
   /** The validated message, or undefined when the frame was answered with an error or closed the socket. */
@@ -72,7 +80,7 @@ export class InboundGuard<S extends z.ZodType> {
     const json = parseJson(buffer.toString('utf8'));
     const id = json.ok ? requestIdOf(json.value) : undefined;
 
-    const rate = this.rate.take();
+    const rate = this.rate.take(this.limits.bytesPerSecond === undefined ? 1 : buffer.length);
     if (rate !== 'ok') {
       metrics.framesIn.inc({ kind, type: 'rate_limited' });
       if (rate === 'abusive') connection.close(CLOSE_CODES.POLICY_VIOLATION, 'message rate limit exceeded');
@@ -80,7 +88,9 @@ export class InboundGuard<S extends z.ZodType> {
         sendError(
           connection,
           'rate_limited',
-          `More than ${this.limits.messagesPerSecond} messages per second`,
+          this.limits.bytesPerSecond === undefined
+            ? `More than ${this.limits.messagesPerSecond} messages per second`
+            : `More than ${this.limits.bytesPerSecond} bytes per second`,
           id,
         );
       return undefined;

@@ -120,6 +120,24 @@ describe('connection limits', () => {
     }
   });
 
+  it('counts the per-IP cap on the address the trusted proxy reported, whatever X-Forwarded-For adds', async () => {
+    const proxied = await startTestServer({ WS_MAX_CONNECTIONS_PER_IP: '2', TRUST_PROXY: 'loopback' });
+    try {
+      const owner = await proxied.setup();
+      const url = async () => `${proxied.wsUrl}/ws/client?ticket=${await proxied.ticket(owner.cookie)}`;
+      const via = (i: number) => ({ headers: { 'x-forwarded-for': `10.0.0.${i}, 203.0.113.9` } });
+      await connect(await url(), via(1));
+      await connect(await url(), via(2));
+      expect(await handshake(await url(), via(3))).toMatchObject({ status: 429, opened: false });
+      // Another client behind the same proxy still gets in.
+      const other = await handshake(await url(), { headers: { 'x-forwarded-for': '198.51.100.7' } });
+      expect(other.status).toBe(101);
+      other.socket?.ws.close();
+    } finally {
+      await proxied.cleanup();
+    }
+  });
+
   it('refuses past the per-IP connection cap with 429 and past the total cap with 503', async () => {
     const perIp = await startTestServer({ WS_MAX_CONNECTIONS_PER_IP: '2' });
     try {

@@ -108,31 +108,35 @@ function once(fn: () => void): Release {
 }
 
 /**
- * A token bucket for one connection's incoming messages, plus the abuse rule: more refused messages
- * than one second's allowance within ABUSE_WINDOW_MS means the peer ignores `rate_limited`.
+ * A token bucket for one connection's incoming messages (a cost of 1 each) or bytes (a frame costs its
+ * size), plus the abuse rule: more refused frames than `abuseRefusals` within ABUSE_WINDOW_MS means the
+ * peer ignores `rate_limited`.
  */
 export class MessageRateLimit {
   private tokens: number;
   private at: number;
   private refusedInWindow = 0;
   private windowStart: number;
+  private readonly abuseRefusals: number;
 
   constructor(
     private readonly perSecond: number,
     private readonly now: () => number = Date.now,
+    abuseRefusals?: number,
   ) {
     this.tokens = perSecond;
     this.at = now();
     this.windowStart = this.at;
+    this.abuseRefusals = abuseRefusals ?? Math.max(MIN_ABUSE_REFUSALS, perSecond);
   }
 
   /** `ok`, `limited` (answer rate_limited) or `abusive` (close 1008). */
-  take(): 'ok' | 'limited' | 'abusive' {
+  take(cost = 1): 'ok' | 'limited' | 'abusive' {
     const t = this.now();
     this.tokens = Math.min(this.perSecond, this.tokens + ((t - this.at) * this.perSecond) / 1000);
     this.at = t;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= cost) {
+      this.tokens -= cost;
       return 'ok';
     }
     if (t - this.windowStart > ABUSE_WINDOW_MS) {
@@ -140,7 +144,7 @@ export class MessageRateLimit {
       this.refusedInWindow = 0;
     }
     this.refusedInWindow += 1;
-    return this.refusedInWindow > Math.max(MIN_ABUSE_REFUSALS, this.perSecond) ? 'abusive' : 'limited';
+    return this.refusedInWindow > this.abuseRefusals ? 'abusive' : 'limited';
   }
 }
 

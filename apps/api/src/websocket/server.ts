@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, formatRetryHint } from '@hostwire/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { resolveClientIp } from '../client-ip.js';
 import type { AppContext } from '../context.js';
 import { redactUrl } from '../logger.js';
 import type { ConnectionKind } from '../observability/metrics.js';
@@ -40,15 +41,6 @@ export interface GatewayOptions {
 }
 
 const HANDSHAKE_TIMEOUT = Symbol('handshake timeout');
-
-function clientIp(req: http.IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
 
 /** Reconnect hint for a fleet: 1-10 s at random, so thousands of agents do not come back at once. */
 function jitteredRetrySeconds(): number {
@@ -121,14 +113,14 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     writeRefusal(socket, refusal);
   }
 
-  function accept(ws: WebSocket, auth: Extract<WebSocketAuthResult, { ok: true }>): void {
+  function accept(ws: WebSocket, auth: Extract<WebSocketAuthResult, { ok: true }>, ip: string): void {
     ws.on('error', (error) => logger.debug({ err: error, kind: auth.principal.kind }, 'WebSocket error'));
     if (auth.principal.kind === 'agent') handleAgentConnection(rt, ws, auth.principal);
-    else handleClientConnection(rt, ws, auth.principal);
+    else handleClientConnection(rt, ws, auth.principal, ip);
   }
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const ip = clientIp(req, config.trustProxy);
+    const ip = resolveClientIp(req, config.trustProxy);
     if (ctx.lifecycle.shuttingDown) {
       return refuse(req, socket, ip, shuttingDownRefusal());
     }
@@ -157,7 +149,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
       if (!user.ok) return refuse(req, socket, ip, user.refusal);
       socket.once('close', user.release);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth, ip));
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -165,7 +157,7 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
     upgrade(req, socket, head).catch((error: unknown) => {
       logger.error({ err: error, url: redactUrl(req.url) }, 'WebSocket upgrade failed');
-      refuse(req, socket, clientIp(req, config.trustProxy), {
+      refuse(req, socket, resolveClientIp(req, config.trustProxy), {
         status: 500,
         code: 'internal',
         reason: 'upgrade handler failed',

@@ -5,6 +5,9 @@ import {
   AuditEvent,
   Host,
   Me,
+  CreatedInvitation,
+  Invitation,
+  InvitationPreview,
   Member,
   MetricsHistory,
   Organization,
@@ -23,6 +26,7 @@ const ActionList = z.object({ actions: z.array(ActionRecord) });
 const ActionOne = z.object({ action: ActionRecord });
 const MemberList = z.object({ members: z.array(Member) });
 const MemberOne = z.object({ member: Member });
+const InvitationList = z.object({ invitations: z.array(Invitation) });
 const AuditList = z.object({ events: z.array(AuditEvent) });
 const Ticket = z.object({ ticket: z.string(), expiresAt: z.number() });
 const OrganizationOne = z.object({ organization: Organization });
@@ -35,7 +39,7 @@ const enc = encodeURIComponent;
 /** Every route of the HTTP API used by the UI. */
 export const api = {
   setupState: () => http.get('/api/auth/setup', SetupState),
-  setup: (body: { email: string; password: string; organizationName: string }) =>
+  setup: (body: { email: string; password: string; organizationName: string; setupCode: string }) =>
     http.post('/api/auth/setup', body, Me),
   login: (body: { email: string; password: string }) => http.post('/api/auth/login', body, Me),
   logout: () => http.post<undefined>('/api/auth/logout'),
@@ -61,16 +65,34 @@ export const api = {
   cancelAction: (actionId: string) => http.post(`/api/actions/${enc(actionId)}/cancel`, {}, ActionOne),
 
   members: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/members`, MemberList),
-  addMember: (orgId: string, body: { email: string; role: Role; password?: string }) =>
-    http.post(`/api/orgs/${enc(orgId)}/members`, body, MemberOne),
+  invite: (orgId: string, body: { email: string; role: Role }) =>
+    http.post(`/api/orgs/${enc(orgId)}/invitations`, body, CreatedInvitation),
+  invitations: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/invitations`, InvitationList),
+  revokeInvitation: (invitationId: string) => http.delete(`/api/invitations/${enc(invitationId)}`),
+  invitationByToken: (token: string) =>
+    http.get(`/api/invitations/by-token/${enc(token)}`, InvitationPreview),
+  acceptInvitation: (token: string, body: { password?: string }) =>
+    http.post(`/api/invitations/by-token/${enc(token)}/accept`, body, Me),
   changeRole: (orgId: string, userId: string, role: Role) =>
     http.patch(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { role }, MemberOne),
   removeMember: (orgId: string, userId: string) =>
     http.delete(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`),
 
-  audit: (orgId: string, limit: number, before?: number) =>
-    http.get(
-      `/api/orgs/${enc(orgId)}/audit?limit=${limit}${before === undefined ? '' : `&before=${before}`}`,
-      AuditList,
-    ),
+  /** A page of the audit log, newest first; every filter given narrows it. */
+  audit: (orgId: string, query: AuditQuery) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return http.get(`/api/orgs/${enc(orgId)}/audit?${params.toString()}`, AuditList);
+  },
 };
+
+/** Filters and paging of `GET /api/orgs/:orgId/audit`. */
+export interface AuditQuery {
+  limit: number;
+  before?: number | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  targetId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}

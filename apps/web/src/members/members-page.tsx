@@ -1,5 +1,13 @@
-/** @module members-page — list, add, re-role and remove the members of an organization (admins and owners). */
-import { ROLES, roleAtLeast, type Member, type Organization, type Role } from '@hostwire/protocol';
+/** @module members-page — list, invite, re-role and remove the members of an organization (admins and owners). */
+import {
+  ROLES,
+  roleAtLeast,
+  type CreatedInvitation,
+  type Invitation,
+  type Member,
+  type Organization,
+  type Role,
+} from '@hostwire/protocol';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
@@ -9,33 +17,42 @@ import { useMe } from '../session/session.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
 
-function AddMemberForm({
+/** Invites an address with a role; shows the single-use link to pass on (and whether it was e-mailed). */
+function InviteForm({
   organizationId,
-  onAdded,
+  canGrantAdmin,
+  onInvited,
 }: {
   organizationId: string;
-  onAdded: (m: Member) => void;
+  canGrantAdmin: boolean;
+  onInvited: (invitation: Invitation) => void;
 }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
-  const [password, setPassword] = useState('');
+  const [created, setCreated] = useState<CreatedInvitation | null>(null);
+  const [copied, setCopied] = useState(false);
   const { busy, error, run } = useTask();
+  const roles = ROLES.filter((r) => canGrantAdmin || !roleAtLeast(r, 'admin'));
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      const { member } = await api.addMember(organizationId, {
-        email: email.trim(),
-        role,
-        password: password || undefined,
-      });
-      onAdded(member);
+      const result = await api.invite(organizationId, { email: email.trim(), role });
+      setCreated(result);
+      setCopied(false);
+      onInvited(result.invitation);
       setEmail('');
-      setPassword('');
     });
   };
+  const copy = async () => {
+    if (!created) return;
+    await navigator.clipboard.writeText(created.inviteUrl).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
+  };
   return (
-    <form className="card form add-member" data-testid="add-member-form" onSubmit={(e) => void submit(e)}>
-      <h2>Add a member</h2>
+    <form className="card form add-member" data-testid="invite-form" onSubmit={(e) => void submit(e)}>
+      <h2>Invite someone</h2>
       <div className="form-row">
         <label className="field grow">
           <span>Email</span>
@@ -44,31 +61,89 @@ function AddMemberForm({
         <label className="field">
           <span>Role</span>
           <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
             ))}
           </select>
         </label>
-        <label className="field grow">
-          <span>Initial password (new users)</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
       </div>
-      <small className="hint">An existing user is added as is; a new user gets the initial password.</small>
+      <small className="hint">
+        They get a link that works once for 7 days, where they choose their own password (or, with an account
+        already, accept while signed in).
+      </small>
       <ErrorText message={error} />
       <div className="row-end">
         <button type="submit" className="button primary" disabled={busy}>
-          Add member
+          {busy ? 'Inviting…' : 'Create invitation'}
         </button>
       </div>
+      {created ? (
+        <div className="banner banner-info" role="status" data-testid="invite-created">
+          <p>
+            {created.emailed
+              ? `The invitation was e-mailed to ${created.invitation.email}. You can also pass on this link:`
+              : `Send this link to ${created.invitation.email} (it is shown only now):`}
+          </p>
+          <p className="row">
+            <code className="grow" data-testid="invite-link">
+              {created.inviteUrl}
+            </code>{' '}
+            <button type="button" className="button small" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy link'}
+            </button>
+          </p>
+        </div>
+      ) : null}
     </form>
+  );
+}
+
+/** Pending invitations, each revocable. */
+function PendingInvitations({
+  invitations,
+  onRevoke,
+}: {
+  invitations: readonly Invitation[];
+  onRevoke: (invitation: Invitation) => void;
+}) {
+  if (invitations.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="invitations-title">
+      <h2 id="invitations-title">Pending invitations</h2>
+      <table className="table" data-testid="invitations-table">
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Expires</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {invitations.map((invitation) => (
+            <tr key={invitation.id} data-testid={`invitation-row-${invitation.id}`}>
+              <td data-label="Email">{invitation.email}</td>
+              <td data-label="Role">{invitation.role}</td>
+              <td data-label="Expires">{formatDateTime(invitation.expiresAt)}</td>
+              <td className="num">
+                <button
+                  type="button"
+                  className="button small ghost danger-text"
+                  onClick={() => onRevoke(invitation)}
+                  data-testid={`invitation-revoke-${invitation.id}`}
+                >
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -78,11 +153,18 @@ export function MembersPage({ organization }: { organization: Organization }) {
   const [members, setMembers] = useState<readonly Member[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [invitations, setInvitations] = useState<readonly Invitation[]>([]);
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
   const allowed = roleAtLeast(organization.role, 'admin');
 
   const load = useCallback(async () => {
     try {
-      setMembers((await api.members(organization.id)).members);
+      const [memberList, invitationList] = await Promise.all([
+        api.members(organization.id),
+        api.invitations(organization.id),
+      ]);
+      setMembers(memberList.members);
+      setInvitations(invitationList.invitations);
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -113,6 +195,18 @@ export function MembersPage({ organization }: { organization: Organization }) {
     } catch (e) {
       setRemoving(null);
       setError(errorMessage(e));
+    }
+  };
+
+  const revoke = async (invitation: Invitation) => {
+    setError(null);
+    try {
+      await api.revokeInvitation(invitation.id);
+      setInvitations((list) => list.filter((i) => i.id !== invitation.id));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setRevoking(null);
     }
   };
 
@@ -189,9 +283,25 @@ export function MembersPage({ organization }: { organization: Organization }) {
           </p>
         </ConfirmDialog>
       ) : null}
-      <AddMemberForm
+      {revoking ? (
+        <ConfirmDialog
+          title={`Revoke the invitation of ${revoking.email}?`}
+          confirmLabel="Revoke invitation"
+          danger
+          onConfirm={() => void revoke(revoking)}
+          onCancel={() => setRevoking(null)}
+          confirmTestId="invitation-revoke-confirm"
+        >
+          <p>The link stops working at once; you can invite {revoking.email} again later.</p>
+        </ConfirmDialog>
+      ) : null}
+      <PendingInvitations invitations={invitations} onRevoke={setRevoking} />
+      <InviteForm
         organizationId={organization.id}
-        onAdded={(m) => setMembers((list) => [...(list ?? []), m])}
+        canGrantAdmin={organization.role === 'owner'}
+        onInvited={(invitation) =>
+          setInvitations((list) => [invitation, ...list.filter((i) => i.email !== invitation.email)])
+        }
       />
     </section>
   );

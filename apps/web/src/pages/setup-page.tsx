@@ -9,9 +9,16 @@ import { useTask } from '../util/hooks.js';
 /** Shortest password the form accepts before asking the server (which has the final word). */
 export const MIN_PASSWORD_LENGTH = 8;
 
+/** The one-time setup code carried by the link the server printed (`/setup?code=…`), if any. */
+function codeFromLink(): string {
+  return new URLSearchParams(window.location.search).get('code')?.trim() ?? '';
+}
+
 /** The first-run page, shown while no user exists. */
 export function SetupPage() {
   const { signedIn } = useSession();
+  const [linkCode] = useState(codeFromLink);
+  const [typedCode, setTypedCode] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [organizationName, setOrganizationName] = useState('');
@@ -28,6 +35,7 @@ export function SetupPage() {
         email: email.trim(),
         password,
         organizationName: organizationName.trim(),
+        setupCode: linkCode || typedCode.trim(),
       });
       navigate('/', { replace: true });
       signedIn(me);
@@ -39,6 +47,24 @@ export function SetupPage() {
       <form className="card narrow form" data-testid="setup-form" onSubmit={(e) => void submit(e)}>
         <h1>Welcome to Hostwire</h1>
         <p className="muted">Create the first administrator and your organization.</p>
+        {linkCode ? null : (
+          <label className="field">
+            <span>Setup code</span>
+            <input
+              type="text"
+              name="setupCode"
+              autoComplete="one-time-code"
+              required
+              spellCheck={false}
+              value={typedCode}
+              onChange={(e) => setTypedCode(e.target.value)}
+            />
+            <small className="hint">
+              Printed by the server when it started (the link ending in <code>/setup?code=…</code>), and kept
+              in <code>DATA_DIR/setup-code</code> until setup is done.
+            </small>
+          </label>
+        )}
         <label className="field">
           <span>Email</span>
           <input

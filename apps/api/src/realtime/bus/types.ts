@@ -26,12 +26,16 @@ export interface Frame {
   readonly message?: ServerToClient | RelayMessage;
 }
 
-/** What instances relay to each other on internal topics (an agent's tail frames and replies), never to a browser. */
-export type RelayMessage =
+/**
+ * What instances relay to each other on internal topics (an agent's tail frames and replies), never to a
+ * browser. `hostId` names the host whose agent sent it; the receiving instance checks it.
+ */
+export type RelayMessage = (
   | { type: 'logs.lines'; streamId: string; lines: unknown[]; dropped?: number }
   | { type: 'logs.ended'; streamId: string; reason: string }
   | { type: 'ack'; id: string }
-  | { type: 'error'; id: string; code?: string; message?: string };
+  | { type: 'error'; id: string; code?: string; message?: string }
+) & { hostId?: string };
 
 /** Events every instance must see (sessions ending, hosts deleted, memberships changing, agents moving). */
 export type ControlEvent =

@@ -15,6 +15,16 @@ export interface AuditInput {
   ip?: string | null;
 }
 
+/** Narrows an audit listing: who, what, which target (a host id for host and action events), when. */
+export interface AuditFilter {
+  before?: number | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  targetId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
 export function createAuditRepository(db: Kysely<Database>) {
   return {
     /** Appends one event and returns its id. */
@@ -56,9 +66,15 @@ export function createAuditRepository(db: Kysely<Database>) {
         .execute();
     },
     /** Newest first; `before` pages by id. */
-    async list(organizationId: string, options: { limit: number; before?: number }): Promise<AuditEvent[]> {
+    /** Newest first; every filter given narrows the list (`to` is inclusive); `before` pages by id. */
+    async list(organizationId: string, options: AuditFilter & { limit: number }): Promise<AuditEvent[]> {
       let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
       if (options.before !== undefined) query = query.where('id', '<', options.before);
+      if (options.actorId !== undefined) query = query.where('actor_id', '=', options.actorId);
+      if (options.action !== undefined) query = query.where('action', '=', options.action);
+      if (options.targetId !== undefined) query = query.where('target_id', '=', options.targetId);
+      if (options.from !== undefined) query = query.where('created_at', '>=', options.from);
+      if (options.to !== undefined) query = query.where('created_at', '<=', options.to);
       const rows = await query.orderBy('id', 'desc').limit(options.limit).execute();
       return rows.map((r) => ({
         id: Number(r.id),

@@ -2,17 +2,21 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { formatTime } from '../../util/format.js';
+import type { LogFilter } from '@hostwire/protocol';
 import type { LogRingBuffer } from './log-buffer.js';
+import { lineLevel, lineTimestamp, matchParts } from './log-text.js';
 
 /** Props of <LogList>; `version` changes whenever the buffer did. */
 export interface LogListProps {
   buffer: LogRingBuffer;
   version: number;
   follow: boolean;
+  /** The active filter: its matches are highlighted. */
+  filter: LogFilter | undefined;
 }
 
 /** Renders only the visible rows of up to `buffer.capacity` rows. */
-export function LogList({ buffer, version, follow }: LogListProps) {
+export function LogList({ buffer, version, follow, filter }: LogListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const count = buffer.length;
   const virtualizer = useVirtualizer({
@@ -51,17 +55,23 @@ export function LogList({ buffer, version, follow }: LogListProps) {
               </div>
             );
           }
+          const level = lineLevel(entry.text);
           return (
             <div
               key={item.key}
               ref={virtualizer.measureElement}
               data-index={item.index}
-              className="log-row"
+              className={level ? `log-row log-${level}` : 'log-row'}
               data-testid="log-line"
+              data-level={level ?? undefined}
               style={style}
             >
-              <span className="log-ts">{formatTime(entry.ts)}</span>
-              <span className="log-text">{entry.text}</span>
+              <span className="log-ts">{formatTime(lineTimestamp(entry.text, entry.ts))}</span>
+              <span className="log-text">
+                {matchParts(entry.text, filter).map((part, i) =>
+                  part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>,
+                )}
+              </span>
             </div>
           );
         })}

@@ -1,11 +1,28 @@
 /** @module logs-tab — tail a log source: source picker, filter, follow/pause, clear; bounded and frame-batched. */
-import { compileLogFilter, type Host, type LogFilter } from '@hostwire/protocol';
+import { compileLogFilter, type Host, type LogFilter, type LogSourceDescriptor } from '@hostwire/protocol';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { EmptyState, ErrorText } from '../../components/bits.js';
+import { readStored, writeStored } from '../../util/hooks.js';
 import type { LogStreamEvent } from '../../realtime/log-stream.js';
 import { useRealtime } from '../../realtime/realtime-context.js';
 import { LogRingBuffer, type NewLogEntry } from './log-buffer.js';
 import { LogList } from './log-list.js';
+import { countLines, regexErrorMessage } from './log-text.js';
+
+const storedSourceKey = (hostId: string) => `hostwire:log-source:${hostId}`;
+
+/** What an empty view says, by the kind of source. */
+function emptyText(source: LogSourceDescriptor | undefined, filtered: boolean): string {
+  if (filtered) return 'No line matches the filter yet.';
+  switch (source?.kind) {
+    case 'journald':
+      return 'The journal has no entries for this unit yet.';
+    case 'docker':
+      return 'The container has printed nothing yet.';
+    default:
+      return 'No lines yet. New lines appear here as they are written.';
+  }
+}
 
 function toEntries(event: LogStreamEvent): NewLogEntry[] {
   const ts = Date.now();
@@ -28,8 +45,18 @@ function toEntries(event: LogStreamEvent): NewLogEntry[] {
 /** The logs tab of a host. */
 export function LogsTab({ host }: { host: Host }) {
   const client = useRealtime();
-  const sources = host.agent?.logSources ?? [];
-  const [source, setSource] = useState(sources[0]?.name ?? '');
+  const allSources = host.agent?.logSources ?? [];
+  // Offer only sources that exist on the host (older agents do not say: offered).
+  const sources = allSources.filter((s) => s.available !== false);
+  const missing = allSources.filter((s) => s.available === false);
+  const [source, setSourceState] = useState(() => {
+    const stored = readStored(storedSourceKey(host.id));
+    return sources.some((s) => s.name === stored) ? (stored ?? '') : (sources[0]?.name ?? '');
+  });
+  const setSource = (name: string) => {
+    setSourceState(name);
+    writeStored(storedSourceKey(host.id), name);
+  };
   const [pattern, setPattern] = useState('');
   const [regex, setRegex] = useState(false);
   const [ignoreCase, setIgnoreCase] = useState(true);
@@ -40,12 +67,20 @@ export function LogsTab({ host }: { host: Host }) {
   const [buffer] = useState(() => new LogRingBuffer());
   const frame = useRef<number | null>(null);
 
+  const firstSource = sources[0]?.name;
+  const sourceExists = sources.some((s) => s.name === source);
   useEffect(() => {
-    if (!source && sources[0]) setSource(sources[0].name);
-  }, [source, sources]);
+    if (!sourceExists && firstSource) setSourceState(firstSource);
+  }, [sourceExists, firstSource]);
+
+  // Ask the agent which sources exist now; the answer updates the host (host.agent) and this list.
+  const online = host.status === 'online';
+  useEffect(() => {
+    if (online) client.request({ type: 'logs.check', hostId: host.id }).catch(() => undefined);
+  }, [client, host.id, online]);
 
   useEffect(() => {
-    if (!source) return;
+    if (!source || !sourceExists) return;
     buffer.clear();
     setVersion((v) => v + 1);
     // Rows go into the ring at once; React re-renders at most once per animation frame.
@@ -62,7 +97,7 @@ export function LogsTab({ host }: { host: Host }) {
       if (frame.current !== null) cancelAnimationFrame(frame.current);
       frame.current = null;
     };
-  }, [client, host.id, source, filter, buffer]);
+  }, [client, host.id, source, sourceExists, filter, buffer]);
 
   const applyFilter = (event: FormEvent) => {
     event.preventDefault();
@@ -75,15 +110,36 @@ export function LogsTab({ host }: { host: Host }) {
     try {
       compileLogFilter(next);
     } catch (e) {
-      setFilterError(`Invalid regular expression: ${e instanceof Error ? e.message : String(e)}`);
+      setFilterError(regexErrorMessage(e));
       return;
     }
     setFilterError(null);
     setFilter(next);
   };
 
+  const missingNote =
+    missing.length > 0 ? (
+      <ul className="muted small log-missing" data-testid="log-sources-missing">
+        {missing.map((s) => (
+          <li key={s.name}>
+            <strong>{s.name}</strong> is not offered:{' '}
+            {s.unavailableReason ?? 'it does not exist on this host'}
+          </li>
+        ))}
+      </ul>
+    ) : null;
+
   if (sources.length === 0) {
-    return <EmptyState>This host announces no log sources (the agent configures them).</EmptyState>;
+    return (
+      <>
+        <EmptyState>
+          {allSources.length === 0
+            ? 'This host announces no log sources (the agent configures them).'
+            : 'None of the log sources configured on this host exists there.'}
+        </EmptyState>
+        {missingNote}
+      </>
+    );
   }
 
   return (
@@ -144,7 +200,8 @@ export function LogsTab({ host }: { host: Host }) {
       </form>
       <ErrorText message={filterError} />
       <p className="muted small log-status" data-testid="log-status">
-        {buffer.length.toLocaleString()} lines{filter ? ` matching “${filter.pattern}”` : ''}
+        {countLines(buffer.length)}
+        {filter ? ` matching “${filter.pattern}”` : ''}
         {buffer.discarded > 0 ? (
           <span data-testid="log-discarded">
             {' '}
@@ -153,7 +210,16 @@ export function LogsTab({ host }: { host: Host }) {
         ) : null}
         {follow ? '' : ' · paused (still receiving)'}
       </p>
-      <LogList buffer={buffer} version={version} follow={follow} />
+      {buffer.length === 0 ? (
+        <p className="empty log-empty" data-testid="log-empty">
+          {emptyText(
+            sources.find((s) => s.name === source),
+            filter !== undefined,
+          )}
+        </p>
+      ) : null}
+      <LogList buffer={buffer} version={version} follow={follow} filter={filter} />
+      {missingNote}
     </div>
   );
 }

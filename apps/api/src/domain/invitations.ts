@@ -1,0 +1,219 @@
+/**
+ * @module domain/invitations — how people join an organization: an admin invites an e-mail address with a
+ * role; the invitee opens the single-use link (7 days) and sets their own password, or, with an existing
+ * account, accepts while signed in as that address. Nobody sets another person's password, and no answer
+ * tells whether an address has an account.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Me, Role } from '@hostwire/protocol';
+import { hashPassword } from '../auth/passwords.js';
+import type { Actor } from '../context.js';
+import { ApiError } from '../errors.js';
+import { unitOfWork, type DomainDeps } from './deps.js';
+import type { Mailer } from './mailer.js';
+import { assertMayManage, lockedRole } from './organizations.js';
+import type { StartedSession } from './sessions.js';
+
+/** How long an invitation link stays valid. */
+export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: number;
+  expiresAt: number;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const gone = () =>
+  new ApiError('not_found', 'This invitation link is invalid, was already used, revoked or expired');
+
+export function createInvitations(
+  deps: DomainDeps,
+  services: { mailer: Mailer; startSession: (userId: string) => Promise<StartedSession> },
+) {
+  const inviteUrl = (token: string) => `${deps.config.publicUrl}/invite/${token}`;
+
+  /** A pending invitation by its token, or 404 for anything else (unknown, used, revoked, expired). */
+  async function pendingByToken(token: string) {
+    const invitation = await deps.store.invitations.findByTokenHash(hashToken(token));
+    if (!invitation || invitation.acceptedAt !== null || invitation.revokedAt !== null) throw gone();
+    if (invitation.expiresAt <= Date.now()) throw gone();
+    return invitation;
+  }
+
+  return {
+    /** Invites `email` with `role` (admin; owner for owner and admin); a new invitation replaces a pending one. */
+    async create(
+      actor: Actor,
+      organizationId: string,
+      input: { email: string; role: Role },
+    ): Promise<{ invitation: InvitationView; inviteUrl: string; emailed: boolean }> {
+      const actorRole = await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      assertMayManage(actorRole, input.role);
+      const email = input.email.toLowerCase();
+      const token = randomBytes(32).toString('base64url');
+      const now = Date.now();
+      const invitation: InvitationView = {
+        id: randomUUID(),
+        email,
+        role: input.role,
+        createdAt: now,
+        expiresAt: now + INVITATION_TTL_MS,
+      };
+      const organizationName = await unitOfWork(deps, async (tx) => {
+        assertMayManage(await lockedRole(tx, actor, organizationId, 'admin'), input.role);
+        const existing = await tx.users.findByEmail(email);
+        if (existing && (await tx.organizations.roleOf(existing.id, organizationId)))
+          throw new ApiError('conflict', 'This address already belongs to a member');
+        await tx.invitations.revokePendingFor(organizationId, email, now);
+        await tx.invitations.insert({
+          ...invitation,
+          organizationId,
+          invitedBy: actor.userId,
+          tokenHash: hashToken(token),
+        });
+        await tx.audit.record({
+          organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'invitation.created',
+          targetType: 'invitation',
+          targetId: invitation.id,
+          details: { email, role: input.role },
+          ip: actor.ip,
+        });
+        return (await tx.invitations.organizationName(organizationId)) ?? '';
+      });
+      const url = inviteUrl(token);
+      const emailed = services.mailer.enabled
+        ? await services.mailer.send({
+            to: email,
+            subject: `You are invited to ${organizationName} on Hostwire`,
+            text: [
+              `You are invited to join the organization "${organizationName}" on Hostwire as ${input.role}.`,
+              '',
+              'Open this link to accept (it works once and expires in 7 days):',
+              url,
+              '',
+              'If you did not expect this invitation, ignore this message.',
+            ].join('\n'),
+          })
+        : false;
+      return { invitation, inviteUrl: url, emailed };
+    },
+
+    /** Pending invitations of an organization (admin). */
+    async list(actor: Actor, organizationId: string): Promise<InvitationView[]> {
+      await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      const rows = await deps.store.invitations.pending(organizationId, Date.now());
+      return rows.map(({ id, email, role, createdAt, expiresAt }) => ({
+        id,
+        email,
+        role,
+        createdAt,
+        expiresAt,
+      }));
+    },
+
+    /** Revokes a pending invitation (admin of its organization; owner for owner and admin invitations). */
+    async revoke(actor: Actor, invitationId: string): Promise<void> {
+      const invitation = await deps.store.invitations.findById(invitationId);
+      if (!invitation) throw new ApiError('not_found', 'Invitation not found');
+      const actorRole = await deps.access.requireOrgRole(actor.userId, invitation.organizationId, 'admin');
+      assertMayManage(actorRole, invitation.role);
+      await unitOfWork(deps, async (tx) => {
+        await lockedRole(tx, actor, invitation.organizationId, 'admin');
+        if (!(await tx.invitations.revoke(invitationId, Date.now())))
+          throw new ApiError('conflict', 'The invitation was already used or revoked');
+        await tx.audit.record({
+          organizationId: invitation.organizationId,
+          actorType: 'user',
+          actorId: actor.userId,
+          action: 'invitation.revoked',
+          targetType: 'invitation',
+          targetId: invitationId,
+          details: { email: invitation.email, role: invitation.role },
+          ip: actor.ip,
+        });
+      });
+    },
+
+    /** What the accept page shows: the organization, the invited address and the role. */
+    async describe(token: string): Promise<{ organization: { name: string }; email: string; role: Role }> {
+      const invitation = await pendingByToken(token);
+      const name = (await deps.store.invitations.organizationName(invitation.organizationId)) ?? '';
+      return { organization: { name }, email: invitation.email, role: invitation.role };
+    },
+
+    /**
+     * Accepts an invitation in one transaction: the link is marked used (once), the account is created
+     * with the invitee's own password when the address has none, and the membership is added. An address
+     * that has an account must be signed in as that account, and gives no password.
+     */
+    async accept(
+      token: string,
+      input: { password?: string | undefined },
+      signedIn: { userId: string } | undefined,
+      ip: string | null,
+    ): Promise<StartedSession & { me: Me }> {
+      const invitation = await pendingByToken(token);
+      const existing = await deps.store.users.findByEmail(invitation.email);
+      if (existing) {
+        if (!signedIn)
+          throw new ApiError('unauthorized', `Sign in as ${invitation.email} to accept this invitation`);
+        if (signedIn.userId !== existing.id)
+          throw new ApiError(
+            'forbidden',
+            `This invitation is for ${invitation.email}; sign in as that address`,
+          );
+        if (input.password !== undefined)
+          throw new ApiError('bad_request', 'You already have an account: accept without a password');
+      } else if (signedIn) {
+        throw new ApiError('forbidden', `This invitation is for ${invitation.email}; sign out first`);
+      } else if (input.password === undefined) {
+        throw new ApiError('bad_request', 'Choose a password for your new account');
+      }
+      // Hashing is slow: done before the transaction, only for a new account.
+      const passwordHash = existing ? undefined : await hashPassword(input.password ?? '');
+      const now = Date.now();
+      const userId = await unitOfWork(deps, async (tx, outbox) => {
+        if (!(await tx.locks.organization(invitation.organizationId))) throw gone();
+        let user = await tx.users.findByEmail(invitation.email);
+        if (!user) {
+          if (!passwordHash) throw gone();
+          user = { id: randomUUID(), email: invitation.email, passwordHash, createdAt: now };
+          await tx.users.insert(user);
+        } else if (user.id !== existing?.id) {
+          // The address got an account between the checks above and this transaction.
+          throw new ApiError('conflict', 'This address now has an account: sign in and open the link again');
+        }
+        if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) throw gone();
+        if (await tx.organizations.roleOf(user.id, invitation.organizationId))
+          throw new ApiError('conflict', 'You are already a member of this organization');
+        await tx.organizations.addMember({
+          organizationId: invitation.organizationId,
+          userId: user.id,
+          role: invitation.role,
+          createdAt: now,
+        });
+        await tx.audit.record({
+          organizationId: invitation.organizationId,
+          actorType: 'user',
+          actorId: user.id,
+          action: 'invitation.accepted',
+          targetType: 'invitation',
+          targetId: invitation.id,
+          details: { email: invitation.email, role: invitation.role, newAccount: !existing },
+          ip,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
+        return user.id;
+      });
+      return services.startSession(userId);
+    },
+  };
+}
+
+export type Invitations = ReturnType<typeof createInvitations>;

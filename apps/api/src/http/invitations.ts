@@ -1,0 +1,62 @@
+/** @module http/invitations — revoking an invitation, and the invitee's side: read it, accept it (rules: domain/invitations). */
+import { Router, type Response } from 'express';
+import type { AppContext } from '../context.js';
+import type { StartedSession } from '../domain/sessions.js';
+import { parseOrThrow } from '../errors.js';
+import {
+  authed,
+  checkOrigin,
+  clientIp,
+  optionalSession,
+  requireSession,
+  route,
+  SESSION_COOKIE,
+} from './middleware.js';
+import { AcceptInvitationBody } from './schemas.js';
+
+export function createInvitationsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const invitations = ctx.domain.invitations;
+  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+  function setCookie(res: Response, started: StartedSession): void {
+    res.cookie(SESSION_COOKIE, started.token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.secureCookies,
+      path: '/',
+      expires: new Date(started.expiresAt),
+    });
+  }
+
+  router.delete(
+    '/invitations/:id',
+    requireSession(ctx),
+    route(async (req, res) => {
+      await invitations.revoke({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.id));
+      res.status(204).end();
+    }),
+  );
+
+  router.get(
+    '/invitations/by-token/:token',
+    route(async (req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await invitations.describe(param(req.params.token)));
+    }),
+  );
+
+  router.post(
+    '/invitations/by-token/:token/accept',
+    route(async (req, res) => {
+      checkOrigin(ctx, req, false);
+      const body = parseOrThrow(AcceptInvitationBody, req.body ?? {});
+      const signedIn = await optionalSession(ctx, req, res);
+      const started = await invitations.accept(param(req.params.token), body, signedIn, clientIp(req));
+      setCookie(res, started);
+      res.json(started.me);
+    }),
+  );
+
+  return router;
+}
