@@ -268,7 +268,7 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     expect(Number.parseFloat(ring.offset)).toBeLessThan(0);
   });
 
-  it('shows a host never enrolled its setup steps, and an enrolled one waiting for its first sample', async () => {
+  it('shows a host never enrolled its setup steps, and an enrolled one waiting for its first sample (and its outdated agent)', async () => {
     const page = await open();
     await signIn(page, server.url, EMAIL, PASSWORD);
     const created = await server.request('POST', `/api/orgs/${owner.organizationId}/hosts`, {
@@ -287,12 +287,15 @@ describe.skipIf(skip)('the UI a Beszel or Grafana user expects', () => {
     await screenshot(page, 'host-setup');
 
     const delta = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'delta');
-    const raw = await connectRawAgent(server, delta);
+    // An agent older than the executables this server hands out is marked in the fleet.
+    const raw = await connectRawAgent(server, delta, { agentVersion: '0.0.1' });
     try {
       await page.getByRole('link', { name: 'Fleet', exact: true }).first().click();
       const row = page.getByTestId(`host-row-${delta.hostId}`);
       await row.getByTestId('host-waiting').waitFor({ timeout: 10_000 });
       expect(await row.getByTestId('host-waiting').textContent()).toMatch(/waiting for the first sample/);
+      expect(await row.getByTestId('agent-version').textContent()).toBe('agent 0.0.1');
+      await row.getByTestId('agent-outdated').waitFor({ timeout: 10_000 });
     } finally {
       await raw.close();
     }

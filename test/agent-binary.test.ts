@@ -131,14 +131,15 @@ function runExecutable(bin: string, configPath: string, pathDir: string) {
     return exited;
   };
   cleanups.push(stop);
-  return { child, output: () => output, stop };
+  return { child, output: () => output, stop, exited };
 }
 
 const statusOf = (
   stateDir: string,
-): { connected: boolean; bufferedSamples: number; lastSeq: number } | undefined => {
+): { pid: number; connected: boolean; bufferedSamples: number; lastSeq: number } | undefined => {
   try {
     return JSON.parse(readFileSync(path.join(stateDir, 'status.json'), 'utf8')) as {
+      pid: number;
       connected: boolean;
       bufferedSamples: number;
       lastSeq: number;
@@ -266,6 +267,47 @@ describe('the compiled hostwire-agent executable', () => {
     expect(agent.output()).toMatch(/took over the previous release's state: 5 samples \(last seq 5\)/);
     expect(existsSync(path.join(stateDir, 'agent.db'))).toBe(false);
     expect(existsSync(path.join(stateDir, 'agent.db.imported'))).toBe(true);
+  });
+
+  it('update makes the running agent re-execute the new file, which goes online again', async () => {
+    const s = await server();
+    const { hostId, token } = await newHost(s);
+    const dir = tempDir();
+    const bin = path.join(dir, 'hostwire-agent');
+    cpSync(EXECUTABLE, bin);
+    const configPath = path.join(dir, 'agent.json');
+    const enrolled = await runToEnd(bin, [
+      'enroll',
+      '--server',
+      s.url,
+      '--token',
+      token,
+      '--config',
+      configPath,
+    ]);
+    expect(enrolled.status).toBe(0);
+    const stateDir = path.join(dir, 'state');
+    const agent = runExecutable(bin, configPath, '/nonexistent');
+    await waitFor(() => statusOf(stateDir)?.connected === true, 20_000);
+    const firstPid = agent.child.pid;
+    const updated = await runToEnd(bin, ['update', '--config', configPath, '--force']);
+    expect(updated.out).toMatch(new RegExp(`asked the running agent \\(pid ${firstPid ?? 0}\\) to restart`));
+    expect(updated.status).toBe(0);
+    expect(await agent.exited, agent.output()).toBe(0);
+    await waitFor(() => {
+      const status = statusOf(stateDir);
+      return status !== undefined && status.pid !== firstPid && status.connected;
+    }, 20_000);
+    const newPid = statusOf(stateDir)?.pid ?? 0;
+    cleanups.push(() => {
+      try {
+        process.kill(newPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    });
+    await waitFor(async () => (await s.ctx.store.hosts.findById(hostId))?.status === 'online', 20_000);
+    expect(agent.output()).toMatch(/updated: started the new executable/);
   });
 
   it('refuses a binary whose checksum does not match, and says how to build a missing one', async () => {

@@ -9,7 +9,7 @@ import { createLogger } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
 import { enroll } from './enroll.js';
 import { showStatus } from './status.js';
-import { update } from './update.js';
+import { currentExecutable, update } from './update.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -134,10 +134,11 @@ function reexecute(log: Logger): void {
     log.info('updated: systemd restarts the agent with the new executable');
     return;
   }
-  const child = spawn(process.execPath, process.argv.slice(process.versions.bun === undefined ? 1 : 2), {
+  const child = spawn(currentExecutable(), process.argv.slice(process.versions.bun === undefined ? 1 : 2), {
     stdio: 'inherit',
     detached: true,
   });
+  child.once('error', (error) => log.error(`could not start the new executable: ${error.message}`));
   child.unref();
   log.info(`updated: started the new executable (pid ${child.pid ?? '?'})`);
 }

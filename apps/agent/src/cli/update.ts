@@ -42,9 +42,17 @@ async function get(url: string): Promise<Response> {
   return res;
 }
 
+/**
+ * The path of this executable. Linux reports a replaced executable's path as `<path> (deleted)`: the
+ * file at `<path>` is the new one.
+ */
+export function currentExecutable(): string {
+  return process.execPath.replace(/ \(deleted\)$/, '');
+}
+
 /** Updates the executable; returns the version now installed. */
 export async function update(options: UpdateOptions): Promise<string> {
-  const executable = options.executable ?? process.execPath;
+  const executable = options.executable ?? currentExecutable();
   if (options.executable === undefined && process.versions.bun === undefined) {
     throw new AgentExitError(
       'USAGE',
