@@ -229,8 +229,6 @@ describe('3. abuse on one instance', () => {
         person,
       ]);
       const abuseSeconds = (Date.now() - started) / 1000;
-      // The person keeps asking until the abuse is over, however long the abusers took.
-      while (Date.now() - started < abuseSeconds * 1000) await sleep(100);
       const metricsDuring = viewer.messages.filter((m) => m.type === 'metrics').length - metricsBefore;
 
       const t0 = Date.now();

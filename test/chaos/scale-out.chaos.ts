@@ -134,11 +134,12 @@ describe('2. two instances, PostgreSQL + Redis behind haproxy', () => {
         figures.rssBeforeMiB = d.b.rss();
         const heals: number[] = [];
         for (const instance of [d.a, d.b]) {
-          const reconnects = totalReconnects(d.fleet);
+          // No reconnect baseline here: an instance may hold none of the agents (they all moved to the
+          // other one after the previous experiment), and SIGTERM closes its sockets before it exits.
           await instance.stop();
           const t0 = Date.now();
           await instance.restart();
-          heals.push(await waitCaughtUp(d.store, d.fleet, 60_000, t0, reconnects));
+          heals.push(await waitCaughtUp(d.store, d.fleet, 60_000, t0));
         }
         figures.healSeconds = Math.max(...heals);
         figures.rssAfterMiB = d.b.rss();
@@ -308,7 +309,7 @@ describe('2. two instances, PostgreSQL + Redis behind haproxy', () => {
           `host still ${status} 20 s after its instance was killed (2 heartbeats = 4 s)`,
         );
         await d.a.restart();
-        await waitCaughtUp(d.store, [agent, ...d.fleet], 60_000);
+        await waitCaughtUp(d.store, [agent], 60_000);
         figures.healSeconds = offline >= 0 ? Math.round(offline * 10) / 10 : undefined;
         figures.notes = `offline after ${offline >= 0 ? `${offline.toFixed(1)} s` : 'never (20 s)'}; online again once the instance is back`;
         await agent.stop();
