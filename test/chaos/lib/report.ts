@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import { REPO_ROOT } from './server.js';
 
 export const RESULTS_FILE = path.join(REPO_ROOT, 'artifacts/chaos/results.jsonl');
@@ -100,8 +101,11 @@ const PROMISES = `## What each promise depends on
   stop live samples, and must be reported (\`hostwire-agent status\`, exit codes in docs/agent.md).
 `;
 
-/** Rewrites docs/reliability.md from the results of a full run. */
-export function writeReliabilityDoc(results: readonly ExperimentResult[], totalSeconds: number): void {
+/** Rewrites docs/reliability.md from the results of a full run, formatted like every other file. */
+export async function writeReliabilityDoc(
+  results: readonly ExperimentResult[],
+  totalSeconds: number,
+): Promise<void> {
   const failed = results.filter((r) => r.problems.length > 0);
   const doc = `# Reliability: what the fault suite proves
 
@@ -152,5 +156,6 @@ created and dropped), \`redis-server\` on the PATH (the suite starts its own on 
 (installed with apt-get when \`/usr/sbin/haproxy\` is missing) and root for the tmpfs of the full-disk
 experiment (without it the experiment fills the state dir's file system another way: see its notes).
 `;
-  writeFileSync(RELIABILITY_DOC, doc);
+  const options = (await prettier.resolveConfig(RELIABILITY_DOC)) ?? {};
+  writeFileSync(RELIABILITY_DOC, await prettier.format(doc, { ...options, filepath: RELIABILITY_DOC }));
 }
