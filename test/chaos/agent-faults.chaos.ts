@@ -246,6 +246,8 @@ describe('4. agent faults', () => {
           hostId: agent.hostId,
           source: 'app',
           backfill: 1,
+          // A distinct filter each time: the same subscription asked again shares one tail.
+          filter: { pattern: `line ${i}` },
         });
         const key = answer.type === 'ack' ? 'ack' : `error:${JSON.stringify(answer.code)}`;
         answers.set(key, (answers.get(key) ?? 0) + 1);
