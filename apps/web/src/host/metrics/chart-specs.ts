@@ -89,8 +89,13 @@ export function formatTick(unit: ChartUnit, value: number, step: number): string
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
     const exponent = Math.min(units.length - 1, Math.floor(Math.log(value) / Math.log(1024)));
     const scaled = value / 1024 ** exponent;
-    const text = Number.isInteger(Math.round(scaled * 1000) / 1000) ? scaled.toFixed(0) : scaled.toFixed(1);
-    return `${text} ${units[exponent] ?? 'B'}/s`;
+    if (Number.isInteger(Math.round(scaled * 1000) / 1000))
+      return `${scaled.toFixed(0)} ${units[exponent] ?? 'B'}/s`;
+    // A decimal step on a binary unit (1500 B is 1.46 KiB): write the tick in the step's unit, exactly.
+    const stepExponent = Math.max(0, Math.min(exponent, Math.floor(Math.log(step) / Math.log(1024))));
+    const exact = value / 1024 ** stepExponent;
+    const text = Number.isInteger(Math.round(exact * 1000) / 1000) ? exact.toFixed(0) : exact.toFixed(1);
+    return `${text} ${units[stepExponent] ?? 'B'}/s`;
   }
   const decimals = step > 0 ? Math.max(0, Math.min(3, -Math.floor(Math.log10(step)))) : 0;
   return value.toFixed(decimals);

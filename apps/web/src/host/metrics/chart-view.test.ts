@@ -62,6 +62,9 @@ describe('round ticks', () => {
     expect(formatTick('rate', 5 * 1024 * 1024, 5 * 1024 * 1024)).toBe('5 MiB/s');
     expect(formatTick('rate', 0, 1024)).toBe('0 B/s');
     expect(formatTick('rate', 512 * 1024, 256 * 1024)).toBe('512 KiB/s');
+    // 1500 B/s is 1.46 KiB/s: a tick of a 500 B step is written in bytes, never rounded to '1.5 KiB/s'.
+    expect(formatTick('rate', 1500, 500)).toBe('1500 B/s');
+    expect(formatTick('rate', 1250 * 1024, 250 * 1024)).toBe('1250 KiB/s');
   });
 
   it('prints percent as whole numbers and other values with the decimals of the step', () => {
