@@ -185,4 +185,43 @@ describe.skipIf(skip)('two instances behind one database and one Redis', () => {
     expect((await watcher.closed).code).toBe(4001);
     await second.close();
   });
+
+  it('keeps the live agent when a ghost upgrade that never says hello lands on the other instance at the same moment', async () => {
+    // After a partition a proxy may forward a reconnect the agent already gave up on (it never says hello)
+    // together with the agent's live reconnect. Several rounds at once, each a fresh host: the live socket on
+    // one instance, the ghost on the other, both upgrades in flight together.
+    const owner = await a.login('owner@example.com', 'correct horse battery');
+    const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner })).json()) as {
+      organizations: { id: string }[];
+    };
+    const organizationId = me.organizations[0]?.id ?? '';
+    const hosts = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) => a.createEnrolledHost(owner, organizationId, `ghost-race-${n}`)),
+    );
+    const rounds = await Promise.all(
+      hosts.map(async (host, n) => {
+        const [live, ghost] = await Promise.all([
+          connectRawAgent(n % 2 === 0 ? a : b, host),
+          connectRawAgent(n % 2 === 0 ? b : a, host, null),
+        ]);
+        const liveClose: { code?: number } = {};
+        void live.closed.then(({ code }) => (liveClose.code = code));
+        return { host, live, ghost, liveClose };
+      }),
+    );
+    for (const { host, live, ghost, liveClose } of rounds) {
+      expect(await ghost.closed).toMatchObject({ code: 1008 });
+      await a.running.gateway.settled();
+      await b.running.gateway.settled();
+      expect(liveClose.code).toBeUndefined();
+      expect(live.ws.readyState).toBe(live.ws.OPEN);
+      expect((await a.ctx.store.hosts.findById(host.hostId))?.status).toBe('online');
+      // The live socket still carries the host: a command started on instance b reaches it.
+      const client = await connectRawClient(b, owner);
+      const run = await client.request({ type: 'action.run', hostId: host.hostId, action: 'uptime' });
+      expect(run).toMatchObject({ type: 'ack', actionId: expect.any(String) });
+      expect((await live.next((m) => m.type === 'command')).payload).toContain(run.actionId);
+      await Promise.all([client.close(), live.close()]);
+    }
+  });
 });

@@ -75,6 +75,11 @@ export const DEFAULT_HELLO: Omit<AgentHello, 'type'> = {
   logSources: [{ name: 'syslog', kind: 'file', description: '' }],
 };
 
+/**
+ * An agent socket that has read `welcome` and (unless `hello` is null) sent `hello`, stored by the hub. With
+ * `hello: null` the socket has not taken over its host yet: it does so only once the test sends `hello`, and
+ * the server closes it with 1008 if none comes within `WS_HANDSHAKE_TIMEOUT_MS`.
+ */
 export async function connectRawAgent(
   server: TestServer,
   host: { hostId: string; agentToken: string },

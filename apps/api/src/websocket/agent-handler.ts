@@ -13,14 +13,15 @@ import type { GatewayRuntime } from './runtime.js';
 const MAX_PENDING_FRAMES = 64;
 
 /**
- * Takes over an authenticated agent socket: sends `welcome`, makes it the host's live connection
+ * Takes over an authenticated agent socket: sends `welcome`, then (after `hello`) makes it the host's live connection
  * (closing an older one with 4000), tells the hub (presence routes the host here and marks it online), then
  * hands frames to the hub one after the other. Its identity is the connection's host, never a message field.
  *
- * While another connection of the host is live (here or on another instance), the new socket replaces it
- * only once it has sent `hello`: an upgrade a proxy replays after a partition (a ghost of a connection the
- * agent already gave up) never says hello, so it cannot kick the agent's live connection; it is closed
- * with 1008 after `WS_HANDSHAKE_TIMEOUT_MS`.
+ * The socket takes over (registry, presence claim, online) only once it has sent `hello`, always: an
+ * upgrade a proxy replays after a partition (a ghost of a connection the agent already gave up) never says
+ * hello, so it can neither kick the agent's live connection (here or on another instance, even when both
+ * upgrades land at the same moment) nor mark the host online; it is closed with 1008 after
+ * `WS_HANDSHAKE_TIMEOUT_MS`. Frames that arrive before `hello` wait for the takeover.
  */
 export function handleAgentConnection(
   rt: GatewayRuntime,
@@ -53,14 +54,12 @@ export function handleAgentConnection(
   const hello = new Promise<void>((resolve) => (helloSeen = resolve));
 
   async function takeOver(): Promise<void> {
-    if (registry.agent(hostId) || (await ctx.domain.presence.isConnected(hostId))) {
-      const timer = setTimeout(
-        () => connection.close(CLOSE_CODES.POLICY_VIOLATION, 'no hello while the host has a live connection'),
-        ctx.config.ws.handshakeTimeoutMs,
-      );
-      await Promise.race([hello, connection.closed]);
-      clearTimeout(timer);
-    }
+    const timer = setTimeout(
+      () => connection.close(CLOSE_CODES.POLICY_VIOLATION, 'no hello within the handshake timeout'),
+      ctx.config.ws.handshakeTimeoutMs,
+    );
+    await Promise.race([hello, connection.closed]);
+    clearTimeout(timer);
     if (closed) return;
     live = true;
     const previous = registry.setAgent(entry);

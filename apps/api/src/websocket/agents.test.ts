@@ -19,6 +19,13 @@ afterAll(async () => {
 const agentUrl = (hostId: string) => `${server.wsUrl}/ws/agent/${hostId}`;
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
+/** An agent socket that says `hello` right away, as every agent does: only then does it take over the host. */
+async function connectAgent(url: string, options: Parameters<typeof connect>[1]): Promise<TestSocket> {
+  const socket = await connect(url, options);
+  socket.send({ type: 'hello', ...DEFAULT_HELLO });
+  return socket;
+}
+
 async function hostStatus(hostId: string): Promise<string> {
   const res = await server.request('GET', `/api/hosts/${hostId}`, { cookie: owner.cookie });
   return ((await res.json()) as { host: { status: string } }).host.status;
@@ -35,7 +42,7 @@ describe('agent connections', () => {
   it('sends welcome first, marks the host online and tells the organization, then offline on close', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'status-host');
     const watcher = await orgWatcher();
-    const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    const agent = await connectAgent(agentUrl(host.hostId), bearer(host.agentToken));
     const welcome = await agent.next(() => true);
     expect(welcome).toMatchObject({
       type: 'welcome',
@@ -54,7 +61,7 @@ describe('agent connections', () => {
 
   it('closes the older connection of a host with 4000 and keeps the host online', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'dup-host');
-    const first = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    const first = await connectAgent(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const second = await connect(agentUrl(host.hostId), bearer(host.agentToken));
     second.send({ type: 'hello', ...DEFAULT_HELLO });
@@ -69,7 +76,7 @@ describe('agent connections', () => {
 
   it('closes its local socket with 4000 when another instance announces a newer connection of the host', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'moved-host');
-    const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    const agent = await connectAgent(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     // What the other instance does: take the host's presence, then announce the connection.
     const now = Date.now();
@@ -92,6 +99,14 @@ describe('agent connections', () => {
     try {
       const boss = await quick.setup();
       const host = await quick.createEnrolledHost(boss.cookie, boss.organizationId, 'ghosted');
+      // Alone, a socket without hello takes nothing over either: the host never goes online.
+      const lone = await connect(`${quick.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
+      expect(await lone.next(() => true)).toMatchObject({ type: 'welcome' });
+      expect(await lone.closed).toMatchObject({ code: 1008 });
+      await quick.running.gateway.settled();
+      expect((await quick.ctx.store.hosts.findById(host.hostId))?.status).toBe('offline');
+      expect(quick.running.gateway.counts().agents).toBe(0);
+
       const live = await connectRawAgent(quick, host);
       const ghost = await connect(`${quick.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
       expect(await ghost.next(() => true)).toMatchObject({ type: 'welcome' });
@@ -112,7 +127,7 @@ describe('agent connections', () => {
 
   it('terminates an agent that stops answering pings and marks its host offline within two intervals', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'silent-host');
-    const agent = await connect(agentUrl(host.hostId), { ...bearer(host.agentToken), autoPong: false });
+    const agent = await connectAgent(agentUrl(host.hostId), { ...bearer(host.agentToken), autoPong: false });
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const started = Date.now();
     const closed = await agent.closed;
@@ -123,7 +138,7 @@ describe('agent connections', () => {
 
   it('keeps an agent that answers pings connected and refreshes last_seen_at', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'lively-host');
-    const agent = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    const agent = await connectAgent(agentUrl(host.hostId), bearer(host.agentToken));
     await waitFor(async () => (await hostStatus(host.hostId)) === 'online');
     const before = (await server.ctx.store.hosts.findById(host.hostId))?.lastSeenAt ?? 0;
     // Several heartbeat intervals (150 ms here) of renewals, the socket answering every ping meanwhile.
@@ -137,7 +152,7 @@ describe('agent connections', () => {
 
   it('closes the agent with 4001 when its host is deleted or its token rotated', async () => {
     const doomed = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'delete-me');
-    const agent = await connect(agentUrl(doomed.hostId), bearer(doomed.agentToken));
+    const agent = await connectAgent(agentUrl(doomed.hostId), bearer(doomed.agentToken));
     await agent.next((m) => m.type === 'welcome');
     expect(
       (await server.request('DELETE', `/api/hosts/${doomed.hostId}`, { cookie: owner.cookie })).status,
@@ -145,7 +160,7 @@ describe('agent connections', () => {
     expect((await agent.closed).code).toBe(4001);
 
     const rotated = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'rotate-me');
-    const agent2 = await connect(agentUrl(rotated.hostId), bearer(rotated.agentToken));
+    const agent2 = await connectAgent(agentUrl(rotated.hostId), bearer(rotated.agentToken));
     await agent2.next((m) => m.type === 'welcome');
     expect(
       (await server.request('POST', `/api/hosts/${rotated.hostId}/rotate-token`, { cookie: owner.cookie }))
@@ -179,7 +194,7 @@ describe('shutdown', () => {
     try {
       const boss = await local.setup();
       const host = await local.createEnrolledHost(boss.cookie, boss.organizationId, 'bye-host');
-      const agent = await connect(`${local.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
+      const agent = await connectAgent(`${local.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
       const client = await connect(`${local.wsUrl}/ws/client?ticket=${await local.ticket(boss.cookie)}`);
       local.ctx.lifecycle.shuttingDown = true;
       const refused = await handshake(`${local.wsUrl}/ws/agent/${host.hostId}`, bearer(host.agentToken));
