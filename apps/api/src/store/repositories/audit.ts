@@ -65,7 +65,6 @@ export function createAuditRepository(db: Kysely<Database>) {
         .where('id', '=', id)
         .execute();
     },
-    /** Newest first; `before` pages by id. */
     /** Newest first; every filter given narrows the list (`to` is inclusive); `before` pages by id. */
     async list(organizationId: string, options: AuditFilter & { limit: number }): Promise<AuditEvent[]> {
       let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
