@@ -1,6 +1,7 @@
 /** @module metrics — the metrics sample an agent sends, the series derived from it, and history responses. */
 import { z } from 'zod';
 import { Timestamp } from './common.js';
+import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE } from './containers.js';
 
 const Bytes = z.number().nonnegative();
 const Rate = z.number().nonnegative();
@@ -42,6 +43,8 @@ export const MetricsSample = z.object({
     topCpu: z.array(ProcessInfo).max(10),
     topMemory: z.array(ProcessInfo).max(10),
   }),
+  /** The host's containers (Docker Engine API); absent when the agent has no engine or is older. */
+  containers: z.array(ContainerInfo).max(MAX_CONTAINERS_PER_SAMPLE).optional(),
 });
 export type MetricsSample = z.infer<typeof MetricsSample>;
 

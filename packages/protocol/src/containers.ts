@@ -1,0 +1,97 @@
+/**
+ * @module containers — the containers of a host as the agent reports them in each metrics sample
+ * (Docker Engine API, Docker or Podman), the series kept per container, and the rules shared by the
+ * server, the alerts and the UI: when a container counts as down, and how a name glob matches.
+ */
+import { z } from 'zod';
+
+const Bytes = z.number().nonnegative();
+const Rate = z.number().nonnegative();
+
+export const CONTAINER_HEALTHS = ['healthy', 'unhealthy', 'starting', 'none'] as const;
+export const ContainerHealth = z.enum(CONTAINER_HEALTHS);
+export type ContainerHealth = z.infer<typeof ContainerHealth>;
+
+/** A container name as the engine reports it, without the leading `/`. */
+export const ContainerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be a container name (A-Z a-z 0-9 _ . -)');
+
+/**
+ * One container in a metrics sample. `state` is the engine's word (`running`, `exited`, `paused`,
+ * `restarting`, `created`, `dead`, …). Rates are per second over the agent's interval; `cpuPercent`
+ * is percent of one core (200 = two cores busy), as `docker stats` shows it. `memoryLimitBytes` is 0
+ * when the container has no limit. Figures of a container that is not running are 0.
+ */
+export const ContainerInfo = z.object({
+  id: z.string().regex(/^[A-Za-z0-9]{1,128}$/),
+  name: ContainerName,
+  image: z.string().max(512),
+  state: z.string().min(1).max(32),
+  health: ContainerHealth,
+  cpuPercent: z.number().nonnegative(),
+  memoryBytes: Bytes,
+  memoryLimitBytes: Bytes,
+  netRxBps: Rate,
+  netTxBps: Rate,
+  blockReadBps: Rate,
+  blockWriteBps: Rate,
+  restartCount: z.number().int().nonnegative(),
+  /** When the container last started (ms since the epoch); absent when the engine does not say. */
+  startedAt: z.number().int().nonnegative().optional(),
+});
+export type ContainerInfo = z.infer<typeof ContainerInfo>;
+
+/** At most this many containers per sample; the agent reports the first ones by name. */
+export const MAX_CONTAINERS_PER_SAMPLE = 500;
+
+/** The scalar series kept in history per container: cpu %, memory bytes, and the four rates. */
+export const CONTAINER_SERIES = ['cpu', 'memory', 'netRx', 'netTx', 'blockRead', 'blockWrite'] as const;
+export type ContainerSeries = (typeof CONTAINER_SERIES)[number];
+export const ContainerSeriesName = z.enum(CONTAINER_SERIES);
+
+export function extractContainerSeries(c: ContainerInfo): Record<ContainerSeries, number> {
+  return {
+    cpu: c.cpuPercent,
+    memory: c.memoryBytes,
+    netRx: c.netRxBps,
+    netTx: c.netTxBps,
+    blockRead: c.blockReadBps,
+    blockWrite: c.blockWriteBps,
+  };
+}
+
+/** A container is down when it is not running, or running but unhealthy. */
+export function isContainerDown(c: Pick<ContainerInfo, 'state' | 'health'>): boolean {
+  return c.state !== 'running' || c.health === 'unhealthy';
+}
+
+/** A container name or a glob of one: `*` any run of characters, `?` one character. */
+export const ContainerPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.*?-]{1,255}$/, 'must be a container name or a glob of one (* and ?)');
+
+/** True when `name` matches `pattern` (`*` any run, `?` one character; the whole name must match). */
+export function containerNameMatches(pattern: string, name: string): boolean {
+  // Iterative wildcard match with backtracking to the last `*`: linear in practice, no regex built.
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let mark = 0;
+  while (n < name.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
+      p++;
+      n++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = n;
+    } else if (star !== -1) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+}
