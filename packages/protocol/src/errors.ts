@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   invalid_message: { status: 400, close: undefined, message: 'The message does not match the protocol' },
   invalid_params: { status: 400, close: undefined, message: 'The action parameters are invalid' },
   unauthorized: { status: 401, close: 4001, message: 'Authentication is required' },
+  totp_required: { status: 401, close: undefined, message: 'A two-factor code is required' },
   credentials_revoked: { status: 403, close: 4001, message: 'The credentials were revoked or expired' },
   forbidden: { status: 403, close: undefined, message: 'You are not allowed to do this' },
   origin_not_allowed: { status: 403, close: undefined, message: 'The request origin is not allowed' },

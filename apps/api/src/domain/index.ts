@@ -10,17 +10,23 @@ import { createInvitations } from './invitations.js';
 import { createMailer } from './mailer.js';
 import { createOrganizations } from './organizations.js';
 import { createPresence } from './presence.js';
+import { LoginThrottle } from './login-throttle.js';
 import { createSessions } from './sessions.js';
+import { createTwoFactor } from './two-factor.js';
 
 export function createDomain(deps: DomainDeps) {
   const presence = createPresence(deps);
-  const sessions = createSessions(deps);
+  // One throttle for everything that checks a password or a second factor.
+  const throttle = new LoginThrottle(deps.config.login);
+  const twoFactor = createTwoFactor(deps, { throttle });
+  const sessions = createSessions(deps, { throttle, twoFactor });
   const mailer = createMailer(deps.config, deps.logger);
   return {
     organizations: createOrganizations(deps),
     hosts: createHosts(deps),
     presence,
     sessions,
+    twoFactor,
     invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),

@@ -4,14 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Me } from '@hostwire/protocol';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, NO_PASSWORD, verifyPassword } from '../auth/passwords.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { MembershipView } from '../store/repositories/organizations.js';
+import type { Repositories } from '../store/index.js';
 import type { SessionRow } from '../store/repositories/users.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import { LoginThrottle } from './login-throttle.js';
+import { confirmPassword } from './password-check.js';
 import { createSetupCode } from './setup.js';
+import { createTwoFactor, type TwoFactor } from './two-factor.js';
 
 /** A started session: the signed token goes into the cookie, which expires with it. */
 export interface StartedSession {
@@ -20,9 +23,13 @@ export interface StartedSession {
   me: Me;
 }
 
-export function createSessions(deps: DomainDeps) {
+export function createSessions(
+  deps: DomainDeps,
+  services: { throttle?: LoginThrottle; twoFactor?: TwoFactor } = {},
+) {
   const { maxAttempts, windowMs } = deps.config.login;
-  const throttle = new LoginThrottle({ maxAttempts, windowMs });
+  const throttle = services.throttle ?? new LoginThrottle({ maxAttempts, windowMs });
+  const twoFactor = services.twoFactor ?? createTwoFactor(deps, { throttle });
   const setupCode = createSetupCode(deps.config);
 
   async function me(userId: string): Promise<Me> {
@@ -68,8 +75,34 @@ export function createSessions(deps: DomainDeps) {
     }
   }
 
+  /** Runs `change` (which revokes sessions) in one transaction; the revoked sessions' sockets close after commit. */
+  async function endSessions(
+    actor: Actor,
+    action: string,
+    change: (tx: Repositories, now: number) => Promise<string[]>,
+  ): Promise<void> {
+    const now = Date.now();
+    await unitOfWork(deps, async (tx, outbox) => {
+      for (const sessionId of await change(tx, now)) outbox.broadcast({ kind: 'session.revoked', sessionId });
+    });
+    const memberships = await deps.store.organizations.membershipsOf(actor.userId);
+    await auditEverywhere(
+      actor.userId,
+      memberships.map((m) => m.organizationId),
+      action,
+      actor.ip,
+    );
+  }
+
   return {
     me,
+
+    /** The account as its owner sees it: the address and whether it has a password (SSO accounts do not). */
+    async account(userId: string): Promise<{ user: { id: string; email: string }; hasPassword: boolean }> {
+      const user = await deps.store.users.findById(userId);
+      if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
+      return { user: { id: user.id, email: user.email }, hasPassword: user.passwordHash !== NO_PASSWORD };
+    },
 
     /** Starts a session for a user who just proved who they are (setup, sign-in, accepted invitation). */
     start,
@@ -127,7 +160,14 @@ export function createSessions(deps: DomainDeps) {
       return start(userId);
     },
 
-    async login(input: { email: string; password: string }, ip: string | null): Promise<StartedSession> {
+    /**
+     * Signs in with email and password, plus `code` (TOTP or recovery code) when two-factor is on: 401
+     * `totp_required` without a valid one. A wrong code counts as a failed sign-in for the throttle.
+     */
+    async login(
+      input: { email: string; password: string; code?: string | undefined },
+      ip: string | null,
+    ): Promise<StartedSession> {
       const address = ip ?? 'unknown';
       const taken = throttle.attempt(input.email, address);
       if (!taken.ok) {
@@ -145,9 +185,47 @@ export function createSessions(deps: DomainDeps) {
         await auditEverywhere(user?.id ?? null, organizationIds, 'login', ip, 'denied');
         throw new ApiError('unauthorized', 'Wrong email or password');
       }
+      if (await twoFactor.required(user.id)) {
+        if (input.code === undefined || input.code.trim() === '')
+          throw new ApiError(
+            'totp_required',
+            'Enter the code from your authenticator app or a recovery code',
+          );
+        if (!(await twoFactor.verify(user.id, input.code))) {
+          throttle.failed(input.email, address);
+          await auditEverywhere(user.id, organizationIds, 'login.totp', ip, 'denied');
+          throw new ApiError('totp_required', 'The code is wrong or was already used');
+        }
+      }
       throttle.succeeded(input.email, address);
       await auditEverywhere(user.id, organizationIds, 'login', ip);
       return start(user.id);
+    },
+
+    /**
+     * Changes the password (the current one required, throttled like sign-in) and ends every other
+     * session of the user: their requests get 401 and their sockets close with 4001. This one stays.
+     */
+    async changePassword(
+      actor: Actor,
+      sessionId: string,
+      input: { currentPassword: string; newPassword: string },
+    ): Promise<void> {
+      const user = await deps.store.users.findById(actor.userId);
+      if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
+      if (user.passwordHash === NO_PASSWORD)
+        throw new ApiError('conflict', 'This account signs in through single sign-on and has no password');
+      await confirmPassword(throttle, user, input.currentPassword, actor);
+      const passwordHash = await hashPassword(input.newPassword);
+      await endSessions(actor, 'password.changed', async (tx, now) => {
+        await tx.users.setPasswordHash(user.id, passwordHash);
+        return tx.sessions.revokeAllOf(user.id, now, sessionId);
+      });
+    },
+
+    /** Signs the user out everywhere: every session, this one included, and all their sockets. */
+    async logoutAll(actor: Actor): Promise<void> {
+      await endSessions(actor, 'logout.all', (tx, now) => tx.sessions.revokeAllOf(actor.userId, now));
     },
 
     /** Ends the session everywhere: its browser sockets on every instance close. */

@@ -1,10 +1,13 @@
-/** @module http/auth — first-run setup, login, logout, `me` and WebSocket tickets (rules: domain/sessions). */
+/**
+ * @module http/auth — first-run setup, login, logout, `me`, password change, sign-out everywhere, two-factor
+ * management and WebSocket tickets (rules: domain/sessions, domain/two-factor).
+ */
 import { Router, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import type { StartedSession } from '../domain/sessions.js';
 import { ApiError, parseOrThrow } from '../errors.js';
 import { authed, checkOrigin, clientIp, requireSession, route, SESSION_COOKIE } from './middleware.js';
-import { LoginBody, SetupBody } from './schemas.js';
+import { ChangePasswordBody, DisableTotpBody, EnableTotpBody, LoginBody, SetupBody } from './schemas.js';
 
 export function createAuthRouter(ctx: AppContext): Router {
   const router = Router();
@@ -56,6 +59,68 @@ export function createAuthRouter(ctx: AppContext): Router {
       const { userId, sessionId } = authed(res);
       await sessions.logout({ userId, ip: clientIp(req) }, sessionId);
       res.clearCookie(SESSION_COOKIE, cookieOptions);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/logout-all',
+    requireSession(ctx),
+    route(async (req, res) => {
+      const { userId } = authed(res);
+      await sessions.logoutAll({ userId, ip: clientIp(req) });
+      res.clearCookie(SESSION_COOKIE, cookieOptions);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/password',
+    requireSession(ctx),
+    route(async (req, res) => {
+      const { userId, sessionId } = authed(res);
+      const body = parseOrThrow(ChangePasswordBody, req.body);
+      await sessions.changePassword({ userId, ip: clientIp(req) }, sessionId, body);
+      res.status(204).end();
+    }),
+  );
+
+  /** What the account page shows: whether a password is set and the two-factor state. */
+  router.get(
+    '/account',
+    requireSession(ctx),
+    route(async (_req, res) => {
+      const { userId } = authed(res);
+      res.json({
+        ...(await sessions.account(userId)),
+        twoFactor: await ctx.domain.twoFactor.status(userId),
+      });
+    }),
+  );
+
+  router.post(
+    '/totp/setup',
+    requireSession(ctx),
+    route(async (req, res) => {
+      res.json(await ctx.domain.twoFactor.setup({ userId: authed(res).userId, ip: clientIp(req) }));
+    }),
+  );
+
+  router.post(
+    '/totp/enable',
+    requireSession(ctx),
+    route(async (req, res) => {
+      const { code } = parseOrThrow(EnableTotpBody, req.body);
+      res.json(await ctx.domain.twoFactor.enable({ userId: authed(res).userId, ip: clientIp(req) }, code));
+    }),
+  );
+
+  router.post(
+    '/totp/disable',
+    requireSession(ctx),
+    route(async (req, res) => {
+      const body = parseOrThrow(DisableTotpBody, req.body);
+      await ctx.domain.twoFactor.disable({ userId: authed(res).userId, ip: clientIp(req) }, body);
       res.status(204).end();
     }),
   );

@@ -18,7 +18,19 @@ export const SetupBody = z.object({
   /** The one-time code from the setup link (`DATA_DIR/setup-code` or `SETUP_CODE`). */
   setupCode: z.string().max(256).optional(),
 });
-export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) });
+export const LoginBody = z.object({
+  email: Email,
+  password: z.string().min(1).max(1024),
+  /** A TOTP code or a recovery code, needed once two-factor sign-in is on. */
+  code: z.string().max(64).optional(),
+});
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: Password,
+});
+export const TotpCode = z.string().trim().min(1, 'must not be empty').max(64);
+export const EnableTotpBody = z.strictObject({ code: TotpCode });
+export const DisableTotpBody = z.strictObject({ password: z.string().min(1).max(1024), code: TotpCode });
 export const CreateOrgBody = z.object({ name: Name });
 export const CreateHostBody = z.object({ name: Name });
 export const EnrollBody = z.object({

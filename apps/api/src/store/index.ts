@@ -13,6 +13,7 @@ import { createOrganizationsRepository } from './repositories/organizations.js';
 import { createSessionsRepository, createUsersRepository } from './repositories/users.js';
 import { createMetricsRepository } from './repositories/metrics.js';
 import { createActionsRepository } from './repositories/actions.js';
+import { createIdentitiesRepository, createRecoveryCodesRepository } from './repositories/sign-in.js';
 import type { Database } from './schema.js';
 
 /** Every repository, bound to the pool or to one transaction. */
@@ -28,6 +29,8 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),
     locks: createLocksRepository(db, dialect),
+    recoveryCodes: createRecoveryCodesRepository(db),
+    identities: createIdentitiesRepository(db),
   };
 }
 

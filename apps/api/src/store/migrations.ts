@@ -204,6 +204,36 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '007_sign_in': {
+      async up(db: Kysely<unknown>) {
+        // Two-factor sign-in: the TOTP secret (AES-GCM sealed, see auth/secret-box), set at setup and
+        // enabled once a code confirmed it; the last accepted time step, so no code works twice.
+        await db.schema.alterTable('users').addColumn('totp_secret', 'text').execute();
+        await db.schema.alterTable('users').addColumn('totp_enabled_at', ms).execute();
+        await db.schema.alterTable('users').addColumn('totp_last_step', ms).execute();
+        // Ten single-use recovery codes per user, stored as SHA-256.
+        await db.schema
+          .createTable('recovery_codes')
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('used_at', ms)
+          .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+          .execute();
+        // Single sign-on: the OpenID provider's (issuer, subject) linked to an account.
+        await db.schema
+          .createTable('user_identities')
+          .addColumn('issuer', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('last_login_at', ms)
+          .addPrimaryKeyConstraint('user_identities_pk', ['issuer', 'subject'])
+          .execute();
+        await db.schema.createIndex('user_identities_user').on('user_identities').column('user_id').execute();
+      },
+    },
   };
 }
 

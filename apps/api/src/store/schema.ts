@@ -6,6 +6,11 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   created_at: number;
+  /** Sealed TOTP secret (auth/secret-box), pending until `totp_enabled_at` is set (007). */
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  /** The last accepted TOTP time step: a code is never accepted twice. */
+  totp_last_step: number | null;
 }
 
 export interface OrganizationsTable {
@@ -131,6 +136,22 @@ export interface InvitationsTable {
   revoked_at: number | null;
 }
 
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  email: string;
+  created_at: number;
+  last_login_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -144,4 +165,6 @@ export interface Database {
   actions: ActionsTable;
   action_output: ActionOutputTable;
   invitations: InvitationsTable;
+  recovery_codes: RecoveryCodesTable;
+  user_identities: UserIdentitiesTable;
 }

@@ -87,6 +87,20 @@ export function createInvitationsRepository(db: Kysely<Database>) {
       return rows.map(toRow);
     },
 
+    /** Pending invitations of one address across organizations, newest first (single sign-on). */
+    async pendingForEmail(email: string, now: number): Promise<InvitationRow[]> {
+      const rows = await db
+        .selectFrom('invitations')
+        .selectAll()
+        .where('email', '=', email)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .execute();
+      return rows.map(toRow);
+    },
+
     /** Revokes the pending invitations of `email` in the organization (a new one replaces them). */
     async revokePendingFor(organizationId: string, email: string, now: number): Promise<void> {
       await db
