@@ -48,6 +48,10 @@ export const EnvSchema = z.object({
     .optional(),
   SMTP_FROM: z.string().min(3).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(4096).optional(),
+  OIDC_NAME: z.string().trim().min(1).max(60).optional(),
   SESSION_TTL_HOURS: int(1, 24 * 90).default(168),
   ENROLLMENT_TOKEN_TTL_MINUTES: int(1, 7 * 24 * 60).default(60),
   LOGIN_MAX_ATTEMPTS: int(1, 10_000).default(10),
@@ -99,6 +103,8 @@ export interface Config {
   setupCode: string | undefined;
   smtp: { url: string; from: string } | undefined;
   metricsToken: string | undefined;
+  /** OpenID Connect single sign-on (all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET), else undefined. */
+  oidc: OidcSettings | undefined;
   logTails: { perSocket: number; perUser: number; perHost: number };
   ingest: { samplesPerMinute: number; maxClockSkewMs: number };
   sessionTtlMs: number;
@@ -131,6 +137,18 @@ export interface Config {
   webDistDir: string | undefined;
   /** Where the compiled hostwire-agent executables and SHA256SUMS are served from (`/downloads/…`). */
   agentBinariesDir: string | undefined;
+}
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The sign-in button says "Sign in with <name>". */
+  name: string;
+  /** `<PUBLIC_URL>/api/auth/oidc/callback`: register it at the provider. */
+  redirectUri: string;
+  /** Plain HTTP to the provider, allowed only for a loopback issuer (a provider on this machine). */
+  allowHttp: boolean;
 }
 
 /** Raised for an invalid environment; the message names every bad variable. */
@@ -200,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? `Hostwire <hostwire@${new URL(publicUrl).hostname}>` }
       : undefined,
     metricsToken: e.METRICS_TOKEN,
+    oidc: oidcSettings(e, publicUrl),
     logTails: {
       perSocket: e.LOG_TAILS_PER_SOCKET,
       perUser: e.LOG_TAILS_PER_USER,
@@ -238,6 +257,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,
     agentBinariesDir: e.AGENT_BINARIES_DIR,
+  };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function oidcSettings(e: Env, publicUrl: string): OidcSettings | undefined {
+  const given = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET];
+  if (given.every((value) => value === undefined)) return undefined;
+  if (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)
+    throw new ConfigError(
+      'Invalid configuration:\n  OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three for single sign-on, or none',
+    );
+  const issuer = new URL(e.OIDC_ISSUER);
+  const allowHttp = issuer.protocol === 'http:';
+  if (allowHttp && !LOOPBACK.has(issuer.hostname))
+    throw new ConfigError(
+      'Invalid configuration:\n  OIDC_ISSUER: must be an https:// URL (http:// only for a provider on this machine)',
+    );
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    name: e.OIDC_NAME ?? 'single sign-on',
+    redirectUri: `${publicUrl}/api/auth/oidc/callback`,
+    allowHttp,
   };
 }
 

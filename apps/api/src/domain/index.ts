@@ -12,6 +12,7 @@ import { createOrganizations } from './organizations.js';
 import { createPresence } from './presence.js';
 import { LoginThrottle } from './login-throttle.js';
 import { createSessions } from './sessions.js';
+import { createSingleSignOn } from './single-sign-on.js';
 import { createTwoFactor } from './two-factor.js';
 
 export function createDomain(deps: DomainDeps) {
@@ -21,13 +22,15 @@ export function createDomain(deps: DomainDeps) {
   const twoFactor = createTwoFactor(deps, { throttle });
   const sessions = createSessions(deps, { throttle, twoFactor });
   const mailer = createMailer(deps.config, deps.logger);
+  const invitations = createInvitations(deps, { mailer, startSession: sessions.start });
   return {
     organizations: createOrganizations(deps),
     hosts: createHosts(deps),
     presence,
     sessions,
     twoFactor,
-    invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
+    invitations,
+    singleSignOn: createSingleSignOn(deps, { invitations, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
   };

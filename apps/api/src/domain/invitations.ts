@@ -6,9 +6,10 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Me, Role } from '@hostwire/protocol';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword, NO_PASSWORD } from '../auth/passwords.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
+import type { Repositories } from '../store/index.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import type { Mailer } from './mailer.js';
 import { assertMayManage, lockedRole } from './organizations.js';
@@ -212,6 +213,70 @@ export function createInvitations(
         return user.id;
       });
       return services.startSession(userId);
+    },
+
+    /**
+     * Single sign-on: the provider verified `email`. The account of that address (created without a
+     * password when there is none) joins the organization of `token` when given, else — for a new
+     * account only — every organization that has a pending invitation for the address. Without an
+     * account and without an invitation nobody gets in (403). `link` runs in the same transaction
+     * (it records the provider identity). Returns the user id.
+     */
+    async joinWithVerifiedEmail(
+      input: { email: string; token?: string | undefined },
+      link: (tx: Repositories, userId: string) => Promise<void>,
+      ip: string | null,
+    ): Promise<string> {
+      const email = input.email.toLowerCase();
+      const now = Date.now();
+      const chosen = input.token === undefined ? undefined : await pendingByToken(input.token);
+      if (chosen && chosen.email !== email)
+        throw new ApiError(
+          'forbidden',
+          `This invitation is for ${chosen.email}, but your provider signed you in as ${email}`,
+        );
+      return unitOfWork(deps, async (tx, outbox) => {
+        let user = await tx.users.findByEmail(email);
+        const invitations = chosen ? [chosen] : user ? [] : await tx.invitations.pendingForEmail(email, now);
+        if (!user && invitations.length === 0)
+          throw new ApiError(
+            'forbidden',
+            `There is no Hostwire account or pending invitation for ${email}. Ask an administrator of your organization to invite this address.`,
+          );
+        if (!user) {
+          user = { id: randomUUID(), email, passwordHash: NO_PASSWORD, createdAt: now };
+          await tx.users.insert(user);
+        }
+        const joined = new Set<string>();
+        for (const invitation of invitations) {
+          if (joined.has(invitation.organizationId)) continue;
+          if (!(await tx.locks.organization(invitation.organizationId))) continue;
+          if (await tx.organizations.roleOf(user.id, invitation.organizationId)) continue;
+          if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) continue;
+          await tx.organizations.addMember({
+            organizationId: invitation.organizationId,
+            userId: user.id,
+            role: invitation.role,
+            createdAt: now,
+          });
+          await tx.audit.record({
+            organizationId: invitation.organizationId,
+            actorType: 'user',
+            actorId: user.id,
+            action: 'invitation.accepted',
+            targetType: 'invitation',
+            targetId: invitation.id,
+            details: { email, role: invitation.role, singleSignOn: true },
+            ip,
+          });
+          joined.add(invitation.organizationId);
+        }
+        if (chosen && joined.size === 0 && !(await tx.organizations.roleOf(user.id, chosen.organizationId)))
+          throw gone();
+        if (joined.size > 0) outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
+        await link(tx, user.id);
+        return user.id;
+      });
     },
   };
 }

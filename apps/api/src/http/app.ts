@@ -11,6 +11,7 @@ import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
 import { createInvitationsRouter } from './invitations.js';
 import { createOrganizationsRouter } from './organizations.js';
+import { createSingleSignOnRouter } from './single-sign-on.js';
 import { serveWebUi } from './web-ui.js';
 
 /** apps/web/dist, seen from apps/api/dist/http/app.js (or src/http/app.ts under tests). */
@@ -34,6 +35,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(createAgentDownloadsRouter(ctx));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api/auth', createAuthRouter(ctx));
+  app.use('/api/auth', createSingleSignOnRouter(ctx));
   app.use('/api/ws-ticket', createTicketRouter(ctx));
   app.use('/api/orgs', createOrganizationsRouter(ctx));
   app.use('/api', createInvitationsRouter(ctx));
