@@ -3,6 +3,7 @@ import { lazy, Suspense } from 'react';
 import { ConnectionBanner } from './components/connection-banner.js';
 import { Header } from './components/header.js';
 import { ErrorText, Loading } from './components/bits.js';
+import { AccountPage } from './account/account-page.js';
 import { AuditPage } from './audit/audit-page.js';
 import { FleetPage } from './fleet/fleet-page.js';
 import { MembersPage } from './members/members-page.js';
@@ -20,6 +21,7 @@ const HostPage = lazy(() => import('./host/host-page.js').then((m) => ({ default
 function SignedInPage() {
   const pathname = usePathname();
   const { organization } = useSession();
+  if (pathname === '/account') return <AccountPage />;
   if (!organization) return <NoOrganizationPage />;
   if (pathname === '/' || pathname === '/login' || pathname === '/setup')
     return <FleetPage organization={organization} />;

@@ -109,3 +109,25 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 /** `GET /api/agent/release` — the agent executables this server hands out (null version when not built). */
 export const AgentRelease = z.object({ version: z.string().nullable(), platforms: z.array(z.string()) });
 export type AgentRelease = z.infer<typeof AgentRelease>;
+
+/** `GET /api/auth/config` — what the sign-in page offers: single sign-on and its button's name. */
+export const AuthConfig = z.object({
+  sso: z.object({ enabled: z.boolean(), name: z.string().nullable() }),
+});
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
+/** `GET /api/auth/account` — the signed-in account: a password (SSO accounts have none) and two-factor. */
+export const Account = z.object({
+  user: User,
+  hasPassword: z.boolean(),
+  twoFactor: z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int().nonnegative() }),
+});
+export type Account = z.infer<typeof Account>;
+
+/** `POST /api/auth/totp/setup` — the new secret (base32) and its otpauth:// URL (for a QR code). */
+export const TotpSetup = z.object({ secret: z.string(), otpauthUrl: z.string() });
+export type TotpSetup = z.infer<typeof TotpSetup>;
+
+/** `POST /api/auth/totp/enable` — ten single-use recovery codes, shown once. */
+export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+export type RecoveryCodes = z.infer<typeof RecoveryCodes>;

@@ -1,6 +1,8 @@
 /** @module endpoints — one typed function per HTTP API route the UI calls. */
 import {
+  Account,
   ActionRecord,
+  AuthConfig,
   AgentRelease,
   AuditEvent,
   Host,
@@ -11,6 +13,8 @@ import {
   Member,
   MetricsHistory,
   Organization,
+  RecoveryCodes,
+  TotpSetup,
   type ActionParams,
   type Role,
 } from '@hostwire/protocol';
@@ -36,14 +40,32 @@ export type CreatedHost = z.infer<typeof CreatedHost>;
 
 const enc = encodeURIComponent;
 
+/** Where the browser goes to sign in with single sign-on (a full-page navigation, not a fetch). */
+export function ssoStartUrl(options: { invitation?: string; returnTo?: string } = {}): string {
+  const params = new URLSearchParams();
+  if (options.invitation) params.set('invitation', options.invitation);
+  if (options.returnTo) params.set('returnTo', options.returnTo);
+  const query = params.toString();
+  return `/api/auth/oidc/start${query ? `?${query}` : ''}`;
+}
+
 /** Every route of the HTTP API used by the UI. */
 export const api = {
   setupState: () => http.get('/api/auth/setup', SetupState),
   setup: (body: { email: string; password: string; organizationName: string; setupCode: string }) =>
     http.post('/api/auth/setup', body, Me),
-  login: (body: { email: string; password: string }) => http.post('/api/auth/login', body, Me),
+  login: (body: { email: string; password: string; code?: string }) => http.post('/api/auth/login', body, Me),
   logout: () => http.post<undefined>('/api/auth/logout'),
   me: () => http.get('/api/auth/me', Me),
+  authConfig: () => http.get('/api/auth/config', AuthConfig),
+  account: () => http.get('/api/auth/account', Account),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    http.post<undefined>('/api/auth/password', body),
+  logoutAll: () => http.post<undefined>('/api/auth/logout-all'),
+  totpSetup: () => http.post('/api/auth/totp/setup', {}, TotpSetup),
+  totpEnable: (code: string) => http.post('/api/auth/totp/enable', { code }, RecoveryCodes),
+  totpDisable: (body: { password: string; code: string }) =>
+    http.post<undefined>('/api/auth/totp/disable', body),
   wsTicket: () => http.post('/api/ws-ticket', {}, Ticket),
   createOrganization: (name: string) => http.post('/api/orgs', { name }, OrganizationOne),
 

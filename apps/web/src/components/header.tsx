@@ -66,9 +66,15 @@ export function Header() {
             {organization.name}
           </span>
         ) : null}
-        <span className="user-email" data-testid="user-email">
+        <Link
+          to="/account"
+          className="user-email"
+          data-testid="user-email"
+          title="Your account: password, two-factor, sessions"
+          aria-current={pathname === '/account' ? 'page' : undefined}
+        >
           {me.user.email}
-        </span>
+        </Link>
         <button
           type="button"
           className="button small ghost"

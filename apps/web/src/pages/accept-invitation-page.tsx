@@ -1,7 +1,7 @@
 /** @module accept-invitation-page — `/invite/<token>`: join an organization with your own password or account. */
-import type { InvitationPreview, Me } from '@hostwire/protocol';
+import type { AuthConfig, InvitationPreview, Me } from '@hostwire/protocol';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api/endpoints.js';
+import { api, ssoStartUrl } from '../api/endpoints.js';
 import { ApiError, errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
 import { navigate } from '../router/router.js';
@@ -22,10 +22,14 @@ export function AcceptInvitationPage({ token }: { token: string }) {
   const [mode, setMode] = useState<'new' | 'existing'>('new');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
+  const [code, setCode] = useState('');
+  const [needsCode, setNeedsCode] = useState(false);
+  const [config, setConfig] = useState<AuthConfig | null>(null);
   const { busy, error, setError, run } = useTask();
 
   useEffect(() => {
     api.invitationByToken(token).then(setPreview, (e: unknown) => setLoadError(errorMessage(e)));
+    api.authConfig().then(setConfig, () => setConfig(null));
   }, [token]);
 
   const joined = (me: Me) => {
@@ -63,7 +67,16 @@ export function AcceptInvitationPage({ token }: { token: string }) {
     event.preventDefault();
     if (!preview) return;
     await run(async () => {
-      await api.login({ email: preview.email, password });
+      try {
+        await api.login({ email: preview.email, password, ...(needsCode ? { code: code.trim() } : {}) });
+      } catch (e) {
+        // Two-factor accounts: ask for the code, then sign in again with it.
+        if (e instanceof ApiError && e.code === 'totp_required' && !needsCode) {
+          setNeedsCode(true);
+          return;
+        }
+        throw e;
+      }
       joined(await api.acceptInvitation(token, {}));
     });
   };
@@ -188,12 +201,30 @@ export function AcceptInvitationPage({ token }: { token: string }) {
               onChange={(e) => setPassword(e.target.value)}
             />
           </label>
+          {needsCode ? (
+            <label className="field">
+              <span>Two-factor code</span>
+              <input
+                autoComplete="one-time-code"
+                required
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            </label>
+          ) : null}
           <ErrorText message={error} testId="form-error" />
           <button type="submit" className="button primary" disabled={busy}>
             {busy ? 'Joining…' : 'Sign in and join'}
           </button>
         </form>
       )}
+      {config?.sso.enabled ? (
+        <p className="row-center">
+          <a className="button" data-testid="invitation-sso" href={ssoStartUrl({ invitation: token })}>
+            Join with {config.sso.name ?? 'single sign-on'}
+          </a>
+        </p>
+      ) : null}
     </main>
   );
 }

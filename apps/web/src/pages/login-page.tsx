@@ -1,6 +1,8 @@
-/** @module login-page — sign in with email and password. */
-import { useState, type FormEvent } from 'react';
-import { api } from '../api/endpoints.js';
+/** @module login-page — sign in with email and password (plus a two-factor code when asked), or with SSO. */
+import type { AuthConfig } from '@hostwire/protocol';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ssoStartUrl } from '../api/endpoints.js';
+import { ApiError } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
@@ -10,11 +12,38 @@ export function LoginPage({ expired }: { expired: boolean }) {
   const { signedIn } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useTask();
+  const [code, setCode] = useState('');
+  // Set once the server answered `totp_required`: the form then asks for the code too.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [config, setConfig] = useState<AuthConfig | null>(null);
+  const codeInput = useRef<HTMLInputElement>(null);
+  const { busy, error, setError, run } = useTask();
+
+  useEffect(() => {
+    api.authConfig().then(setConfig, () => setConfig(null));
+  }, []);
+
+  useEffect(() => {
+    if (needsCode) codeInput.current?.focus();
+  }, [needsCode]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    await run(async () => signedIn(await api.login({ email: email.trim(), password })));
+    await run(async () => {
+      try {
+        const body = { email: email.trim(), password, ...(needsCode ? { code: code.trim() } : {}) };
+        signedIn(await api.login(body));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'totp_required') {
+          const first = !needsCode;
+          setNeedsCode(true);
+          setCode('');
+          // The first answer only means "a code is needed": no error to show yet.
+          if (first) return;
+        }
+        throw e;
+      }
+    });
   };
 
   return (
@@ -33,11 +62,12 @@ export function LoginPage({ expired }: { expired: boolean }) {
             name="email"
             autoComplete="username"
             required
+            readOnly={needsCode}
             value={email}
             onChange={(e) => setEmail(e.target.value)}
           />
         </label>
-        <label className="field">
+        <label className="field" hidden={needsCode}>
           <span>Password</span>
           <input
             type="password"
@@ -48,10 +78,50 @@ export function LoginPage({ expired }: { expired: boolean }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        {needsCode ? (
+          <label className="field">
+            <span>Two-factor code</span>
+            <input
+              ref={codeInput}
+              name="code"
+              data-testid="totp-code"
+              inputMode="text"
+              autoComplete="one-time-code"
+              required
+              maxLength={64}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+            <small className="muted">
+              The 6-digit code from your authenticator app, or one of your recovery codes.
+            </small>
+          </label>
+        ) : null}
         <ErrorText message={error} testId="form-error" focus />
         <button type="submit" className="button primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+          {busy ? 'Signing in…' : needsCode ? 'Verify' : 'Sign in'}
         </button>
+        {needsCode ? (
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => {
+              setNeedsCode(false);
+              setPassword('');
+              setError(null);
+            }}
+          >
+            Back
+          </button>
+        ) : null}
+        {config?.sso.enabled && !needsCode ? (
+          <>
+            <p className="muted divider-text">or</p>
+            <a className="button" data-testid="sso-button" href={ssoStartUrl()}>
+              Sign in with {config.sso.name ?? 'single sign-on'}
+            </a>
+          </>
+        ) : null}
       </form>
     </main>
   );

@@ -1,0 +1,127 @@
+// Two-factor sign-in in Debian's Chromium against the real server: set it up on the Account page (QR code,
+// confirming code, recovery codes shown once), then sign in with a TOTP code and with a recovery code.
+import { Secret, TOTP } from 'otpauth';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { launchBrowser, newPage, screenshot, signIn, skipWithoutChromium } from './support/browser.js';
+
+const skip = skipWithoutChromium();
+const EMAIL = 'owner@example.com';
+const PASSWORD = 'correct horse battery';
+// An anonymous visit asks /api/auth/me first, sign-in without a code answers 401 totp_required, a wrong
+// enabling code 400: the browser logs them.
+const EXPECTED_CONSOLE = /status of 40[01]/;
+
+/** The TOTP code of `secret` for the step `offset` steps from now. */
+function codeAt(secret: string, offset = 0): string {
+  return TOTP.generate({
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    timestamp: Date.now() + offset * 30_000,
+  });
+}
+
+describe.skipIf(skip)('two-factor sign-in in the browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let errors: string[] = [];
+
+  async function open(): Promise<Page> {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const opened = await newPage(context);
+    errors = opened.errors;
+    return opened.page;
+  }
+
+  async function signOut(page: Page): Promise<void> {
+    await page.getByTestId('logout-button').click();
+    await page.getByTestId('login-form').waitFor();
+    // Start again from the fleet (the address bar still says /account).
+    await page.goto(server.url);
+    await page.getByTestId('login-form').waitFor();
+  }
+
+  /** Email and password, then the code the login form asks for. */
+  async function signInWithCode(page: Page, code: string): Promise<void> {
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByTestId('login-form').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('totp-code').waitFor();
+    await page.getByTestId('totp-code').fill(code);
+    await page.getByTestId('login-form').getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer({ LOG_LEVEL: 'warn' });
+    await server.setup(EMAIL, PASSWORD);
+    browser = await launchBrowser();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    expect(errors.filter((e) => !EXPECTED_CONSOLE.test(e))).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.cleanup();
+  });
+
+  it('sets up TOTP with a QR code, then signs in with a code and with a recovery code', async () => {
+    const page = await open();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.getByTestId('user-email').click();
+    await page.getByTestId('account-page').waitFor();
+    expect(await page.getByTestId('totp-status').textContent()).toBe('Off');
+    await page.getByTestId('totp-setup-button').click();
+
+    // The QR code is an image drawn from the otpauth URL (its encoder loaded on demand).
+    const qr = page.getByTestId('totp-qr');
+    await qr.waitFor();
+    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await screenshot(page, 'account-totp-setup');
+
+    await page.getByTestId('totp-enable-code').fill('000000');
+    await page.getByTestId('totp-enable-form').getByRole('button').click();
+    await page.getByTestId('totp-enable-form').getByRole('alert').waitFor();
+    await page.getByTestId('totp-enable-code').fill(codeAt(secret));
+    await page.getByTestId('totp-enable-form').getByRole('button').click();
+    const codes = page.getByTestId('recovery-codes');
+    await codes.waitFor();
+    const recoveryCodes = await codes.locator('li').allTextContents();
+    expect(recoveryCodes).toHaveLength(10);
+    await screenshot(page, 'account-recovery-codes');
+    await page.getByTestId('totp-done').click();
+    await expect
+      .poll(() => page.getByTestId('totp-status').textContent())
+      .toBe('On · 10 recovery codes left');
+    // Shown once: the codes are gone from the page.
+    expect(await page.getByTestId('recovery-codes').count()).toBe(0);
+
+    await signOut(page);
+    // A wrong code keeps the form and says so; the enabling step's code cannot be used again.
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByTestId('login-form').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('totp-code').fill(codeAt(secret));
+    await page.getByTestId('login-form').getByRole('button', { name: 'Verify' }).click();
+    await expect
+      .poll(() => page.getByTestId('form-error').textContent())
+      .toMatch(/wrong or was already used/);
+    await page.getByTestId('totp-code').fill(codeAt(secret, 1));
+    await page.getByTestId('login-form').getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+
+    await signOut(page);
+    await signInWithCode(page, recoveryCodes[0] ?? '');
+    await page.getByTestId('user-email').click();
+    await expect.poll(() => page.getByTestId('totp-status').textContent()).toBe('On · 9 recovery codes left');
+  });
+});
