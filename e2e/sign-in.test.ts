@@ -3,6 +3,11 @@
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  startOidcProvider,
+  type TestOidcProvider,
+} from '../apps/api/src/test-support/oidc-provider.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
 import { launchBrowser, newPage, screenshot, signIn, skipWithoutChromium } from './support/browser.js';
 
@@ -91,7 +96,8 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await page.getByTestId('totp-enable-code').fill('000000');
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     await page.getByTestId('totp-enable-form').getByRole('alert').waitFor();
-    await page.getByTestId('totp-enable-code').fill(codeAt(secret));
+    const enablingCode = codeAt(secret);
+    await page.getByTestId('totp-enable-code').fill(enablingCode);
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     const codes = page.getByTestId('recovery-codes');
     await codes.waitFor();
@@ -110,7 +116,7 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByTestId('login-form').getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('totp-code').fill(codeAt(secret));
+    await page.getByTestId('totp-code').fill(enablingCode);
     await page.getByTestId('login-form').getByRole('button', { name: 'Verify' }).click();
     await expect
       .poll(() => page.getByTestId('form-error').textContent())
@@ -123,5 +129,79 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await signInWithCode(page, recoveryCodes[0] ?? '');
     await page.getByTestId('user-email').click();
     await expect.poll(() => page.getByTestId('totp-status').textContent()).toBe('On · 9 recovery codes left');
+  });
+});
+
+describe.skipIf(skip)('single sign-on in the browser', () => {
+  let server: TestServer;
+  let provider: TestOidcProvider;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let errors: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    provider = await startOidcProvider({ redirectUri: `${publicUrl}/api/auth/oidc/callback` });
+    server = await startTestServer({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      LOG_LEVEL: 'warn',
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_NAME: 'Acme ID',
+    });
+    const owner = await server.setup(EMAIL, PASSWORD);
+    await server.request('POST', `/api/orgs/${owner.organizationId}/invitations`, {
+      cookie: owner.cookie,
+      body: { email: 'sso-user@example.com', role: 'viewer' },
+    });
+    provider.accounts.set('sso-user', { email: 'sso-user@example.com', email_verified: true });
+    browser = await launchBrowser();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    expect(errors.filter((e) => !EXPECTED_CONSOLE.test(e))).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.cleanup();
+    await provider?.close();
+  });
+
+  it('signs an invited person in with the "Sign in with Acme ID" button and lands on the fleet', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Only this machine: the provider's development pages link web fonts, which are never fetched.
+    await context.route('**/*', (route) => {
+      const { hostname } = new URL(route.request().url());
+      return hostname === '127.0.0.1' ? route.continue() : route.abort();
+    });
+    const page = await context.newPage();
+    // Console errors of Hostwire's pages count; the provider's pages are not ours.
+    errors = [];
+    page.on('console', (message) => {
+      const from = message.location().url;
+      if ((message.type() === 'error' || message.type() === 'warning') && from.startsWith(server.url))
+        errors.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    await page.goto(server.url);
+    const button = page.getByTestId('sso-button');
+    await button.waitFor();
+    expect(await button.textContent()).toBe('Sign in with Acme ID');
+    await screenshot(page, 'login-sso-button');
+    await button.click();
+    // The provider's own (development) sign-in and consent pages.
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.locator('input[name="login"]').fill('sso-user');
+    await page.locator('input[name="password"]').fill('any password');
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]').click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    expect(await page.getByTestId('user-email').textContent()).toBe('sso-user@example.com');
+    expect(new URL(page.url()).origin).toBe(server.url);
   });
 });

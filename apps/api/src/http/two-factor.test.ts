@@ -39,16 +39,19 @@ function login(body: Record<string, unknown>) {
 }
 
 /** Turns two-factor on for the signed-in owner; returns the secret and the recovery codes. */
-async function enableTotp(cookie: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+async function enableTotp(
+  cookie: string,
+): Promise<{ secret: string; enablingCode: string; recoveryCodes: string[] }> {
   const setup = await server.request('POST', '/api/auth/totp/setup', { cookie });
   expect(setup.status).toBe(200);
   const { secret } = await json<{ secret: string }>(setup);
+  const enablingCode = codeAt(secret);
   const enabled = await server.request('POST', '/api/auth/totp/enable', {
     cookie,
-    body: { code: codeAt(secret) },
+    body: { code: enablingCode },
   });
   expect(enabled.status).toBe(200);
-  return { secret, ...(await json<{ recoveryCodes: string[] }>(enabled)) };
+  return { secret, enablingCode, ...(await json<{ recoveryCodes: string[] }>(enabled)) };
 }
 
 describe('password change and sign-out everywhere', () => {
@@ -151,7 +154,7 @@ describe('TOTP two-factor sign-in', () => {
 
   it('then asks for a code at sign-in: 401 totp_required without a valid one, never the same code twice', async () => {
     const { cookie } = await server.setup(EMAIL, PASSWORD);
-    const { secret } = await enableTotp(cookie);
+    const { secret, enablingCode } = await enableTotp(cookie);
     const missing = await login({});
     expect(missing.status).toBe(401);
     expect(await errorCode(missing)).toBe('totp_required');
@@ -159,8 +162,8 @@ describe('TOTP two-factor sign-in', () => {
     const wrong = await login({ code: codeAt(secret, 5) });
     expect(wrong.status).toBe(401);
     expect(await errorCode(wrong)).toBe('totp_required');
-    // The enabling code used the current step; the next step's code is within the window.
-    expect((await login({ code: codeAt(secret) })).status).toBe(401);
+    // The enabling code's step is used up; the next step's code is within the window.
+    expect((await login({ code: enablingCode })).status).toBe(401);
     const next = codeAt(secret, 1);
     const ok = await login({ code: next });
     expect(ok.status).toBe(200);
