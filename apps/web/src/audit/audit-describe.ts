@@ -21,6 +21,11 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   'host.deleted': 'Host deleted',
   'action.run': 'Action run',
   'action.cancel': 'Action stopped',
+  'login.totp': 'Two-factor code refused',
+  'password.changed': 'Password changed',
+  'logout.all': 'Signed out everywhere',
+  'totp.enabled': 'Two-factor turned on',
+  'totp.disabled': 'Two-factor turned off',
 };
 
 const text = (value: unknown): string | undefined =>
