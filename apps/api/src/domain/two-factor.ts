@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { NO_PASSWORD } from '../auth/passwords.js';
 import { createSecretBox, deriveKey } from '../auth/secret-box.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -109,6 +110,11 @@ export function createTwoFactor(deps: DomainDeps, services: { throttle: LoginThr
     /** Starts (or restarts) enrollment: a new secret, pending until `enable` confirms a code from it. */
     async setup(actor: Actor): Promise<{ secret: string; otpauthUrl: string }> {
       const { user, twoFactor } = await userOf(actor.userId);
+      if (user.passwordHash === NO_PASSWORD)
+        throw new ApiError(
+          'conflict',
+          "This account signs in through single sign-on: its second factor is the provider's",
+        );
       if (twoFactor.enabledAt !== null)
         throw new ApiError('conflict', 'Two-factor sign-in is already on; turn it off first');
       const secret = new Secret({ size: 20 });

@@ -137,6 +137,13 @@ describe('single sign-on with OpenID Connect', () => {
     expect(me?.organizations).toEqual([{ id: owner.organizationId, name: 'Acme', role: 'operator' }]);
     const account = await server.request('GET', '/api/auth/account', { cookie });
     expect(await account.json()).toMatchObject({ hasPassword: false });
+    // No password to change, and the provider's MFA is its second factor.
+    const change = await server.request('POST', '/api/auth/password', {
+      cookie,
+      body: { currentPassword: 'x', newPassword: 'a new password here' },
+    });
+    expect(change.status).toBe(409);
+    expect((await server.request('POST', '/api/auth/totp/setup', { cookie })).status).toBe(409);
     const pending = await server.request('GET', `/api/orgs/${owner.organizationId}/invitations`, {
       cookie: owner.cookie,
     });

@@ -262,10 +262,11 @@ function TwoFactorSection({ account, reload }: { account: Account; reload: () =>
           ? `On · ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left`
           : 'Off'}
       </p>
-      {!account.hasPassword ? (
-        <p className="muted">Single sign-on accounts rely on your provider's own two-factor settings.</p>
-      ) : null}
-      {setup ? (
+      {!account.hasPassword && !enabled ? (
+        <p className="muted">
+          You sign in through single sign-on: your provider's own two-factor settings protect this account.
+        </p>
+      ) : setup ? (
         <TwoFactorSetup
           setup={setup}
           onDone={() => {
