@@ -257,11 +257,13 @@ function TwoFactorSection({ account, reload }: { account: Account; reload: () =>
   return (
     <section className="card" data-testid="totp-section">
       <h2>Two-factor sign-in</h2>
-      <p data-testid="totp-status">
-        {enabled
-          ? `On · ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left`
-          : 'Off'}
-      </p>
+      {setup ? null : (
+        <p data-testid="totp-status">
+          {enabled
+            ? `On · ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left`
+            : 'Off'}
+        </p>
+      )}
       {!account.hasPassword && !enabled ? (
         <p className="muted">
           You sign in through single sign-on: your provider's own two-factor settings protect this account.
