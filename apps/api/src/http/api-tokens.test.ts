@@ -52,10 +52,12 @@ beforeAll(async () => {
   orgB = ((await b.json()) as { organization: { id: string } }).organization.id;
   hostB = (await server.createEnrolledHost(owner.cookie, orgB, 'b-1')).hostId;
   for (const role of ['viewer', 'operator', 'admin'] as const)
-    tokens[role] = (await createToken(admin.cookie, owner.organizationId, { name: `ci-${role}`, role })).created
-      .token;
-  tokens.owner = (await createToken(owner.cookie, owner.organizationId, { name: 'ci-owner', role: 'owner' }))
-    .created.token;
+    tokens[role] = (
+      await createToken(admin.cookie, owner.organizationId, { name: `ci-${role}`, role })
+    ).created.token;
+  tokens.owner = (
+    await createToken(owner.cookie, owner.organizationId, { name: 'ci-owner', role: 'owner' })
+  ).created.token;
   tokens.otherOrg = (await createToken(owner.cookie, orgB, { name: 'b-admin', role: 'admin' })).created.token;
 });
 
@@ -96,9 +98,9 @@ describe('creating API tokens', () => {
       403,
     );
     const viewer = await server.addMember(owner.cookie, owner.organizationId, 'v@example.com', 'viewer');
-    expect((await createToken(viewer.cookie, owner.organizationId, { name: 'x', role: 'viewer' })).status).toBe(
-      403,
-    );
+    expect(
+      (await createToken(viewer.cookie, owner.organizationId, { name: 'x', role: 'viewer' })).status,
+    ).toBe(403);
     const operator = await server.addMember(owner.cookie, owner.organizationId, 'o@example.com', 'operator');
     expect(
       (await createToken(operator.cookie, owner.organizationId, { name: 'x', role: 'operator' })).status,
@@ -119,12 +121,15 @@ describe('creating API tokens', () => {
     ])
       expect((await createToken(owner.cookie, owner.organizationId, body)).status).toBe(400);
     const outsider = await server.addMember(owner.cookie, orgB, 'outsider@example.com', 'owner');
-    expect((await createToken(outsider.cookie, owner.organizationId, { name: 'x', role: 'viewer' })).status).toBe(
-      404,
-    );
     expect(
-      (await server.request('GET', `/api/orgs/${owner.organizationId}/api-tokens`, { cookie: outsider.cookie }))
-        .status,
+      (await createToken(outsider.cookie, owner.organizationId, { name: 'x', role: 'viewer' })).status,
+    ).toBe(404);
+    expect(
+      (
+        await server.request('GET', `/api/orgs/${owner.organizationId}/api-tokens`, {
+          cookie: outsider.cookie,
+        })
+      ).status,
     ).toBe(404);
   });
 });
@@ -230,7 +235,12 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
       ['GET', `/api/orgs/${owner.organizationId}/api-tokens`],
       ['POST', `/api/orgs/${owner.organizationId}/api-tokens`],
     ] as const) {
-      const res = await bearer(tokens.owner, method, path, method === 'POST' ? { name: 'x', role: 'viewer' } : undefined);
+      const res = await bearer(
+        tokens.owner,
+        method,
+        path,
+        method === 'POST' ? { name: 'x', role: 'viewer' } : undefined,
+      );
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
     }
     const [listed] = await listTokens(owner.cookie, owner.organizationId);
@@ -247,7 +257,10 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
   });
 
   it('answers 401 once a token is revoked, at once, and 404 to revoke it again or from elsewhere', async () => {
-    const { created } = await createToken(owner.cookie, owner.organizationId, { name: 'short', role: 'viewer' });
+    const { created } = await createToken(owner.cookie, owner.organizationId, {
+      name: 'short',
+      role: 'viewer',
+    });
     const path = `/api/orgs/${owner.organizationId}/hosts`;
     expect((await bearer(created.token, 'GET', path)).status).toBe(200);
     const outsider = await server.login('outsider@example.com', 'member password 123');
@@ -255,13 +268,15 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
       (await server.request('DELETE', `/api/api-tokens/${created.apiToken.id}`, { cookie: outsider })).status,
     ).toBe(404);
     expect(
-      (await server.request('DELETE', `/api/api-tokens/${created.apiToken.id}`, { cookie: admin.cookie })).status,
+      (await server.request('DELETE', `/api/api-tokens/${created.apiToken.id}`, { cookie: admin.cookie }))
+        .status,
     ).toBe(204);
     const res = await bearer(created.token, 'GET', path);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
     expect(
-      (await server.request('DELETE', `/api/api-tokens/${created.apiToken.id}`, { cookie: admin.cookie })).status,
+      (await server.request('DELETE', `/api/api-tokens/${created.apiToken.id}`, { cookie: admin.cookie }))
+        .status,
     ).toBe(404);
     expect((await listTokens(owner.cookie, owner.organizationId)).map((t) => t.id)).not.toContain(
       created.apiToken.id,
@@ -288,7 +303,7 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
   });
 
-  it("follows its creator: capped when the creator is demoted, refused (401) once the creator left", async () => {
+  it('follows its creator: capped when the creator is demoted, refused (401) once the creator left', async () => {
     const creator = await server.addMember(owner.cookie, owner.organizationId, 'c@example.com', 'admin');
     const { created } = await createToken(creator.cookie, owner.organizationId, { name: 'c', role: 'admin' });
     const hosts = `/api/orgs/${owner.organizationId}/hosts`;
@@ -322,10 +337,18 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
 
 describe('what a token did', () => {
   it("is audited under the token's name, allowed and denied alike", async () => {
-    const { created } = await createToken(owner.cookie, owner.organizationId, { name: 'ci-audit', role: 'operator' });
-    const made = await bearer(created.token, 'POST', `/api/hosts/${hostA.hostId}/actions`, { action: 'uptime' });
+    const { created } = await createToken(owner.cookie, owner.organizationId, {
+      name: 'ci-audit',
+      role: 'operator',
+    });
+    const made = await bearer(created.token, 'POST', `/api/hosts/${hostA.hostId}/actions`, {
+      action: 'uptime',
+    });
     expect(made.status).toBe(201);
-    const viewer = await createToken(owner.cookie, owner.organizationId, { name: 'ci-viewer-2', role: 'viewer' });
+    const viewer = await createToken(owner.cookie, owner.organizationId, {
+      name: 'ci-viewer-2',
+      role: 'viewer',
+    });
     const refused = await bearer(viewer.created.token, 'POST', `/api/hosts/${hostA.hostId}/actions`, {
       action: 'uptime',
     });
@@ -342,15 +365,21 @@ describe('what a token did', () => {
     ]);
     const all = (
       (await (
-        await server.request('GET', `/api/orgs/${owner.organizationId}/audit?limit=500`, { cookie: owner.cookie })
+        await server.request('GET', `/api/orgs/${owner.organizationId}/audit?limit=500`, {
+          cookie: owner.cookie,
+        })
       ).json()) as { events: AuditEvent[] }
     ).events;
-    expect(all.find((e) => e.action === 'api_token.created' && e.targetId === created.apiToken.id)).toMatchObject({
+    expect(
+      all.find((e) => e.action === 'api_token.created' && e.targetId === created.apiToken.id),
+    ).toMatchObject({
       actorType: 'user',
       actorId: owner.userId,
       details: { name: 'ci-audit', role: 'operator' },
     });
-    expect(all.find((e) => e.action === 'api_token.revoked' && e.targetId === created.apiToken.id)).toBeDefined();
+    expect(
+      all.find((e) => e.action === 'api_token.revoked' && e.targetId === created.apiToken.id),
+    ).toBeDefined();
     expect(
       all.find((e) => e.actorType === 'api_token' && e.actorId === viewer.created.apiToken.id),
     ).toMatchObject({ action: 'action.run', decision: 'denied', actorName: 'ci-viewer-2' });
@@ -360,7 +389,10 @@ describe('what a token did', () => {
   });
 
   it('records lastUsedAt on first use and not again within a minute (no write per request)', async () => {
-    const { created } = await createToken(owner.cookie, owner.organizationId, { name: 'used', role: 'viewer' });
+    const { created } = await createToken(owner.cookie, owner.organizationId, {
+      name: 'used',
+      role: 'viewer',
+    });
     const path = `/api/orgs/${owner.organizationId}/hosts`;
     const before = Date.now();
     expect((await bearer(created.token, 'GET', path)).status).toBe(200);

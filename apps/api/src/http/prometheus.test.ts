@@ -204,7 +204,9 @@ describe('GET /api/orgs/:orgId/prometheus', () => {
     await peer.close();
     await waitFor(async () => (await text()).includes(`host_id="${other.hostId}",host="leaving"} 0\n`));
 
-    expect((await server.request('DELETE', `/api/hosts/${fresh}`, { cookie: owner.cookie })).status).toBe(204);
+    expect((await server.request('DELETE', `/api/hosts/${fresh}`, { cookie: owner.cookie })).status).toBe(
+      204,
+    );
     await waitFor(async () => !(await text()).includes(fresh));
   });
 });

@@ -92,7 +92,10 @@ export function renderFleetMetrics(hosts: readonly FleetHost[]): string {
     'hostwire_host_disk_device_write_bytes_per_second',
     'Bytes written to the disk device per second',
   );
-  const cUp = w.family('hostwire_container_up', 'Whether the container runs and is not unhealthy (1) or not (0)');
+  const cUp = w.family(
+    'hostwire_container_up',
+    'Whether the container runs and is not unhealthy (1) or not (0)',
+  );
   const cInfo = w.family('hostwire_container_info', 'The container image, state and health (always 1)');
   const cSeries = CONTAINER_SERIES.map(
     (s) => [s, w.family(CONTAINER_SERIES_METRICS[s].name, CONTAINER_SERIES_METRICS[s].help)] as const,
@@ -110,22 +113,34 @@ export function renderFleetMetrics(hosts: readonly FleetHost[]): string {
     lastSample.add(labels, latest.ts / 1000);
     for (const [key, family] of series) family.add(labels, latest.series[key]);
     if (latest.uptime !== null) uptime.add(labels, latest.uptime);
-    addPerItem(latest.filesystems, (fs) => fs.mount, (fs) => {
-      const fsLabels = labels.with({ mountpoint: fs.mount, fstype: fs.fstype });
-      fsSize.add(fsLabels, fs.total);
-      fsUsed.add(fsLabels, fs.used);
-      fsPercent.add(fsLabels, percent(fs.used, fs.total));
-    });
-    addPerItem(latest.interfaces, (nic) => nic.name, (nic) => {
-      const nicLabels = labels.with({ device: nic.name });
-      ifRx.add(nicLabels, nic.rxBps);
-      ifTx.add(nicLabels, nic.txBps);
-    });
-    addPerItem(latest.disks, (disk) => disk.name, (disk) => {
-      const diskLabels = labels.with({ device: disk.name });
-      diskRead.add(diskLabels, disk.readBps);
-      diskWrite.add(diskLabels, disk.writeBps);
-    });
+    addPerItem(
+      latest.filesystems,
+      (fs) => fs.mount,
+      (fs) => {
+        const fsLabels = labels.with({ mountpoint: fs.mount, fstype: fs.fstype });
+        fsSize.add(fsLabels, fs.total);
+        fsUsed.add(fsLabels, fs.used);
+        fsPercent.add(fsLabels, percent(fs.used, fs.total));
+      },
+    );
+    addPerItem(
+      latest.interfaces,
+      (nic) => nic.name,
+      (nic) => {
+        const nicLabels = labels.with({ device: nic.name });
+        ifRx.add(nicLabels, nic.rxBps);
+        ifTx.add(nicLabels, nic.txBps);
+      },
+    );
+    addPerItem(
+      latest.disks,
+      (disk) => disk.name,
+      (disk) => {
+        const diskLabels = labels.with({ device: disk.name });
+        diskRead.add(diskLabels, disk.readBps);
+        diskWrite.add(diskLabels, disk.writeBps);
+      },
+    );
     const seenContainers = new Set<string>();
     for (const c of latest.containers) {
       if (!once(seenContainers, c.name)) continue;

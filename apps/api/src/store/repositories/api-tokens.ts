@@ -165,9 +165,7 @@ export function createApiTokensRepository(db: Kysely<Database>) {
         .updateTable('api_tokens')
         .set({ last_used_at: at })
         .where('id', '=', id)
-        .where((eb) =>
-          eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', at - minIntervalMs)]),
-        )
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', at - minIntervalMs)]))
         .execute();
     },
 
