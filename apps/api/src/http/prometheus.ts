@@ -2,27 +2,59 @@
  * @module http/prometheus — `GET /api/orgs/:orgId/prometheus`: the organization's fleet for Prometheus and
  * Grafana (viewer; an API token or a session), rendered from memory (domain/fleet-metrics).
  */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import { ExpositionWriter } from '../observability/exposition.js';
-import { renderFleetMetrics } from '../observability/fleet-exposition.js';
+import { FleetRenderer } from '../observability/fleet-exposition.js';
 import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
 
 export function createPrometheusRouter(ctx: AppContext): Router {
   const router = Router();
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
+  /** One per organization scraped: each keeps its hosts' label sets between scrapes. */
+  const renderers = new Map<string, FleetRenderer>();
 
   router.get(
     '/orgs/:orgId/prometheus',
     requireSessionOrApiToken(ctx),
     route(async (req, res) => {
       const actor = { userId: authed(res).userId, ip: clientIp(req) };
-      const hosts = await ctx.domain.fleetMetrics.fleet(actor, param(req.params.orgId));
+      const orgId = param(req.params.orgId);
+      const hosts = await ctx.domain.fleetMetrics.fleet(actor, orgId);
+      let renderer = renderers.get(orgId);
+      if (!renderer) renderers.set(orgId, (renderer = new FleetRenderer()));
+      const chunks = renderer.render(hosts);
       res.setHeader('Content-Type', ExpositionWriter.contentType);
       res.setHeader('Cache-Control', 'no-store');
-      res.send(renderFleetMetrics(hosts));
+      res.setHeader(
+        'Content-Length',
+        chunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      );
+      await writeChunks(res, chunks);
     }),
   );
 
   return router;
+}
+
+/**
+ * Writes the encoded chunks one after the other, waiting for the socket to drain (a scrape of a large fleet
+ * is tens of megabytes: no ETag over it, no copy into one buffer, no writev of hundreds of queued chunks).
+ */
+async function writeChunks(res: Response, chunks: readonly Buffer[]): Promise<void> {
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  res.end();
 }

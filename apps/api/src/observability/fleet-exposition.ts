@@ -61,103 +61,150 @@ function percent(part: number, whole: number): number {
   return whole > 0 ? Math.min(100, (part / whole) * 100) : 0;
 }
 
-/** Renders the fleet; a label set repeated within a host (two mounts of one path) is written once. */
-export function renderFleetMetrics(hosts: readonly FleetHost[]): string {
-  const w = new ExpositionWriter();
-  const up = w.family('hostwire_host_up', 'Whether the host agent is connected (1) or not (0)');
-  const lastSample = w.family(
-    'hostwire_host_last_sample_timestamp_seconds',
-    'When the newest sample of the host was taken, seconds since the epoch',
-  );
-  const series = METRIC_SERIES.map(
-    (s) => [s, w.family(HOST_SERIES_METRICS[s].name, HOST_SERIES_METRICS[s].help)] as const,
-  );
-  const uptime = w.family('hostwire_host_uptime_seconds', 'Seconds since the host booted');
-  const fsSize = w.family('hostwire_host_filesystem_size_bytes', 'Filesystem size, bytes');
-  const fsUsed = w.family('hostwire_host_filesystem_used_bytes', 'Filesystem space used, bytes');
-  const fsPercent = w.family('hostwire_host_filesystem_used_percent', 'Filesystem space used, percent');
-  const ifRx = w.family(
-    'hostwire_host_network_interface_receive_bytes_per_second',
-    'Bytes received on the interface per second',
-  );
-  const ifTx = w.family(
-    'hostwire_host_network_interface_transmit_bytes_per_second',
-    'Bytes sent on the interface per second',
-  );
-  const diskRead = w.family(
-    'hostwire_host_disk_device_read_bytes_per_second',
-    'Bytes read from the disk device per second',
-  );
-  const diskWrite = w.family(
-    'hostwire_host_disk_device_write_bytes_per_second',
-    'Bytes written to the disk device per second',
-  );
-  const cUp = w.family(
-    'hostwire_container_up',
-    'Whether the container runs and is not unhealthy (1) or not (0)',
-  );
-  const cInfo = w.family('hostwire_container_info', 'The container image, state and health (always 1)');
-  const cSeries = CONTAINER_SERIES.map(
-    (s) => [s, w.family(CONTAINER_SERIES_METRICS[s].name, CONTAINER_SERIES_METRICS[s].help)] as const,
-  );
-  const cLimit = w.family('hostwire_container_memory_limit_bytes', 'Container memory limit, bytes (0: none)');
-  const cRestarts = w.family('hostwire_container_restarts', 'How often the engine restarted the container');
+/** A host's label sets, kept from one scrape to the next (most names never change). */
+interface HostLabels {
+  name: string;
+  labels: LabelSet;
+  /** Per item (`fs\0/var\0ext4`, `nic\0eth0`, …): the host's labels plus the item's. */
+  items: Map<string, LabelSet>;
+  /** The scrape that last used it: entries not used by a scrape are dropped after it. */
+  generation: number;
+}
 
-  const once = (seen: Set<string>, key: string) => !seen.has(key) && Boolean(seen.add(key));
+/**
+ * Renders an organization's fleet as encoded chunks (write them out in order). Keeps each host's label
+ * sets between scrapes, rendered and escaped once; a label set repeated within a host (two mounts of one
+ * path) is written once.
+ */
+export class FleetRenderer {
+  private readonly cache = new Map<string, HostLabels>();
+  private generation = 0;
 
-  for (const host of hosts) {
-    const labels = LabelSet.of({ host_id: host.hostId, host: host.name });
-    up.add(labels, host.status === 'online' ? 1 : 0);
-    const latest = host.latest;
-    if (!latest) continue;
-    lastSample.add(labels, latest.ts / 1000);
-    for (const [key, family] of series) family.add(labels, latest.series[key]);
-    if (latest.uptime !== null) uptime.add(labels, latest.uptime);
-    addPerItem(
-      latest.filesystems,
-      (fs) => fs.mount,
-      (fs) => {
-        const fsLabels = labels.with({ mountpoint: fs.mount, fstype: fs.fstype });
-        fsSize.add(fsLabels, fs.total);
-        fsUsed.add(fsLabels, fs.used);
-        fsPercent.add(fsLabels, percent(fs.used, fs.total));
-      },
+  render(hosts: readonly FleetHost[]): Buffer[] {
+    const generation = ++this.generation;
+    const w = new ExpositionWriter();
+    const up = w.family('hostwire_host_up', 'Whether the host agent is connected (1) or not (0)');
+    const lastSample = w.family(
+      'hostwire_host_last_sample_timestamp_seconds',
+      'When the newest sample of the host was taken, seconds since the epoch',
     );
-    addPerItem(
-      latest.interfaces,
-      (nic) => nic.name,
-      (nic) => {
-        const nicLabels = labels.with({ device: nic.name });
-        ifRx.add(nicLabels, nic.rxBps);
-        ifTx.add(nicLabels, nic.txBps);
-      },
+    const series = METRIC_SERIES.map(
+      (s) => [s, w.family(HOST_SERIES_METRICS[s].name, HOST_SERIES_METRICS[s].help)] as const,
     );
-    addPerItem(
-      latest.disks,
-      (disk) => disk.name,
-      (disk) => {
-        const diskLabels = labels.with({ device: disk.name });
-        diskRead.add(diskLabels, disk.readBps);
-        diskWrite.add(diskLabels, disk.writeBps);
-      },
+    const uptime = w.family('hostwire_host_uptime_seconds', 'Seconds since the host booted');
+    const fsSize = w.family('hostwire_host_filesystem_size_bytes', 'Filesystem size, bytes');
+    const fsUsed = w.family('hostwire_host_filesystem_used_bytes', 'Filesystem space used, bytes');
+    const fsPercent = w.family('hostwire_host_filesystem_used_percent', 'Filesystem space used, percent');
+    const ifRx = w.family(
+      'hostwire_host_network_interface_receive_bytes_per_second',
+      'Bytes received on the interface per second',
     );
-    const seenContainers = new Set<string>();
-    for (const c of latest.containers) {
-      if (!once(seenContainers, c.name)) continue;
-      const cLabels = labels.with({ container: c.name });
-      cUp.add(cLabels, isContainerDown(c) ? 0 : 1);
-      cInfo.add(cLabels.with({ image: c.image, state: c.state, health: c.health }), 1);
-      const values = extractContainerSeries(c);
-      for (const [key, family] of cSeries) family.add(cLabels, values[key]);
-      cLimit.add(cLabels, c.memoryLimitBytes);
-      cRestarts.add(cLabels, c.restartCount);
+    const ifTx = w.family(
+      'hostwire_host_network_interface_transmit_bytes_per_second',
+      'Bytes sent on the interface per second',
+    );
+    const diskRead = w.family(
+      'hostwire_host_disk_device_read_bytes_per_second',
+      'Bytes read from the disk device per second',
+    );
+    const diskWrite = w.family(
+      'hostwire_host_disk_device_write_bytes_per_second',
+      'Bytes written to the disk device per second',
+    );
+    const cUp = w.family(
+      'hostwire_container_up',
+      'Whether the container runs and is not unhealthy (1) or not (0)',
+    );
+    const cInfo = w.family('hostwire_container_info', 'The container image, state and health (always 1)');
+    const cSeries = CONTAINER_SERIES.map(
+      (s) => [s, w.family(CONTAINER_SERIES_METRICS[s].name, CONTAINER_SERIES_METRICS[s].help)] as const,
+    );
+    const cLimit = w.family(
+      'hostwire_container_memory_limit_bytes',
+      'Container memory limit, bytes (0: none)',
+    );
+    const cRestarts = w.family('hostwire_container_restarts', 'How often the engine restarted the container');
+
+    for (const host of hosts) {
+      const cached = this.labelsOf(host, generation);
+      const labels = cached.labels;
+      /** The item's label set, from the cache; undefined when the key was already written for this host. */
+      const seen = new Set<string>();
+      const item = (key: string, extra: () => Readonly<Record<string, string>>): LabelSet | undefined => {
+        if (seen.has(key)) return undefined;
+        seen.add(key);
+        let set = cached.items.get(key);
+        if (!set) cached.items.set(key, (set = labels.with(extra())));
+        return set;
+      };
+      up.add(labels, host.status === 'online' ? 1 : 0);
+      const latest = host.latest;
+      if (!latest) continue;
+      lastSample.add(labels, latest.ts / 1000);
+      for (const [key, family] of series) family.add(labels, latest.series[key]);
+      if (latest.uptime !== null) uptime.add(labels, latest.uptime);
+      for (const fs of latest.filesystems) {
+        const set = item(`fs\0${fs.mount}\0${fs.fstype}`, () => ({
+          mountpoint: fs.mount,
+          fstype: fs.fstype,
+        }));
+        if (!set) continue;
+        fsSize.add(set, fs.total);
+        fsUsed.add(set, fs.used);
+        fsPercent.add(set, percent(fs.used, fs.total));
+      }
+      for (const nic of latest.interfaces) {
+        const set = item(`nic\0${nic.name}`, () => ({ device: nic.name }));
+        if (!set) continue;
+        ifRx.add(set, nic.rxBps);
+        ifTx.add(set, nic.txBps);
+      }
+      for (const disk of latest.disks) {
+        const set = item(`disk\0${disk.name}`, () => ({ device: disk.name }));
+        if (!set) continue;
+        diskRead.add(set, disk.readBps);
+        diskWrite.add(set, disk.writeBps);
+      }
+      for (const c of latest.containers) {
+        const set = item(`c\0${c.name}`, () => ({ container: c.name }));
+        if (!set) continue;
+        cUp.add(set, isContainerDown(c) ? 0 : 1);
+        const info = item(`ci\0${c.name}\0${c.image}\0${c.state}\0${c.health}`, () => ({
+          container: c.name,
+          image: c.image,
+          state: c.state,
+          health: c.health,
+        }));
+        if (info) cInfo.add(info, 1);
+        const values = extractContainerSeries(c);
+        for (const [key, family] of cSeries) family.add(set, values[key]);
+        cLimit.add(set, c.memoryLimitBytes);
+        cRestarts.add(set, c.restartCount);
+      }
     }
+    for (const [hostId, entry] of this.cache) if (entry.generation !== generation) this.cache.delete(hostId);
+    return w.chunks();
   }
-  return w.text();
 
-  /** Calls `emit` once per distinct key of `items`. */
-  function addPerItem<T>(items: readonly T[], key: (item: T) => string, emit: (item: T) => void): void {
-    const seen = new Set<string>();
-    for (const item of items) if (once(seen, key(item))) emit(item);
+  private labelsOf(host: FleetHost, generation: number): HostLabels {
+    let entry = this.cache.get(host.hostId);
+    if (!entry || entry.name !== host.name) {
+      entry = {
+        name: host.name,
+        labels: LabelSet.of({ host_id: host.hostId, host: host.name }),
+        items: new Map(),
+        generation,
+      };
+      this.cache.set(host.hostId, entry);
+    }
+    entry.generation = generation;
+    // Items a host no longer reports (a container removed) would pile up: start over past a bound.
+    if (entry.items.size > 4096) entry.items.clear();
+    return entry;
   }
+}
+
+/** Renders once, without keeping label sets (tests, one-off use). */
+export function renderFleetMetrics(hosts: readonly FleetHost[]): Buffer[] {
+  return new FleetRenderer().render(hosts);
 }
