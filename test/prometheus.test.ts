@@ -244,4 +244,37 @@ describe.skipIf(noCluster)('two instances behind one database and one Redis', ()
     await waitFor(async () => (await scrapeB()).includes(`hostwire_host_up{${labels}} 0\n`));
     await lateAgent.close();
   });
+
+  it('takes a token made on one instance on the other, audits its writes there, and revokes it everywhere', async () => {
+    const owner = { cookie: await a.login('owner@example.com', 'correct horse battery') };
+    const me = (await (await a.request('GET', '/api/auth/me', { cookie: owner.cookie })).json()) as {
+      organizations: { id: string }[];
+    };
+    const orgId = me.organizations[0]?.id ?? '';
+    const res = await a.request('POST', `/api/orgs/${orgId}/api-tokens`, {
+      cookie: owner.cookie,
+      body: { name: 'ci-admin', role: 'admin' },
+    });
+    const { apiToken, token } = (await res.json()) as CreatedApiToken;
+    const created = await b.request('POST', `/api/orgs/${orgId}/hosts`, {
+      origin: null,
+      body: { name: 'made-by-ci' },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(created.status).toBe(201);
+    const audit = (await (
+      await b.request('GET', `/api/orgs/${orgId}/audit?actorId=${apiToken.id}`, { cookie: owner.cookie })
+    ).json()) as { events: { action: string; actorType: string; actorName: string }[] };
+    expect(audit.events).toEqual([
+      expect.objectContaining({ action: 'host.created', actorType: 'api_token', actorName: 'ci-admin' }),
+    ]);
+    expect(
+      (await a.request('DELETE', `/api/api-tokens/${apiToken.id}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
+    const refused = await b.request('GET', `/api/orgs/${orgId}/hosts`, {
+      origin: null,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(refused.status).toBe(401);
+  });
 });
