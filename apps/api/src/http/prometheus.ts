@@ -4,6 +4,7 @@
  */
 import { Router, type Response } from 'express';
 import type { AppContext } from '../context.js';
+import { ORG_IDLE_MS } from '../domain/fleet-metrics.js';
 import { ExpositionWriter } from '../observability/exposition.js';
 import { FleetRenderer } from '../observability/fleet-exposition.js';
 import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
@@ -11,8 +12,16 @@ import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.
 export function createPrometheusRouter(ctx: AppContext): Router {
   const router = Router();
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
-  /** One per organization scraped: each keeps its hosts' label sets between scrapes. */
-  const renderers = new Map<string, FleetRenderer>();
+  /** One per organization scraped: each keeps its hosts' label sets between scrapes (dropped when idle). */
+  const renderers = new Map<string, { renderer: FleetRenderer; usedAt: number }>();
+  function rendererOf(orgId: string): FleetRenderer {
+    const now = Date.now();
+    for (const [id, entry] of renderers) if (now - entry.usedAt > ORG_IDLE_MS) renderers.delete(id);
+    const entry = renderers.get(orgId) ?? { renderer: new FleetRenderer(), usedAt: now };
+    entry.usedAt = now;
+    renderers.set(orgId, entry);
+    return entry.renderer;
+  }
 
   router.get(
     '/orgs/:orgId/prometheus',
@@ -21,9 +30,7 @@ export function createPrometheusRouter(ctx: AppContext): Router {
       const actor = { userId: authed(res).userId, ip: clientIp(req) };
       const orgId = param(req.params.orgId);
       const hosts = await ctx.domain.fleetMetrics.fleet(actor, orgId);
-      let renderer = renderers.get(orgId);
-      if (!renderer) renderers.set(orgId, (renderer = new FleetRenderer()));
-      const chunks = renderer.render(hosts);
+      const chunks = rendererOf(orgId).render(hosts);
       res.setHeader('Content-Type', ExpositionWriter.contentType);
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader(
