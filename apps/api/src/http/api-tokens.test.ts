@@ -226,6 +226,18 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
     expect((await bearer(tokens.owner, 'DELETE', path)).status).toBe(204);
   });
 
+  it('reads and cancels actions by id with the same roles, and 404 from another organization', async () => {
+    const run = await bearer(tokens.operator, 'POST', `/api/hosts/${hostA.hostId}/actions`, {
+      action: 'uptime',
+    });
+    const { action } = (await run.json()) as { action: { id: string } };
+    expect((await bearer(tokens.viewer, 'GET', `/api/actions/${action.id}`)).status).toBe(200);
+    expect((await bearer(tokens.otherOrg, 'GET', `/api/actions/${action.id}`)).status).toBe(404);
+    expect((await bearer(tokens.viewer, 'POST', `/api/actions/${action.id}/cancel`)).status).toBe(403);
+    expect((await bearer(tokens.otherOrg, 'POST', `/api/actions/${action.id}/cancel`)).status).toBe(404);
+    expect((await bearer(tokens.operator, 'POST', `/api/actions/${action.id}/cancel`)).status).toBe(202);
+  });
+
   it('keeps tokens off user-only routes (403): me, logout, tickets, new organizations, token management', async () => {
     for (const [method, path] of [
       ['GET', '/api/auth/me'],
