@@ -163,6 +163,13 @@ describe('GET /api/orgs/:orgId/prometheus', () => {
     expect(promtoolCheck('hostwire_host_up{host="x} 1\n').status).not.toBe(0);
   });
 
+  it('answers concurrent and successive scrapes whole (reused buffers never shared while in flight)', async () => {
+    const bodies = await Promise.all([text(), text(), text()]);
+    const again = await text();
+    for (const body of [...bodies, again]) expect(body).toBe(bodies[0]);
+    if (hasPromtool) expect(promtoolCheck(again).status).toBe(0);
+  });
+
   it('serves the newest sample: a new one replaces the figures at once', async () => {
     agent.send({ type: 'metrics', samples: [sample(2, 77)] });
     await waitFor(async () => (await text()).includes(`host="web \\"1\\" \\\\ east"} 77\n`));

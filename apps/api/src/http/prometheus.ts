@@ -30,7 +30,10 @@ export function createPrometheusRouter(ctx: AppContext): Router {
       const actor = { userId: authed(res).userId, ip: clientIp(req) };
       const orgId = param(req.params.orgId);
       const hosts = await ctx.domain.fleetMetrics.fleet(actor, orgId);
-      const chunks = rendererOf(orgId).render(hosts);
+      const { chunks, release } = rendererOf(orgId).render(hosts);
+      // The buffers serve the next scrape once everything was handed to the socket; an aborted response
+      // leaves them to the garbage collector (the socket may still hold them).
+      res.once('finish', release);
       res.setHeader('Content-Type', ExpositionWriter.contentType);
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader(

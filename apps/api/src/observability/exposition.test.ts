@@ -1,7 +1,7 @@
 // The exposition writer: escaping, special values, families grouped with HELP/TYPE, and lines that cross
 // chunk boundaries (non-ASCII labels included) come out whole.
 import { describe, expect, it } from 'vitest';
-import { escapeLabelValue, ExpositionWriter, formatValue, LabelSet } from './exposition.js';
+import { ChunkPool, escapeLabelValue, ExpositionWriter, formatValue, LabelSet } from './exposition.js';
 
 describe('exposition writer', () => {
   it('escapes backslash, double quote and line feed in label values, and nothing else', () => {
@@ -42,5 +42,26 @@ describe('exposition writer', () => {
     expect(w.text()).toBe(
       `# HELP a_total Counts\\nthings \\\\ here\n# TYPE a_total counter\n${lines.join('\n')}\n# HELP b B\n# TYPE b gauge\nb 0.5\n`,
     );
+  });
+
+  it('reuses the chunks given back to its pool, and writes each exposition whole into them', () => {
+    const pool = new ChunkPool();
+    const write = (offset: number) => {
+      const w = new ExpositionWriter(pool);
+      const f = w.family('x', 'X');
+      for (let i = 0; i < 30_000; i++) f.add(LabelSet.of({ host: `h${i}` }), i + offset);
+      return w;
+    };
+    const first = write(0);
+    const expected = first.text();
+    const taken = first.taken();
+    expect(taken.length).toBeGreaterThan(0);
+    pool.give(taken);
+    const second = write(0);
+    const reused = second.taken();
+    expect(taken.every((chunk) => reused.includes(chunk))).toBe(true);
+    expect(second.text()).toBe(expected);
+    pool.give(second.taken());
+    expect(write(1).text()).toContain('x{host="h29999"} 30000\n');
   });
 });

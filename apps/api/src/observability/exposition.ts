@@ -58,21 +58,51 @@ export class LabelSet {
 
 export type MetricType = 'gauge' | 'counter' | 'untyped';
 
+/** The size of the chunks an exposition is encoded into. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Chunks kept for the next exposition. Allocating tens of megabytes of buffers per scrape makes V8 collect
+ * far more often (external memory counts toward its heuristics): reusing them halves the render's CPU.
+ * A chunk may be given back only once nothing reads it any more (the response finished).
+ */
+export class ChunkPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly max = 256) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+  }
+
+  give(buffers: readonly Buffer[]): void {
+    for (const buffer of buffers)
+      if (buffer.length === CHUNK_BYTES && this.free.length < this.max) this.free.push(buffer);
+  }
+}
+
 /**
  * Bytes in fixed-size chunks: a large exposition never becomes one string, nor a million live ones. A line
  * is copied in from its parts (the family's name and the label set, both encoded once) and its value's
  * digits, with no intermediate string: about three times faster than joining strings and encoding them.
  */
 class ByteSink {
-  static readonly CHUNK = 1024 * 1024;
+  /** Every whole chunk taken, to give back to the pool. */
+  readonly taken: Buffer[] = [];
   private readonly full: Buffer[] = [];
-  private current = Buffer.allocUnsafe(0);
+  private current: Buffer = Buffer.allocUnsafe(0);
   private used = 0;
+
+  constructor(private readonly pool: ChunkPool | undefined) {}
 
   private reserve(bytes: number): Buffer {
     if (this.used + bytes > this.current.length) {
       if (this.used > 0) this.full.push(this.current.subarray(0, this.used));
-      this.current = Buffer.allocUnsafe(Math.max(ByteSink.CHUNK, bytes));
+      this.current =
+        bytes <= CHUNK_BYTES && this.pool
+          ? this.pool.take()
+          : Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      this.taken.push(this.current);
       this.used = 0;
     }
     return this.current;
@@ -98,7 +128,7 @@ class ByteSink {
 
 /** One metric family: its samples, in the order they were added, already encoded. */
 export class MetricFamily {
-  private readonly sink = new ByteSink();
+  private readonly sink: ByteSink;
   private readonly encodedName: Buffer;
   private count = 0;
 
@@ -106,9 +136,16 @@ export class MetricFamily {
     readonly name: string,
     readonly help: string,
     readonly type: MetricType,
+    pool?: ChunkPool,
   ) {
     if (!METRIC_NAME.test(name)) throw new Error(`invalid metric name ${name}`);
     this.encodedName = Buffer.from(name, 'utf8');
+    this.sink = new ByteSink(pool);
+  }
+
+  /** The whole chunks this family took (for `ChunkPool.give`). */
+  get taken(): readonly Buffer[] {
+    return this.sink.taken;
   }
 
   add(labels: LabelSet, value: number): void {
@@ -132,15 +169,23 @@ export class ExpositionWriter {
   static readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
   private readonly families = new Map<string, MetricFamily>();
 
+  /** With a pool, the chunks come from it; give them back (`taken()`) once the output was sent. */
+  constructor(private readonly pool?: ChunkPool) {}
+
   family(name: string, help: string, type: MetricType = 'gauge'): MetricFamily {
     if (this.families.has(name)) throw new Error(`metric ${name} declared twice`);
-    const family = new MetricFamily(name, help, type);
+    const family = new MetricFamily(name, help, type, this.pool);
     this.families.set(name, family);
     return family;
   }
 
   chunks(): Buffer[] {
     return [...this.families.values()].flatMap((family) => family.chunks());
+  }
+
+  /** Every whole chunk the families took. */
+  taken(): Buffer[] {
+    return [...this.families.values()].flatMap((family) => family.taken);
   }
 
   text(): string {

@@ -13,7 +13,7 @@ import {
   type MetricSeries,
 } from '@hostwire/protocol';
 import type { FleetHost } from '../domain/fleet-metrics.js';
-import { ExpositionWriter, LabelSet } from './exposition.js';
+import { ChunkPool, ExpositionWriter, LabelSet } from './exposition.js';
 
 /** One gauge per metrics series; a Record, so a series added to the protocol must be named here. */
 export const HOST_SERIES_METRICS: Readonly<Record<MetricSeries, { name: string; help: string }>> = {
@@ -78,11 +78,16 @@ interface HostLabels {
  */
 export class FleetRenderer {
   private readonly cache = new Map<string, HostLabels>();
+  private readonly pool = new ChunkPool();
   private generation = 0;
 
-  render(hosts: readonly FleetHost[]): Buffer[] {
+  /**
+   * The exposition as chunks, and `release`, to call once they were sent (the response finished): their
+   * buffers serve the next scrape. Never call it while anything may still read them.
+   */
+  render(hosts: readonly FleetHost[]): { chunks: Buffer[]; release: () => void } {
     const generation = ++this.generation;
-    const w = new ExpositionWriter();
+    const w = new ExpositionWriter(this.pool);
     const up = w.family('hostwire_host_up', 'Whether the host agent is connected (1) or not (0)');
     const lastSample = w.family(
       'hostwire_host_last_sample_timestamp_seconds',
@@ -183,7 +188,8 @@ export class FleetRenderer {
       }
     }
     for (const [hostId, entry] of this.cache) if (entry.generation !== generation) this.cache.delete(hostId);
-    return w.chunks();
+    const taken = w.taken();
+    return { chunks: w.chunks(), release: () => this.pool.give(taken) };
   }
 
   private labelsOf(host: FleetHost, generation: number): HostLabels {
@@ -206,5 +212,5 @@ export class FleetRenderer {
 
 /** Renders once, without keeping label sets (tests, one-off use). */
 export function renderFleetMetrics(hosts: readonly FleetHost[]): Buffer[] {
-  return new FleetRenderer().render(hosts);
+  return new FleetRenderer().render(hosts).chunks;
 }
