@@ -61,20 +61,73 @@ function percent(part: number, whole: number): number {
   return whole > 0 ? Math.min(100, (part / whole) * 100) : 0;
 }
 
+/** An item's label set (a filesystem, an interface, a container…), found again by its label values. */
+interface Slot {
+  a: string;
+  b: string;
+  c: string;
+  d: string;
+  set: LabelSet;
+}
+
+type ItemKind = 'fs' | 'nic' | 'disk' | 'container' | 'info';
+
+/** The labels an item adds to its host's, by kind, from its (up to four) values. */
+function itemLabels(kind: ItemKind, a: string, b: string, c: string, d: string): Record<string, string> {
+  switch (kind) {
+    case 'fs':
+      return { mountpoint: a, fstype: b };
+    case 'nic':
+    case 'disk':
+      return { device: a };
+    case 'container':
+      return { container: a };
+    case 'info':
+      return { container: a, image: b, state: c, health: d };
+  }
+}
+
 /** A host's label sets, kept from one scrape to the next (most names never change). */
 interface HostLabels {
   name: string;
   labels: LabelSet;
-  /** Per item (`fs\0/var\0ext4`, `nic\0eth0`, …): the host's labels plus the item's. */
-  items: Map<string, LabelSet>;
+  /** Per kind, the items' label sets, in the order the host last reported them. */
+  slots: Record<ItemKind, Slot[]>;
   /** The scrape that last used it: entries not used by a scrape are dropped after it. */
   generation: number;
 }
 
+/** At most this many remembered items per kind and host (a host cycling through container names). */
+const MAX_SLOTS = 1024;
+
+/**
+ * The label set of the `index`-th item of `kind` with values a–d: where it was last time, else anywhere in
+ * the host's slots, else made (and remembered at that position).
+ */
+function slotOf(
+  host: HostLabels,
+  kind: ItemKind,
+  index: number,
+  a: string,
+  b = '',
+  c = '',
+  d = '',
+): LabelSet {
+  const slots = host.slots[kind];
+  const at = slots[index];
+  if (at !== undefined && at.a === a && at.b === b && at.c === c && at.d === d) return at.set;
+  for (const slot of slots) if (slot.a === a && slot.b === b && slot.c === c && slot.d === d) return slot.set;
+  const set = host.labels.with(itemLabels(kind, a, b, c, d));
+  const made = { a, b, c, d, set };
+  if (index < slots.length) slots[index] = made;
+  else if (slots.length < MAX_SLOTS) slots.push(made);
+  return set;
+}
+
 /**
  * Renders an organization's fleet as encoded chunks (write them out in order). Keeps each host's label
- * sets between scrapes, rendered and escaped once; a label set repeated within a host (two mounts of one
- * path) is written once.
+ * sets between scrapes, rendered, escaped and encoded once; a label set repeated within a host (two mounts
+ * of one path) is written once.
  */
 export class FleetRenderer {
   private readonly cache = new Map<string, HostLabels>();
@@ -130,59 +183,60 @@ export class FleetRenderer {
     );
     const cRestarts = w.family('hostwire_container_restarts', 'How often the engine restarted the container');
 
+    const seriesKeys = series.map(([key]) => key);
+    const seriesFamilies = series.map(([, family]) => family);
+    const containerKeys = cSeries.map(([key]) => key);
+    const containerFamilies = cSeries.map(([, family]) => family);
+    /** Label sets written for the current host: a repeated item (two mounts of one path) is written once. */
+    const written = new Set<LabelSet>();
+    const fresh = (set: LabelSet): boolean => !written.has(set) && Boolean(written.add(set));
+
     for (const host of hosts) {
       const cached = this.labelsOf(host, generation);
       const labels = cached.labels;
-      /** The item's label set, from the cache; undefined when the key was already written for this host. */
-      const seen = new Set<string>();
-      const item = (key: string, extra: () => Readonly<Record<string, string>>): LabelSet | undefined => {
-        if (seen.has(key)) return undefined;
-        seen.add(key);
-        let set = cached.items.get(key);
-        if (!set) cached.items.set(key, (set = labels.with(extra())));
-        return set;
-      };
+      written.clear();
       up.add(labels, host.status === 'online' ? 1 : 0);
       const latest = host.latest;
       if (!latest) continue;
       lastSample.add(labels, latest.ts / 1000);
-      for (const [key, family] of series) family.add(labels, latest.series[key]);
+      for (let i = 0; i < seriesKeys.length; i++)
+        seriesFamilies[i]?.add(labels, latest.series[seriesKeys[i] as MetricSeries]);
       if (latest.uptime !== null) uptime.add(labels, latest.uptime);
-      for (const fs of latest.filesystems) {
-        const set = item(`fs\0${fs.mount}\0${fs.fstype}`, () => ({
-          mountpoint: fs.mount,
-          fstype: fs.fstype,
-        }));
-        if (!set) continue;
+      for (let i = 0; i < latest.filesystems.length; i++) {
+        const fs = latest.filesystems[i];
+        if (!fs) continue;
+        const set = slotOf(cached, 'fs', i, fs.mount, fs.fstype);
+        if (!fresh(set)) continue;
         fsSize.add(set, fs.total);
         fsUsed.add(set, fs.used);
         fsPercent.add(set, percent(fs.used, fs.total));
       }
-      for (const nic of latest.interfaces) {
-        const set = item(`nic\0${nic.name}`, () => ({ device: nic.name }));
-        if (!set) continue;
+      for (let i = 0; i < latest.interfaces.length; i++) {
+        const nic = latest.interfaces[i];
+        if (!nic) continue;
+        const set = slotOf(cached, 'nic', i, nic.name);
+        if (!fresh(set)) continue;
         ifRx.add(set, nic.rxBps);
         ifTx.add(set, nic.txBps);
       }
-      for (const disk of latest.disks) {
-        const set = item(`disk\0${disk.name}`, () => ({ device: disk.name }));
-        if (!set) continue;
+      for (let i = 0; i < latest.disks.length; i++) {
+        const disk = latest.disks[i];
+        if (!disk) continue;
+        const set = slotOf(cached, 'disk', i, disk.name);
+        if (!fresh(set)) continue;
         diskRead.add(set, disk.readBps);
         diskWrite.add(set, disk.writeBps);
       }
-      for (const c of latest.containers) {
-        const set = item(`c\0${c.name}`, () => ({ container: c.name }));
-        if (!set) continue;
+      for (let i = 0; i < latest.containers.length; i++) {
+        const c = latest.containers[i];
+        if (!c) continue;
+        const set = slotOf(cached, 'container', i, c.name);
+        if (!fresh(set)) continue;
         cUp.add(set, isContainerDown(c) ? 0 : 1);
-        const info = item(`ci\0${c.name}\0${c.image}\0${c.state}\0${c.health}`, () => ({
-          container: c.name,
-          image: c.image,
-          state: c.state,
-          health: c.health,
-        }));
-        if (info) cInfo.add(info, 1);
+        cInfo.add(slotOf(cached, 'info', i, c.name, c.image, c.state, c.health), 1);
         const values = extractContainerSeries(c);
-        for (const [key, family] of cSeries) family.add(set, values[key]);
+        for (let k = 0; k < containerKeys.length; k++)
+          containerFamilies[k]?.add(set, values[containerKeys[k] as ContainerSeries]);
         cLimit.add(set, c.memoryLimitBytes);
         cRestarts.add(set, c.restartCount);
       }
@@ -198,14 +252,12 @@ export class FleetRenderer {
       entry = {
         name: host.name,
         labels: LabelSet.of({ host_id: host.hostId, host: host.name }),
-        items: new Map(),
+        slots: { fs: [], nic: [], disk: [], container: [], info: [] },
         generation,
       };
       this.cache.set(host.hostId, entry);
     }
     entry.generation = generation;
-    // Items a host no longer reports (a container removed) would pile up: start over past a bound.
-    if (entry.items.size > 4096) entry.items.clear();
     return entry;
   }
 }
