@@ -65,11 +65,6 @@ export function requireSession(ctx: AppContext): RequestHandler {
   };
 }
 
-/** The caller of a request behind `requireSessionOrApiToken`. */
-export function caller(res: Response): CallerLocals {
-  return res.locals as CallerLocals;
-}
-
 /** The token of an `Authorization: Bearer …` header (undefined without one). */
 function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
