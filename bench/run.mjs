@@ -2,7 +2,7 @@
 /**
  * @module bench/run — the benchmark suite (`npm run bench`): fanout, connect-storm, slow-consumer and
  * agent-footprint, each against Hostwire and the bare ws relay, printed as tables plus a summary.
- *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint] [--json FILE]
+ *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint|prometheus] [--json FILE]
  * Exit 0 once the runs completed (the figures are measurements, not pass/fail); 1 when a run failed.
  */
 import { spawn } from 'node:child_process';
@@ -12,12 +12,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runConnectStorm, runFanout, runSlowConsumer } from './gateway.mjs';
+import { prometheusEnv, renderPrometheus, runPrometheusScrape } from './prometheus.mjs';
 import { openFilesLimit } from './lib/process.mjs';
 import { renderFanout, renderSlow, renderStorm, renderSummary } from './lib/report.mjs';
 import { runWithTarget } from './lib/scope.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint'];
+const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint', 'prometheus'];
 /** Time allowed per run on top of its measurement windows (start, provisioning, connects, teardown). */
 const SETUP_ALLOWANCE_MS = 60_000;
 
@@ -33,6 +34,7 @@ const PROFILES = {
     stormAgents: 1000,
     slow: { windowMs: 10_000, warmupMs: 2000, graceMs: 2000, observeCloseMs: 36_000 },
     footprintArgs: ['--slow', '8', '--fast', '8', '--warmup', '3', '--collects', '50'],
+    prometheus: { hosts: 10_000, scrapes: 5 },
   },
   quick: {
     fanout: [{ name: 'fanout 10/s (live)', agents: 20, rate: 10, clients: 50, subs: 5 }],
@@ -42,6 +44,7 @@ const PROFILES = {
     stormAgents: 200,
     slow: { windowMs: 3000, warmupMs: 1000, graceMs: 1000, observeCloseMs: 0 },
     footprintArgs: ['--slow', '2', '--fast', '2', '--warmup', '2', '--collects', '10'],
+    prometheus: { hosts: 1000, scrapes: 3 },
   },
 };
 
@@ -69,15 +72,21 @@ const profile = values.quick ? PROFILES.quick : PROFILES.full;
 const errors = [];
 /** Wall time of each run of the current scenario, printed under its table. */
 let timings = [];
-const results = { fanout: new Map(), storm: undefined, slow: undefined, footprint: undefined };
+const results = {
+  fanout: new Map(),
+  storm: undefined,
+  slow: undefined,
+  footprint: undefined,
+  prometheus: undefined,
+};
 
 const print = (text = '') => process.stdout.write(`${text}\n`);
 
 /** Runs one measurement against one target; a failure is recorded and printed, never thrown. */
-async function attempt(label, kind, timeoutMs, fn) {
+async function attempt(label, kind, timeoutMs, fn, env) {
   const t0 = performance.now();
   try {
-    const result = await runWithTarget(kind, timeoutMs, fn);
+    const result = await runWithTarget(kind, timeoutMs, fn, env);
     timings.push(`${kind} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return result;
   } catch (error) {
@@ -131,6 +140,27 @@ async function slowConsumer() {
       `slow-consumer: 1 agent flooding ~7 KB samples, 1 healthy + 1 paused client, ${o.windowMs / 1000} s window`,
       hw,
       bare,
+    ),
+  );
+}
+
+/** The fleet's Prometheus endpoint with every host's newest sample in memory (Hostwire only: no peer has one). */
+async function prometheusScrape() {
+  const env = prometheusEnv();
+  const options = { ...profile.prometheus, env };
+  // Connecting the agents dominates; on 2 cores 10,000 take well under a minute.
+  const timeout = 150_000;
+  results.prometheus = await attempt(
+    'prometheus',
+    'hostwire',
+    timeout,
+    (t, s) => runPrometheusScrape(t, s, options),
+    env,
+  );
+  report(
+    renderPrometheus(
+      `prometheus: GET /api/orgs/:orgId/prometheus with a bearer token, ${options.hosts} hosts`,
+      results.prometheus,
     ),
   );
 }
@@ -191,7 +221,8 @@ if (chosen.includes('fanout')) await fanout();
 if (chosen.includes('connect-storm')) await connectStorm();
 if (chosen.includes('slow-consumer')) await slowConsumer();
 if (chosen.includes('agent-footprint')) await agentFootprint();
-if (chosen.some((s) => s !== 'agent-footprint')) print(renderSummary(results));
+if (chosen.includes('prometheus')) await prometheusScrape();
+if (chosen.some((s) => s !== 'agent-footprint' && s !== 'prometheus')) print(renderSummary(results));
 print(
   `\ncompleted in ${((performance.now() - started) / 1000).toFixed(0)} s${errors.length ? ` with ${errors.length} error(s):\n  ${errors.join('\n  ')}` : ''}`,
 );

@@ -115,6 +115,10 @@ export async function startHostwire(env = {}) {
     label: 'Hostwire',
     pid: proc.pid,
     httpUrl,
+    dataDir,
+    organizationId,
+    /** An HTTP request as the set-up owner (session cookie, allowed Origin): { status, json, text }. */
+    ownerRequest: (method, p, body) => request(method, p, { body, cookie }),
     wsUrl: `ws://127.0.0.1:${port}`,
     stderr: proc.stderr,
     /** Creates and enrolls `count` hosts: [{ hostId, agentToken }]. */

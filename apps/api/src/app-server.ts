@@ -82,6 +82,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         });
         await ctx.hub.close();
         await domain.presence.close();
+        domain.fleetMetrics.close();
         await ctx.tickets.close();
         await bus.close();
         await store.close();

@@ -10,6 +10,7 @@ import { MembersPage } from './members/members-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NoOrganizationPage, NotFoundPage } from './pages/misc-pages.js';
 import { SetupPage } from './pages/setup-page.js';
+import { SettingsPage } from './settings/settings-page.js';
 import { AcceptInvitationPage, invitationToken } from './pages/accept-invitation-page.js';
 import { RealtimeProvider, useConnectionState } from './realtime/realtime-context.js';
 import { matchPath, usePathname } from './router/router.js';
@@ -34,6 +35,7 @@ function SignedInPage() {
     );
   if (pathname === '/members') return <MembersPage key={organization.id} organization={organization} />;
   if (pathname === '/audit') return <AuditPage key={organization.id} organization={organization} />;
+  if (pathname === '/settings') return <SettingsPage key={organization.id} organization={organization} />;
   return <NotFoundPage />;
 }
 

@@ -67,11 +67,30 @@ export const InvitationPreview = z.object({
 });
 export type InvitationPreview = z.infer<typeof InvitationPreview>;
 
+/** An organization API token as listed (the token itself is shown once, at creation). */
+export const ApiToken = z.object({
+  id: Id,
+  name: z.string(),
+  role: Role,
+  createdAt: Timestamp,
+  expiresAt: Timestamp.nullable(),
+  lastUsedAt: Timestamp.nullable(),
+  /** Who created it (null once that account is gone). */
+  createdBy: z.object({ id: Id, email: z.string() }).nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+/** `POST /api/orgs/:orgId/api-tokens` → the token's record and the token (`hwt_…`), shown this once. */
+export const CreatedApiToken = z.object({ apiToken: ApiToken, token: z.string() });
+export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
+
 export const AuditEvent = z.object({
   id: z.number().int(),
   organizationId: Id.nullable(),
-  actorType: z.enum(['user', 'agent', 'system']),
+  actorType: z.enum(['user', 'agent', 'system', 'api_token']),
   actorId: z.string().nullable(),
+  /** The actor's name when it acted (an API token's name); null for users, agents and the system. */
+  actorName: z.string().nullable(),
   action: z.string(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),

@@ -3,7 +3,9 @@
  * call these and serialize; only the domain reads and writes the store and publishes on the bus.
  */
 import { createActions } from './actions.js';
+import { createApiTokens } from './api-tokens.js';
 import type { DomainDeps } from './deps.js';
+import { createFleetMetrics } from './fleet-metrics.js';
 import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
 import { createInvitations } from './invitations.js';
@@ -33,6 +35,8 @@ export function createDomain(deps: DomainDeps) {
     singleSignOn: createSingleSignOn(deps, { invitations, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
+    apiTokens: createApiTokens(deps),
+    fleetMetrics: createFleetMetrics(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
 import { createAgentDownloadsRouter } from './agent-downloads.js';
+import { createApiTokensRouter } from './api-tokens.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
@@ -12,6 +13,7 @@ import { createHostsRouter } from './hosts.js';
 import { createInvitationsRouter } from './invitations.js';
 import { createOrganizationsRouter } from './organizations.js';
 import { createSingleSignOnRouter } from './single-sign-on.js';
+import { createPrometheusRouter } from './prometheus.js';
 import { serveWebUi } from './web-ui.js';
 
 /** apps/web/dist, seen from apps/api/dist/http/app.js (or src/http/app.ts under tests). */
@@ -41,6 +43,8 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api', createInvitationsRouter(ctx));
   app.use('/api', createHostsRouter(ctx));
   app.use('/api', createHostDataRouter(ctx));
+  app.use('/api', createApiTokensRouter(ctx));
+  app.use('/api', createPrometheusRouter(ctx));
   app.use('/api', notFoundHandler());
   serveWebUi(app, ctx.config.webDistDir ?? DEFAULT_WEB_DIST);
   app.use(notFoundHandler());

@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Actor, AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, route } from './middleware.js';
+import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
 import { CreateHostBody, EnrollBody } from './schemas.js';
 
 export function createHostsRouter(ctx: AppContext): Router {
@@ -19,7 +19,7 @@ export function createHostsRouter(ctx: AppContext): Router {
     }),
   );
 
-  const session = requireSession(ctx);
+  const session = requireSessionOrApiToken(ctx);
 
   router.get(
     '/orgs/:orgId/hosts',

@@ -8,7 +8,7 @@ import {
   checkOrigin,
   clientIp,
   optionalSession,
-  requireSession,
+  requireSessionOrApiToken,
   route,
   SESSION_COOKIE,
 } from './middleware.js';
@@ -31,7 +31,7 @@ export function createInvitationsRouter(ctx: AppContext): Router {
 
   router.delete(
     '/invitations/:id',
-    requireSession(ctx),
+    requireSessionOrApiToken(ctx),
     route(async (req, res) => {
       await invitations.revoke({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.id));
       res.status(204).end();

@@ -1,4 +1,8 @@
-/** @module http/middleware — session authentication, CSRF origin checks and async route wrapping. */
+/**
+ * @module http/middleware — session and API-token authentication, CSRF origin checks and async route
+ * wrapping. Routes behind `requireSession` are for signed-in people only; the organization's routes use
+ * `requireSessionOrApiToken`, where `Authorization: Bearer hwt_…` acts as the token (no cookie, no Origin).
+ */
 import type { Request, RequestHandler, Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import type { AppContext } from '../context.js';
@@ -8,8 +12,18 @@ export const SESSION_COOKIE = 'session';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuthedLocals {
+  /** The signed-in user; behind `requireSessionOrApiToken`, an API token's principal id (auth/principals). */
   userId: string;
+  /** Set by `requireSession` (and by a cookie behind `requireSessionOrApiToken`), never for an API token. */
   sessionId: string;
+}
+
+/** The caller behind `requireSessionOrApiToken`: a user (with its session) or an API token. */
+export interface CallerLocals {
+  userId: string;
+  sessionId?: string;
+  /** Set when an API token authenticated the request. */
+  apiTokenId?: string;
 }
 
 /** Wraps an async handler so a rejection reaches the error middleware. */
@@ -51,6 +65,40 @@ export function requireSession(ctx: AppContext): RequestHandler {
   };
 }
 
+/** The token of an `Authorization: Bearer …` header (undefined without one). */
+function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * The organization's routes: a session cookie (with the Origin check), or an API token as
+ * `Authorization: Bearer hwt_…` (no cookie, no Origin: a browser never sends it on its own). A token acts
+ * with its own role through the same access checks as a member; its organization's routes only.
+ */
+export function requireSessionOrApiToken(ctx: AppContext): RequestHandler {
+  return (req, res, next) => {
+    const token = bearerToken(req);
+    if (token === undefined) {
+      authenticateSession(ctx, req, res).then(() => next(), next);
+      return;
+    }
+    ctx.domain.apiTokens.authenticate(token).then(
+      (found) => {
+        const locals: CallerLocals = { userId: found.principalId, apiTokenId: found.tokenId };
+        Object.assign(res.locals, locals);
+        next();
+      },
+      (error: unknown) => {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="hostwire", error="invalid_token"');
+        next(error);
+      },
+    );
+  };
+}
+
 /** The signed-in user of a request that also works anonymously (undefined without a valid session). */
 export async function optionalSession(
   ctx: AppContext,
@@ -69,6 +117,8 @@ export async function optionalSession(
 
 async function authenticateSession(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const token = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+  if (!token && bearerToken(req) !== undefined)
+    throw new ApiError('forbidden', 'API tokens cannot be used here: this needs a signed-in member');
   if (!token) throw new ApiError('unauthorized', 'Sign in first');
   const verified = await ctx.tokens.verifySession(token);
   if (!verified.ok) {

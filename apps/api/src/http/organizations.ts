@@ -2,12 +2,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext, Actor } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, route } from './middleware.js';
+import { authed, clientIp, requireSession, requireSessionOrApiToken, route } from './middleware.js';
 import { AuditQuery, CreateOrgBody, InviteBody, UpdateMemberBody } from './schemas.js';
 
 export function createOrganizationsRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSession(ctx);
+  // The organization's own routes also take its API tokens; creating an organization needs a person.
+  const member = requireSessionOrApiToken(ctx);
   const organizations = ctx.domain.organizations;
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
   const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
@@ -23,7 +25,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
 
   router.get(
     '/:orgId/members',
-    session,
+    member,
     route(async (req, res) => {
       res.json({ members: await organizations.members(actorOf(req, res), param(req.params.orgId)) });
     }),
@@ -33,7 +35,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
   for (const path of ['/:orgId/invitations', '/:orgId/members']) {
     router.post(
       path,
-      session,
+      member,
       route(async (req, res) => {
         const actor = actorOf(req, res);
         const orgId = param(req.params.orgId);
@@ -46,7 +48,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
 
   router.get(
     '/:orgId/invitations',
-    session,
+    member,
     route(async (req, res) => {
       const actor = actorOf(req, res);
       res.json({ invitations: await ctx.domain.invitations.list(actor, param(req.params.orgId)) });
@@ -55,7 +57,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
 
   router.patch(
     '/:orgId/members/:userId',
-    session,
+    member,
     route(async (req, res) => {
       const actor = actorOf(req, res);
       const orgId = param(req.params.orgId);
@@ -67,7 +69,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
 
   router.delete(
     '/:orgId/members/:userId',
-    session,
+    member,
     route(async (req, res) => {
       await organizations.removeMember(actorOf(req, res), param(req.params.orgId), param(req.params.userId));
       res.status(204).end();
@@ -76,7 +78,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
 
   router.get(
     '/:orgId/audit',
-    session,
+    member,
     route(async (req, res) => {
       const actor = actorOf(req, res);
       const orgId = param(req.params.orgId);

@@ -5,9 +5,11 @@
 import { sql, type Kysely } from 'kysely';
 import { openDatabase, type DatabaseTarget } from './database.js';
 import type { Dialect } from './migrations.js';
+import { createApiTokensRepository } from './repositories/api-tokens.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createEnrollmentTokensRepository, createHostsRepository } from './repositories/hosts.js';
 import { createInvitationsRepository } from './repositories/invitations.js';
+import { createLatestSamplesRepository } from './repositories/latest-samples.js';
 import { createLocksRepository } from './repositories/locks.js';
 import { createOrganizationsRepository } from './repositories/organizations.js';
 import { createSessionsRepository, createUsersRepository } from './repositories/users.js';
@@ -28,6 +30,8 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     metrics: createMetricsRepository(db),
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),
+    apiTokens: createApiTokensRepository(db),
+    latestSamples: createLatestSamplesRepository(db),
     locks: createLocksRepository(db, dialect),
     recoveryCodes: createRecoveryCodesRepository(db),
     identities: createIdentitiesRepository(db),

@@ -204,6 +204,35 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '006_api_tokens': {
+      async up(db: Kysely<unknown>) {
+        // Organization API tokens: only the SHA-256 of the token is kept (it has 256 random bits).
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) =>
+            c.notNull().check(sql`role in ('owner','admin','operator','viewer')`),
+          )
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms)
+          .addColumn('last_used_at', ms)
+          .addColumn('revoked_at', ms)
+          .execute();
+        await db.schema
+          .createIndex('api_tokens_org')
+          .on('api_tokens')
+          .columns(['organization_id', 'created_at'])
+          .execute();
+        // The actor's name at the time (an API token's name), so the log reads the same after a revocation.
+        await db.schema.alterTable('audit_events').addColumn('actor_name', 'text').execute();
+      },
+    },
     '007_sign_in': {
       async up(db: Kysely<unknown>) {
         // Two-factor sign-in: the TOTP secret (AES-GCM sealed, see auth/secret-box), set at setup and

@@ -75,6 +75,8 @@ export interface AuditEventsTable {
   details: string | null;
   ip: string | null;
   created_at: number;
+  /** The actor's name when it was recorded (an API token's name); null for users (006). */
+  actor_name: string | null;
 }
 
 export interface MetricSamplesTable {
@@ -152,6 +154,20 @@ export interface UserIdentitiesTable {
   last_login_at: number | null;
 }
 
+export interface ApiTokensTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  role: string;
+  /** SHA-256 (hex) of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -167,4 +183,5 @@ export interface Database {
   invitations: InvitationsTable;
   recovery_codes: RecoveryCodesTable;
   user_identities: UserIdentitiesTable;
+  api_tokens: ApiTokensTable;
 }

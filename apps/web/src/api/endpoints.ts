@@ -4,6 +4,8 @@ import {
   ActionRecord,
   AuthConfig,
   AgentRelease,
+  ApiToken,
+  CreatedApiToken,
   AuditEvent,
   Host,
   Me,
@@ -34,6 +36,7 @@ const InvitationList = z.object({ invitations: z.array(Invitation) });
 const AuditList = z.object({ events: z.array(AuditEvent) });
 const Ticket = z.object({ ticket: z.string(), expiresAt: z.number() });
 const OrganizationOne = z.object({ organization: Organization });
+const ApiTokenList = z.object({ apiTokens: z.array(ApiToken) });
 
 /** A freshly created host with the one-time token its agent enrolls with. */
 export type CreatedHost = z.infer<typeof CreatedHost>;
@@ -99,6 +102,11 @@ export const api = {
     http.patch(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`, { role }, MemberOne),
   removeMember: (orgId: string, userId: string) =>
     http.delete(`/api/orgs/${enc(orgId)}/members/${enc(userId)}`),
+
+  apiTokens: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/api-tokens`, ApiTokenList),
+  createApiToken: (orgId: string, body: { name: string; role: Role; expiresInDays?: number }) =>
+    http.post(`/api/orgs/${enc(orgId)}/api-tokens`, body, CreatedApiToken),
+  revokeApiToken: (tokenId: string) => http.delete(`/api/api-tokens/${enc(tokenId)}`),
 
   /** A page of the audit log, newest first; every filter given narrows it. */
   audit: (orgId: string, query: AuditQuery) => {

@@ -20,6 +20,7 @@ const event = (overrides: Partial<AuditEvent>): AuditEvent => ({
   details: null,
   ip: null,
   createdAt: 0,
+  actorName: null,
   ...overrides,
 });
 
@@ -28,6 +29,19 @@ describe('audit wording', () => {
     expect(describeActor(event({}), names)).toBe('ada@example.com');
     expect(describeTarget(event({}), names)).toBe('web-1');
     expect(describeActor(event({ actorType: 'system', actorId: null }), names)).toBe('system');
+  });
+
+  it('names an API token actor and target by the name recorded with the event', () => {
+    const byToken = event({ actorType: 'api_token', actorId: 't_1', actorName: 'deploy-ci' });
+    expect(describeActor(byToken, names)).toBe('API token deploy-ci');
+    const created = event({
+      action: 'api_token.created',
+      targetType: 'api_token',
+      targetId: 't_1',
+      details: { name: 'deploy-ci', role: 'operator' },
+    });
+    expect(describeTarget(created, names)).toBe('API token deploy-ci');
+    expect(describeDetails(created)).toBe('deploy-ci as operator');
   });
 
   it('falls back to the name kept in the details for a deleted host', () => {

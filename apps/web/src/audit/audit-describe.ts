@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   'logout.all': 'Signed out everywhere',
   'totp.enabled': 'Two-factor turned on',
   'totp.disabled': 'Two-factor turned off',
+  'api_token.created': 'API token created',
+  'api_token.revoked': 'API token revoked',
 };
 
 const text = (value: unknown): string | undefined =>
@@ -36,9 +38,10 @@ function shortId(id: string): string {
   return id.length > 10 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** Who did it: an email, a host (for agents), or "system". */
+/** Who did it: an email, an API token by name, a host (for agents), or "system". */
 export function describeActor(event: AuditEvent, names: AuditNames): string {
   if (event.actorType === 'system' || !event.actorId) return 'system';
+  if (event.actorType === 'api_token') return `API token ${event.actorName ?? shortId(event.actorId)}`;
   if (event.actorType === 'agent')
     return `agent of ${names.hosts.get(event.actorId) ?? shortId(event.actorId)}`;
   return names.users.get(event.actorId) ?? `user ${shortId(event.actorId)}`;
@@ -52,6 +55,7 @@ export function describeTarget(event: AuditEvent, names: AuditNames): string {
   if (event.targetType === 'host') return names.hosts.get(id) ?? text(details.name) ?? `host ${shortId(id)}`;
   if (event.targetType === 'user') return names.users.get(id) ?? text(details.email) ?? `user ${shortId(id)}`;
   if (event.targetType === 'organization') return 'organization';
+  if (event.targetType === 'api_token') return `API token ${text(details.name) ?? shortId(id)}`;
   return `${event.targetType} ${shortId(id)}`;
 }
 
@@ -80,6 +84,9 @@ export function describeDetails(event: AuditEvent): string {
     }
     case 'action.cancel':
       return text(d.action) ?? '';
+    case 'api_token.created':
+    case 'api_token.revoked':
+      return [text(d.name), text(d.role) ? `as ${text(d.role)}` : undefined].filter(Boolean).join(' ');
     default:
       return Object.entries(d)
         .map(([k, v]) => `${k}: ${text(v) ?? JSON.stringify(v)}`)

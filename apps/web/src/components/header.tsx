@@ -44,6 +44,11 @@ export function Header() {
         <NavLink to="/audit" active={pathname === '/audit'}>
           Audit
         </NavLink>
+        {isAdmin ? (
+          <NavLink to="/settings" active={pathname === '/settings'}>
+            Settings
+          </NavLink>
+        ) : null}
       </nav>
       <div className="header-end">
         {me.organizations.length > 1 && organization ? (

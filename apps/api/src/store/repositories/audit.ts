@@ -1,6 +1,7 @@
 /** @module store/repositories/audit — the append-only audit log. */
 import type { AuditEvent } from '@hostwire/protocol';
 import type { Kysely } from 'kysely';
+import { apiTokenIdOf } from '../../auth/principals.js';
 import type { Database } from '../schema.js';
 
 export interface AuditInput {
@@ -27,14 +28,22 @@ export interface AuditFilter {
 
 export function createAuditRepository(db: Kysely<Database>) {
   return {
-    /** Appends one event and returns its id. */
+    /**
+     * Appends one event and returns its id. A user actor whose id is an API token's principal id is
+     * recorded as that token (`api_token`, its id, and its name at that moment).
+     */
     async record(event: AuditInput, now = Date.now()): Promise<number> {
+      const tokenId = event.actorType === 'user' ? apiTokenIdOf(event.actorId) : undefined;
       const row = await db
         .insertInto('audit_events')
         .values({
           organization_id: event.organizationId,
-          actor_type: event.actorType,
-          actor_id: event.actorId,
+          actor_type: tokenId === undefined ? event.actorType : 'api_token',
+          actor_id: tokenId ?? event.actorId,
+          actor_name:
+            tokenId === undefined
+              ? null
+              : db.selectFrom('api_tokens').select('name').where('id', '=', tokenId),
           action: event.action,
           target_type: event.targetType ?? null,
           target_id: event.targetId ?? null,
@@ -80,6 +89,7 @@ export function createAuditRepository(db: Kysely<Database>) {
         organizationId: r.organization_id,
         actorType: r.actor_type as AuditEvent['actorType'],
         actorId: r.actor_id,
+        actorName: r.actor_name,
         action: r.action,
         targetType: r.target_type,
         targetId: r.target_id,

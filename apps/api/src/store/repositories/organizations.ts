@@ -1,7 +1,9 @@
 /** @module store/repositories/organizations — organizations and memberships (who holds which role where). */
 import type { Role } from '@hostwire/protocol';
 import type { Kysely } from 'kysely';
+import { apiTokenIdOf } from '../../auth/principals.js';
 import type { Database } from '../schema.js';
+import { createApiTokensRepository } from './api-tokens.js';
 
 export interface MembershipView {
   organizationId: string;
@@ -17,6 +19,7 @@ export interface MemberView {
 }
 
 export function createOrganizationsRepository(db: Kysely<Database>) {
+  const apiTokens = createApiTokensRepository(db);
   const memberRows = (organizationId: string) =>
     db
       .selectFrom('memberships')
@@ -78,7 +81,10 @@ export function createOrganizationsRepository(db: Kysely<Database>) {
         role: r.role as Role,
       }));
     },
+    /** A principal's role: a member's role, or an API token's (auth/principals, repositories/api-tokens). */
     async roleOf(userId: string, organizationId: string): Promise<Role | undefined> {
+      const tokenId = apiTokenIdOf(userId);
+      if (tokenId !== undefined) return apiTokens.roleOf(tokenId, organizationId);
       const row = await db
         .selectFrom('memberships')
         .select('role')

@@ -68,7 +68,10 @@ export function ActionHistory({ actions, userEmails, selectedId, onSelect }: Act
                   : '–'}
             </td>
             <td data-label="By">
-              {record.userId ? (userEmails.get(record.userId) ?? record.userId) : 'system'}
+              {record.userId
+                ? (userEmails.get(record.userId) ??
+                  (record.userId.startsWith('apitoken_') ? 'an API token' : record.userId))
+                : 'system'}
             </td>
             <td data-label="When">{formatDateTime(record.createdAt)}</td>
           </tr>
