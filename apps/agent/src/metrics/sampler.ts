@@ -1,7 +1,11 @@
 /** @module metrics/sampler — the sampling clock: collect, store in the outbox, hand to the sender. */
 import type { Logger } from '../log.js';
 import type { MetricsOutbox } from '../outbox/metrics-outbox.js';
+import type { ContainerMonitor } from '../containers/container-monitor.js';
 import type { MetricsCollector } from './collector.js';
+
+/** How long a sample waits for the container part past the host part, at most (ms). */
+const CONTAINER_GRACE_MS = 250;
 
 export interface SamplerOptions {
   collector: MetricsCollector;
@@ -10,6 +14,8 @@ export interface SamplerOptions {
   log: Logger;
   /** Called after each sample was stored. */
   onSample: () => void;
+  /** The host's containers, collected beside the host figures (absent: no `containers` in samples). */
+  containers?: Pick<ContainerMonitor, 'sample'>;
 }
 
 /**
@@ -61,9 +67,15 @@ export class Sampler {
     this.running = true;
     this.lastStart = Date.now();
     try {
+      // The container part runs concurrently; the sample takes its last complete result (see ContainerMonitor).
+      const containers = this.options.containers?.sample(
+        Math.min(CONTAINER_GRACE_MS, this.intervalMs / 4),
+        Math.max(3 * this.intervalMs, 30_000),
+      );
       const partial = await this.options.collector.collect(this.lastStart);
+      const list = await containers;
       if (!this.stopped) {
-        this.options.outbox.append((seq) => ({ seq, ...partial }));
+        this.options.outbox.append((seq) => ({ seq, ...partial, ...(list ? { containers: list } : {}) }));
         this.options.onSample();
       }
     } catch (error) {
