@@ -1,7 +1,13 @@
 /** @module metrics — the metrics sample an agent sends, the series derived from it, and history responses. */
 import { z } from 'zod';
 import { Timestamp } from './common.js';
-import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE } from './containers.js';
+import {
+  ContainerInfo,
+  ContainerName,
+  ContainerSeriesName,
+  MAX_CONTAINERS_PER_SAMPLE,
+  isContainerDown,
+} from './containers.js';
 
 const Bytes = z.number().nonnegative();
 const Rate = z.number().nonnegative();
@@ -126,10 +132,45 @@ export const HostSummary = z.object({
   memory: z.number(),
   disk: z.number(),
   load1: z.number(),
+  /** How many containers the host has and how many are down (absent: no engine, or an older agent). */
+  containers: z
+    .object({ total: z.number().int().nonnegative(), down: z.number().int().nonnegative() })
+    .optional(),
 });
 export type HostSummary = z.infer<typeof HostSummary>;
 
 export function summarizeSample(sample: MetricsSample): HostSummary {
   const s = extractSeries(sample);
-  return { ts: sample.ts, cpu: s.cpu, memory: s.memory, disk: s.disk, load1: s.load1 };
+  const summary: HostSummary = { ts: sample.ts, cpu: s.cpu, memory: s.memory, disk: s.disk, load1: s.load1 };
+  if (sample.containers) {
+    summary.containers = {
+      total: sample.containers.length,
+      down: sample.containers.filter((c) => isContainerDown(c)).length,
+    };
+  }
+  return summary;
 }
+
+/**
+ * `GET /api/hosts/:hostId/containers/:name/metrics` response: the same columnar shape as a host's
+ * history, with the container series (`cpu`, `memory`, `netRx`, `netTx`, `blockRead`, `blockWrite`).
+ */
+export const ContainerMetricsHistory = z.object({
+  hostId: z.string(),
+  container: ContainerName,
+  resolution: Resolution,
+  stepMs: z.number().int().nonnegative(),
+  from: Timestamp,
+  to: Timestamp,
+  t: z.array(Timestamp),
+  series: z.record(ContainerSeriesName, SeriesColumns),
+});
+export type ContainerMetricsHistory = z.infer<typeof ContainerMetricsHistory>;
+
+/** A container as `GET /api/hosts/:hostId/containers` lists it: its newest figures and when they were seen. */
+export const HostContainer = ContainerInfo.extend({ lastSeenAt: Timestamp });
+export type HostContainer = z.infer<typeof HostContainer>;
+
+/** `GET /api/hosts/:hostId/containers` response. */
+export const HostContainers = z.object({ containers: z.array(HostContainer) });
+export type HostContainers = z.infer<typeof HostContainers>;

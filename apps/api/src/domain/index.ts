@@ -3,6 +3,7 @@
  * call these and serialize; only the domain reads and writes the store and publishes on the bus.
  */
 import { createActions } from './actions.js';
+import { createContainers } from './containers.js';
 import type { DomainDeps } from './deps.js';
 import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
@@ -24,6 +25,7 @@ export function createDomain(deps: DomainDeps) {
     invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
+    containers: createContainers(deps),
   };
 }
 

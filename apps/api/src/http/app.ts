@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { createAgentDownloadsRouter } from './agent-downloads.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { createContainersRouter } from './containers.js';
 import { createHealthRouter } from './health.js';
 import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
@@ -39,6 +40,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api', createInvitationsRouter(ctx));
   app.use('/api', createHostsRouter(ctx));
   app.use('/api', createHostDataRouter(ctx));
+  app.use('/api', createContainersRouter(ctx));
   app.use('/api', notFoundHandler());
   serveWebUi(app, ctx.config.webDistDir ?? DEFAULT_WEB_DIST);
   app.use(notFoundHandler());

@@ -11,6 +11,7 @@ import { createInvitationsRepository } from './repositories/invitations.js';
 import { createLocksRepository } from './repositories/locks.js';
 import { createOrganizationsRepository } from './repositories/organizations.js';
 import { createSessionsRepository, createUsersRepository } from './repositories/users.js';
+import { createContainerMetricsRepository } from './repositories/container-metrics.js';
 import { createMetricsRepository } from './repositories/metrics.js';
 import { createActionsRepository } from './repositories/actions.js';
 import type { Database } from './schema.js';
@@ -25,6 +26,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     enrollmentTokens: createEnrollmentTokensRepository(db),
     audit: createAuditRepository(db),
     metrics: createMetricsRepository(db),
+    containers: createContainerMetricsRepository(db),
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),
     locks: createLocksRepository(db, dialect),

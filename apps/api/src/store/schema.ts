@@ -131,6 +131,29 @@ export interface InvitationsTable {
   revoked_at: number | null;
 }
 
+export interface ContainerSamplesTable {
+  host_id: string;
+  seq: number;
+  ts: number;
+  /** JSON: per container name, its CONTAINER_SERIES values in that order. */
+  values_json: string;
+}
+
+export interface ContainerRollupsTable {
+  host_id: string;
+  resolution: string;
+  bucket: number;
+  /** JSON: per container name, per series {min,max,sum,count,last,lastTs}. */
+  values_json: string;
+}
+
+export interface HostContainersTable {
+  host_id: string;
+  ts: number;
+  /** JSON: the ContainerInfo list of the newest stored sample. */
+  containers_json: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -144,4 +167,7 @@ export interface Database {
   actions: ActionsTable;
   action_output: ActionOutputTable;
   invitations: InvitationsTable;
+  container_samples: ContainerSamplesTable;
+  container_rollups: ContainerRollupsTable;
+  host_containers: HostContainersTable;
 }
