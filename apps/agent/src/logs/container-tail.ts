@@ -53,7 +53,8 @@ export async function startContainerTail(
   let current: LogTail | undefined;
   let timer: NodeJS.Timeout | undefined;
   // Lines from before the start came as backfill; a reopened follow begins at the newest line seen.
-  let lastTs = Date.now();
+  // Podman stamps lines to the second: start just before this second, or a restart within it is lost.
+  let lastTs = Math.floor(Date.now() / 1000) * 1000 - 1;
   // Engines stamp to the second (Podman) or the nanosecond (Docker): remember the lines of the newest stamp.
   let atLast = new Set<string>();
 
