@@ -91,7 +91,9 @@ function engineCall(method, apiPath, body) {
         socketPath: ENGINE_SOCKET,
         path: `/v1.41${apiPath}`,
         method,
-        headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
+        headers: data
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+          : {},
       },
       (res) => {
         let text = '';
@@ -294,7 +296,9 @@ async function main() {
 
     let refresh;
     if (CONTAINERS > 0) {
-      const { ContainerMonitor } = await import(path.join(root, 'apps/agent/dist/containers/container-monitor.js'));
+      const { ContainerMonitor } = await import(
+        path.join(root, 'apps/agent/dist/containers/container-monitor.js')
+      );
       const { EngineClient } = await import(path.join(root, 'apps/agent/dist/containers/engine-client.js'));
       const silent = { debug() {}, info() {}, warn() {}, error() {} };
       const monitor = new ContainerMonitor({ engine: new EngineClient(ENGINE_SOCKET), log: silent });

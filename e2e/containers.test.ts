@@ -59,15 +59,21 @@ describe.skipIf(skip)('the Containers tab in a real browser', () => {
 
     await page.goto(`${server.url}/hosts/${host.id}/containers`);
     const appRow = page.getByTestId(`container-row-${app}`);
-    await page.locator(`[data-testid="container-row-${app}"][data-state="running"]`).waitFor({ timeout: 20_000 });
+    await page
+      .locator(`[data-testid="container-row-${app}"][data-state="running"]`)
+      .waitFor({ timeout: 20_000 });
     await page.locator(`[data-testid="container-row-${done}"][data-state="exited"]`).waitFor();
     expect(await appRow.textContent()).toContain('busybox');
 
     // Live: a kill shows up without a reload.
     await engine.action(app, 'kill');
-    await page.locator(`[data-testid="container-row-${app}"][data-state="exited"]`).waitFor({ timeout: 10_000 });
+    await page
+      .locator(`[data-testid="container-row-${app}"][data-state="exited"]`)
+      .waitFor({ timeout: 10_000 });
     await engine.action(app, 'start');
-    await page.locator(`[data-testid="container-row-${app}"][data-state="running"]`).waitFor({ timeout: 10_000 });
+    await page
+      .locator(`[data-testid="container-row-${app}"][data-state="running"]`)
+      .waitFor({ timeout: 10_000 });
 
     await page.getByTestId(`container-select-${app}`).click();
     await page.getByTestId('container-charts').waitFor();
@@ -76,7 +82,11 @@ describe.skipIf(skip)('the Containers tab in a real browser', () => {
 
     await page.getByTestId(`container-logs-${app}`).click();
     expect(await page.getByTestId('log-source').inputValue()).toBe(`container:${app}`);
-    await page.getByTestId('log-line').filter({ hasText: 'hello-from-the-app' }).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('log-line')
+      .filter({ hasText: 'hello-from-the-app' })
+      .first()
+      .waitFor({ timeout: 15_000 });
     expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     await context.close();
   });

@@ -55,16 +55,28 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     const find = async (name: string) => (await list()).find((c) => c.name === name);
 
     await waitFor(async () => (await find(app))?.state === 'running', 20_000, 'app running');
-    await waitFor(async () => (await find(oneshot))?.state === 'exited', 20_000, 'the one-shot container exited');
+    await waitFor(
+      async () => (await find(oneshot))?.state === 'exited',
+      20_000,
+      'the one-shot container exited',
+    );
     // History per container, stored with the host's samples.
     const now = Date.now();
-    const history = await waitFor(async () => {
-      const res = await s.request('GET', `/api/hosts/${hostId}/containers/${app}/metrics?from=${now - 60_000}&to=${now + 60_000}`, {
-        cookie: owner.cookie,
-      });
-      const body = (await res.json()) as ContainerMetricsHistory;
-      return body.t.length >= 2 ? body : undefined;
-    }, 20_000, 'container history');
+    const history = await waitFor(
+      async () => {
+        const res = await s.request(
+          'GET',
+          `/api/hosts/${hostId}/containers/${app}/metrics?from=${now - 60_000}&to=${now + 60_000}`,
+          {
+            cookie: owner.cookie,
+          },
+        );
+        const body = (await res.json()) as ContainerMetricsHistory;
+        return body.t.length >= 2 ? body : undefined;
+      },
+      20_000,
+      'container history',
+    );
     expect(history.series.memory.last.some((v) => (v ?? 0) > 0)).toBe(true);
 
     // Killed: noticed within an interval or two.
@@ -75,7 +87,9 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     // The fleet row counts them (the summary is stored with the sample, just after the live list).
     await waitFor(
       async () => {
-        const res = await s.request('GET', `/api/orgs/${owner.organizationId}/hosts`, { cookie: owner.cookie });
+        const res = await s.request('GET', `/api/orgs/${owner.organizationId}/hosts`, {
+          cookie: owner.cookie,
+        });
         const body = (await res.json()) as { hosts: { summary: { containers?: { down: number } } | null }[] };
         return (body.hosts[0]?.summary?.containers?.down ?? 0) >= 2;
       },
@@ -89,8 +103,9 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     // container:<name> is offered without config, and the tail follows the container across a restart.
     await waitFor(
       async () =>
-        (await s.ctx.store.hosts.findById(hostId))?.agent?.logSources.some((l) => l.name === `container:${app}`) ===
-        true,
+        (await s.ctx.store.hosts.findById(hostId))?.agent?.logSources.some(
+          (l) => l.name === `container:${app}`,
+        ) === true,
       15_000,
       'container log source announced',
     );
@@ -119,7 +134,8 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     await engine.run(web, { cmd: ['sleep', '600'] });
     const { owner, hostId } = await setupHost(s, true);
     await waitFor(
-      async () => (await s.ctx.store.hosts.findById(hostId))?.agent?.actions.some((a) => a.name === 'container-stop'),
+      async () =>
+        (await s.ctx.store.hosts.findById(hostId))?.agent?.actions.some((a) => a.name === 'container-stop'),
       15_000,
       'container actions announced',
     );
@@ -132,10 +148,14 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
       const { action: created } = (await res.json()) as { action: { id: string } };
       return waitFor(
         async () => {
-          const got = (await (await s.request('GET', `/api/actions/${created.id}`, { cookie: owner.cookie })).json()) as {
+          const got = (await (
+            await s.request('GET', `/api/actions/${created.id}`, { cookie: owner.cookie })
+          ).json()) as {
             action: { status: string; error: string | null };
           };
-          return ['succeeded', 'failed', 'rejected', 'timed_out'].includes(got.action.status) ? got.action : undefined;
+          return ['succeeded', 'failed', 'rejected', 'timed_out'].includes(got.action.status)
+            ? got.action
+            : undefined;
         },
         30_000,
         `${action} result`,

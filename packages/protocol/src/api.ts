@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ActionDescriptor, ActionStatus } from './actions.js';
 import { HostStatus, Id, Role, Timestamp } from './common.js';
 import { LogSourceDescriptor } from './logs.js';
-import { HostSummary } from './metrics.js';
+import { ContainerInfo, ContainerName, ContainerSeriesName } from './containers.js';
+import { HostSummary, Resolution, SeriesColumns } from './metrics.js';
 
 export const User = z.object({ id: Id, email: z.string() });
 export type User = z.infer<typeof User>;
@@ -109,3 +110,27 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 /** `GET /api/agent/release` — the agent executables this server hands out (null version when not built). */
 export const AgentRelease = z.object({ version: z.string().nullable(), platforms: z.array(z.string()) });
 export type AgentRelease = z.infer<typeof AgentRelease>;
+
+/**
+ * `GET /api/hosts/:hostId/containers/:name/metrics` response: the same columnar shape as a host's
+ * history, with the container series (`cpu`, `memory`, `netRx`, `netTx`, `blockRead`, `blockWrite`).
+ */
+export const ContainerMetricsHistory = z.object({
+  hostId: z.string(),
+  container: ContainerName,
+  resolution: Resolution,
+  stepMs: z.number().int().nonnegative(),
+  from: Timestamp,
+  to: Timestamp,
+  t: z.array(Timestamp),
+  series: z.record(ContainerSeriesName, SeriesColumns),
+});
+export type ContainerMetricsHistory = z.infer<typeof ContainerMetricsHistory>;
+
+/** A container as `GET /api/hosts/:hostId/containers` lists it: its newest figures and when they were seen. */
+export const HostContainer = z.object({ ...ContainerInfo.shape, lastSeenAt: Timestamp });
+export type HostContainer = z.infer<typeof HostContainer>;
+
+/** `GET /api/hosts/:hostId/containers` response. */
+export const HostContainers = z.object({ containers: z.array(HostContainer) });
+export type HostContainers = z.infer<typeof HostContainers>;

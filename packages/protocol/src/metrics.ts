@@ -1,13 +1,7 @@
 /** @module metrics — the metrics sample an agent sends, the series derived from it, and history responses. */
 import { z } from 'zod';
 import { Timestamp } from './common.js';
-import {
-  ContainerInfo,
-  ContainerName,
-  ContainerSeriesName,
-  MAX_CONTAINERS_PER_SAMPLE,
-  isContainerDown,
-} from './containers.js';
+import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE, isContainerDown } from './containers.js';
 
 const Bytes = z.number().nonnegative();
 const Rate = z.number().nonnegative();
@@ -133,9 +127,9 @@ export const HostSummary = z.object({
   disk: z.number(),
   load1: z.number(),
   /** How many containers the host has and how many are down (absent: no engine, or an older agent). */
-  containers: z
-    .object({ total: z.number().int().nonnegative(), down: z.number().int().nonnegative() })
-    .optional(),
+  containers: z.optional(
+    z.object({ total: z.int().check(z.nonnegative()), down: z.int().check(z.nonnegative()) }),
+  ),
 });
 export type HostSummary = z.infer<typeof HostSummary>;
 
@@ -150,27 +144,3 @@ export function summarizeSample(sample: MetricsSample): HostSummary {
   }
   return summary;
 }
-
-/**
- * `GET /api/hosts/:hostId/containers/:name/metrics` response: the same columnar shape as a host's
- * history, with the container series (`cpu`, `memory`, `netRx`, `netTx`, `blockRead`, `blockWrite`).
- */
-export const ContainerMetricsHistory = z.object({
-  hostId: z.string(),
-  container: ContainerName,
-  resolution: Resolution,
-  stepMs: z.number().int().nonnegative(),
-  from: Timestamp,
-  to: Timestamp,
-  t: z.array(Timestamp),
-  series: z.record(ContainerSeriesName, SeriesColumns),
-});
-export type ContainerMetricsHistory = z.infer<typeof ContainerMetricsHistory>;
-
-/** A container as `GET /api/hosts/:hostId/containers` lists it: its newest figures and when they were seen. */
-export const HostContainer = ContainerInfo.extend({ lastSeenAt: Timestamp });
-export type HostContainer = z.infer<typeof HostContainer>;
-
-/** `GET /api/hosts/:hostId/containers` response. */
-export const HostContainers = z.object({ containers: z.array(HostContainer) });
-export type HostContainers = z.infer<typeof HostContainers>;

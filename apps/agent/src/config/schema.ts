@@ -96,9 +96,9 @@ export const ContainersConfig = z.object({
    * The engine's socket. Unset: `DOCKER_HOST` when it is `unix://<path>`, else `/var/run/docker.sock`
    * (resolved at load, see `resolveContainerSocket`). No socket there: samples carry no containers.
    */
-  socket: z.string().startsWith('/', { message: 'must be an absolute path' }).max(1024).optional(),
+  socket: z.optional(z.string().check(z.startsWith('/', 'must be an absolute path'), z.maxLength(1024))),
   /** Offer the built-in actions `container-start`, `container-stop`, `container-restart`. */
-  actions: z.boolean().default(false),
+  actions: z._default(z.boolean(), false),
 });
 export type ContainersConfig = z.infer<typeof ContainersConfig>;
 
@@ -120,7 +120,7 @@ export const AgentConfig = z
     logs: LogsConfig.default(LogsConfig.parse({})),
     /** Deny by default: a config without `actions` offers none (`enroll` writes the default catalog). */
     actions: z.array(ActionConfig).max(256).default([]),
-    containers: ContainersConfig.default(ContainersConfig.parse({})),
+    containers: z._default(ContainersConfig, { actions: false }),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -64,7 +64,11 @@ export function createContainerActions(
       try {
         containers = await list();
       } catch (error) {
-        return { status: 'rejected', exitCode: null, error: `the container engine: ${(error as Error).message}` };
+        return {
+          status: 'rejected',
+          exitCode: null,
+          error: `the container engine: ${(error as Error).message}`,
+        };
       }
       const target = containers.find((c) => c.name === name);
       if (!target) {

@@ -85,7 +85,11 @@ function fitBudget(containers: ContainerInfo[]): ContainerInfo[] {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

@@ -61,7 +61,8 @@ export class EngineClient {
     if (status < 200 || status >= 300) {
       let message = body.toString('utf8').slice(0, 300);
       try {
-        message = String((JSON.parse(message) as { message?: unknown }).message ?? message);
+        const parsed = (JSON.parse(message) as { message?: unknown }).message;
+        if (typeof parsed === 'string') message = parsed;
       } catch {
         // Not JSON: keep the text.
       }
@@ -99,7 +100,9 @@ export class EngineClient {
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new EngineError(`cannot reach the engine at ${this.socketPath}: ${error.message}`, 0, error.code));
+        reject(
+          new EngineError(`cannot reach the engine at ${this.socketPath}: ${error.message}`, 0, error.code),
+        );
       });
       req.end(body);
     });

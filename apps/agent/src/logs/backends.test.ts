@@ -49,70 +49,86 @@ describe('docker logs (real engine)', async () => {
   const engine = new TestEngine();
   afterAll(() => engine.removeAll());
 
-  it.skipIf(skip)('follows a container through the Engine API on its unix socket: backfill, live lines, end', async () => {
-    const name = engine.uniqueName('tail');
-    await engine.run(name, { cmd: ['sh', '-c', 'echo old line; read x; echo new line >&2; sleep 600'] });
-    await waitFor(async () => (await engine.inspect(name)).State.Status === 'running', 10_000, 'running');
-    const lines: [string, boolean][] = [];
-    const ended: string[] = [];
-    // Backfill: the line written before the tail started.
-    await waitFor(
-      async () => {
-        lines.length = 0;
-        const probe = startDockerTail(name, 5, { onLine: (l, _t, b) => lines.push([l, b]), onEnd: () => {} }, TEST_ENGINE_SOCKET);
-        await new Promise((r) => setTimeout(r, 200));
-        probe.stop();
-        return lines.some(([l]) => l === 'old line');
-      },
-      10_000,
-      'old line in the log',
-    );
-    lines.length = 0;
-    const tail = startDockerTail(
-      name,
-      5,
-      { onLine: (line, _ts, backfill) => lines.push([line, backfill]), onEnd: (r) => ended.push(r) },
-      TEST_ENGINE_SOCKET,
-    );
-    await waitFor(() => lines.length >= 1, 10_000, 'backfill');
-    expect(lines[0]).toEqual(['old line', true]);
-    await engine.action(name, 'kill');
-    await waitFor(() => ended.length === 1, 10_000, 'stream end when the container stops');
-    tail.stop();
-    expect(ended[0]).toContain(name);
-  });
+  it.skipIf(skip)(
+    'follows a container through the Engine API on its unix socket: backfill, live lines, end',
+    async () => {
+      const name = engine.uniqueName('tail');
+      await engine.run(name, { cmd: ['sh', '-c', 'echo old line; read x; echo new line >&2; sleep 600'] });
+      await waitFor(async () => (await engine.inspect(name)).State.Status === 'running', 10_000, 'running');
+      const lines: [string, boolean][] = [];
+      const ended: string[] = [];
+      // Backfill: the line written before the tail started.
+      await waitFor(
+        async () => {
+          lines.length = 0;
+          const probe = startDockerTail(
+            name,
+            5,
+            { onLine: (l, _t, b) => lines.push([l, b]), onEnd: () => {} },
+            TEST_ENGINE_SOCKET,
+          );
+          await new Promise((r) => setTimeout(r, 200));
+          probe.stop();
+          return lines.some(([l]) => l === 'old line');
+        },
+        10_000,
+        'old line in the log',
+      );
+      lines.length = 0;
+      const tail = startDockerTail(
+        name,
+        5,
+        { onLine: (line, _ts, backfill) => lines.push([line, backfill]), onEnd: (r) => ended.push(r) },
+        TEST_ENGINE_SOCKET,
+      );
+      await waitFor(() => lines.length >= 1, 10_000, 'backfill');
+      expect(lines[0]).toEqual(['old line', true]);
+      await engine.action(name, 'kill');
+      await waitFor(() => ended.length === 1, 10_000, 'stream end when the container stops');
+      tail.stop();
+      expect(ended[0]).toContain(name);
+    },
+  );
 
   it.skipIf(skip)('answers a missing container with the engine status and ends the tail', async () => {
     const ended: string[] = [];
-    startDockerTail(engine.uniqueName('missing'), 5, { onLine: () => {}, onEnd: (r) => ended.push(r) }, TEST_ENGINE_SOCKET);
+    startDockerTail(
+      engine.uniqueName('missing'),
+      5,
+      { onLine: () => {}, onEnd: (r) => ended.push(r) },
+      TEST_ENGINE_SOCKET,
+    );
     await waitFor(() => ended.length === 1, 5000, 'end');
     expect(ended[0]).toMatch(/HTTP 404/);
   });
 
-  it.skipIf(skip)('follows container:<name> across a stop and a restart without repeating lines', async () => {
-    const name = engine.uniqueName('restart');
-    await engine.run(name, { cmd: ['sh', '-c', 'echo boot $(date +%s%N); sleep 600'] });
-    const client = new EngineClient(TEST_ENGINE_SOCKET);
-    const lines: string[] = [];
-    const ended: string[] = [];
-    const tail = await startContainerTail(
-      client,
-      name,
-      100,
-      { onLine: (line) => lines.push(line), onEnd: (r) => ended.push(r) },
-      100,
-    );
-    await waitFor(() => lines.length === 1, 10_000, 'first boot line');
-    await engine.action(name, 'stop');
-    await engine.action(name, 'start');
-    await waitFor(() => lines.length === 2, 15_000, 'the boot line after the restart');
-    expect(lines.every((l) => l.startsWith('boot '))).toBe(true);
-    expect(new Set(lines).size).toBe(2);
-    await engine.remove(name);
-    await waitFor(() => ended.length === 1, 15_000, 'end once the container is removed');
-    expect(ended[0]).toContain('removed');
-    tail.stop();
-  });
+  it.skipIf(skip)(
+    'follows container:<name> across a stop and a restart without repeating lines',
+    async () => {
+      const name = engine.uniqueName('restart');
+      await engine.run(name, { cmd: ['sh', '-c', 'echo boot $(date +%s%N); sleep 600'] });
+      const client = new EngineClient(TEST_ENGINE_SOCKET);
+      const lines: string[] = [];
+      const ended: string[] = [];
+      const tail = await startContainerTail(
+        client,
+        name,
+        100,
+        { onLine: (line) => lines.push(line), onEnd: (r) => ended.push(r) },
+        100,
+      );
+      await waitFor(() => lines.length === 1, 10_000, 'first boot line');
+      await engine.action(name, 'stop');
+      await engine.action(name, 'start');
+      await waitFor(() => lines.length === 2, 15_000, 'the boot line after the restart');
+      expect(lines.every((l) => l.startsWith('boot '))).toBe(true);
+      expect(new Set(lines).size).toBe(2);
+      await engine.remove(name);
+      await waitFor(() => ended.length === 1, 15_000, 'end once the container is removed');
+      expect(ended[0]).toContain('removed');
+      tail.stop();
+    },
+  );
 
   it.skipIf(skip)('refuses container:<name> for a container that does not exist', async () => {
     await expect(

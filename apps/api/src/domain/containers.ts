@@ -33,7 +33,10 @@ export function createContainers(deps: DomainDeps) {
     observe(hostId: string, sample: Pick<MetricsSample, 'ts' | 'containers'>): void {
       if (!sample.containers) return;
       let seen = newest.get(hostId);
-      if (!seen) newest.set(hostId, (seen = new Map()));
+      if (!seen) {
+        seen = new Map<string, Seen>();
+        newest.set(hostId, seen);
+      }
       for (const info of sample.containers) {
         const before = seen.get(info.name);
         if (!before || sample.ts >= before.lastSeenAt) seen.set(info.name, { info, lastSeenAt: sample.ts });

@@ -42,7 +42,10 @@ describe('containers API', () => {
       samples: [
         makeSample(1, now - 2000, { containers: [container('web'), container('db', { cpuPercent: 1 })] }),
         makeSample(2, now - 1000, {
-          containers: [container('web', { cpuPercent: 50 }), container('db', { state: 'exited', cpuPercent: 0 })],
+          containers: [
+            container('web', { cpuPercent: 50 }),
+            container('db', { state: 'exited', cpuPercent: 0 }),
+          ],
         }),
       ],
     });
@@ -58,10 +61,22 @@ describe('containers API', () => {
     const res = await get(`/api/hosts/${host.hostId}/containers/web/metrics?from=${now - 60_000}&to=${now}`);
     expect(res.status).toBe(200);
     const history = (await res.json()) as ContainerMetricsHistory;
-    expect(history).toMatchObject({ hostId: host.hostId, container: 'web', resolution: 'raw', t: [now - 2000, now - 1000] });
+    expect(history).toMatchObject({
+      hostId: host.hostId,
+      container: 'web',
+      resolution: 'raw',
+      t: [now - 2000, now - 1000],
+    });
     expect(history.series.cpu.last).toEqual([12.5, 50]);
     expect(history.series.blockWrite.avg).toEqual([40, 40]);
-    expect(Object.keys(history.series).sort()).toEqual(['blockRead', 'blockWrite', 'cpu', 'memory', 'netRx', 'netTx']);
+    expect(Object.keys(history.series).sort()).toEqual([
+      'blockRead',
+      'blockWrite',
+      'cpu',
+      'memory',
+      'netRx',
+      'netTx',
+    ]);
 
     const hosts = (await (await get(`/api/orgs/${owner.organizationId}/hosts`)).json()) as {
       hosts: { summary: { containers?: { total: number; down: number } } | null }[];
@@ -95,4 +110,3 @@ describe('containers API', () => {
     expect((await server.request('GET', base)).status).toBe(401);
   });
 });
-

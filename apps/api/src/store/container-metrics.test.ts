@@ -9,7 +9,19 @@ import { createPostgresDatabase, skipWithout } from '../test-support/services.js
 import { createStore, type Store } from './index.js';
 import { containerValues } from './repositories/container-metrics.js';
 
-const SERIES = { cpu: 1, memory: 2, swap: 0, disk: 3, diskRead: 0, diskWrite: 0, netRx: 0, netTx: 0, load1: 0, load5: 0, load15: 0 };
+const SERIES = {
+  cpu: 1,
+  memory: 2,
+  swap: 0,
+  disk: 3,
+  diskRead: 0,
+  diskWrite: 0,
+  netRx: 0,
+  netTx: 0,
+  load1: 0,
+  load5: 0,
+  load15: 0,
+};
 const skipPostgres = await skipWithout('postgres');
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -67,7 +79,12 @@ for (const [name, open, skip] of dialects) {
       const now = Date.now();
       const minute = Math.floor(now / 60_000) * 60_000;
       await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
-      await store.hosts.insert({ id: `h-${randomUUID()}`, organizationId: 'o1', name: 'web', createdAt: now });
+      await store.hosts.insert({
+        id: `h-${randomUUID()}`,
+        organizationId: 'o1',
+        name: 'web',
+        createdAt: now,
+      });
       const [host] = await store.hosts.listByOrganization('o1');
       const hostId = host?.id ?? '';
       const sample = (seq: number, ts: number, cpu: number) => ({
@@ -78,11 +95,17 @@ for (const [name, open, skip] of dialects) {
       });
       const list = [info('web', 30), info('db', 1)];
       await store.metrics.ingest([
-        { hostId, samples: [sample(1, minute + 1000, 10), sample(2, minute + 2000, 30)], containers: { ts: minute + 2000, list } },
+        {
+          hostId,
+          samples: [sample(1, minute + 1000, 10), sample(2, minute + 2000, 30)],
+          containers: { ts: minute + 2000, list },
+        },
       ]);
       // A replayed frame changes nothing.
       await store.metrics.ingest([{ hostId, samples: [sample(2, minute + 2000, 99)] }]);
-      expect((await store.containers.raw(hostId, 'web', 0, now + 60_000, 100)).map((r) => r.values[0])).toEqual([10, 30]);
+      expect(
+        (await store.containers.raw(hostId, 'web', 0, now + 60_000, 100)).map((r) => r.values[0]),
+      ).toEqual([10, 30]);
       const [bucket] = await store.containers.rollups(hostId, 'web', '1m', minute, minute + 59_000);
       expect(bucket?.values.cpu).toMatchObject({ min: 10, max: 30, sum: 40, count: 2, last: 30 });
       expect(await store.containers.rollups(hostId, 'nothere', '1m', minute, minute + 59_000)).toEqual([]);

@@ -116,7 +116,10 @@ export async function ingestContainerSamples(
       .onConflict((oc) =>
         oc
           .column('host_id')
-          .doUpdateSet((eb) => ({ ts: eb.ref('excluded.ts'), containers_json: eb.ref('excluded.containers_json') }))
+          .doUpdateSet((eb) => ({
+            ts: eb.ref('excluded.ts'),
+            containers_json: eb.ref('excluded.containers_json'),
+          }))
           .where('host_containers.ts', '<=', ts),
       )
       .execute();
@@ -147,7 +150,10 @@ async function foldRollups(
     .where('bucket', 'in', bucketIds)
     .execute();
   const current = new Map(
-    existing.map((r) => [`${r.host_id}|${Number(r.bucket)}`, JSON.parse(r.values_json) as ContainerRollupValues]),
+    existing.map((r) => [
+      `${r.host_id}|${Number(r.bucket)}`,
+      JSON.parse(r.values_json) as ContainerRollupValues,
+    ]),
   );
   const rows = [...buckets].map(([key, { hostId, bucket, rows: samples }]) => {
     const values = current.get(key) ?? {};
@@ -257,7 +263,9 @@ export function createContainerMetricsRepository(db: Kysely<Database>) {
         .select(['ts', 'containers_json'])
         .where('host_id', '=', hostId)
         .executeTakeFirst();
-      return row ? { ts: Number(row.ts), containers: JSON.parse(row.containers_json) as ContainerInfo[] } : undefined;
+      return row
+        ? { ts: Number(row.ts), containers: JSON.parse(row.containers_json) as ContainerInfo[] }
+        : undefined;
     },
   };
 }

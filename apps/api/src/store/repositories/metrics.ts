@@ -8,11 +8,7 @@ import {
 } from '@hostwire/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import {
-  ingestContainerSamples,
-  pruneContainerSamples,
-  type ContainerValues,
-} from './container-metrics.js';
+import { ingestContainerSamples, pruneContainerSamples, type ContainerValues } from './container-metrics.js';
 
 export const ROLLUP_BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
 export type RollupResolution = keyof typeof ROLLUP_BUCKET_MS;

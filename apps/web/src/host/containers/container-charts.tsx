@@ -28,7 +28,13 @@ const CONTAINER_CHARTS: readonly ContainerChartSpec[] = [
   { id: 'cpu', title: 'CPU (% of one core)', keys: ['cpu'], labels: ['CPU'], unit: 'number' },
   { id: 'memory', title: 'Memory', keys: ['memory'], labels: ['Memory'], unit: 'bytes' },
   { id: 'network', title: 'Network', keys: ['netRx', 'netTx'], labels: ['Received', 'Sent'], unit: 'rate' },
-  { id: 'blockio', title: 'Block I/O', keys: ['blockRead', 'blockWrite'], labels: ['Read', 'Write'], unit: 'rate' },
+  {
+    id: 'blockio',
+    title: 'Block I/O',
+    keys: ['blockRead', 'blockWrite'],
+    labels: ['Read', 'Write'],
+    unit: 'rate',
+  },
 ];
 
 /** The ranges offered for a container (the host's shorter ones). */

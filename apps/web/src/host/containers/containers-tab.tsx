@@ -128,7 +128,9 @@ export function ContainersTab({ host }: { host: Host }) {
                   <td className={isDown ? 'containers-down' : undefined} data-testid="container-state">
                     {c.state}
                   </td>
-                  <td className={c.health === 'unhealthy' ? 'containers-down' : undefined}>{healthText(c)}</td>
+                  <td className={c.health === 'unhealthy' ? 'containers-down' : undefined}>
+                    {healthText(c)}
+                  </td>
                   <td className="num">{running ? `${c.cpuPercent.toFixed(1)}%` : '–'}</td>
                   <td className="num">
                     {running ? formatBytes(c.memoryBytes) : '–'}

@@ -57,7 +57,9 @@ function buildOptions(
   const axis = cssVar('--chart-axis', '#8a94a6');
   const grid = cssVar('--chart-grid', 'rgba(128,128,128,0.15)');
   const yRange: uPlot.Scale.Range =
-    unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, Math.max(unit === 'rate' || unit === 'bytes' ? 1024 : 1, max * 1.1)];
+    unit === 'percent'
+      ? [0, 100]
+      : (_u, _min, max) => [0, Math.max(unit === 'rate' || unit === 'bytes' ? 1024 : 1, max * 1.1)];
   const series: uPlot.Series[] = [{}];
   for (let column = 1; column < view.columns.length; column++) {
     const line = view.lines.findIndex((l) => l.column === column);
