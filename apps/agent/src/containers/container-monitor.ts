@@ -132,22 +132,30 @@ export class ContainerMonitor {
     return this.reachable;
   }
 
-  /**
-   * Starts a refresh unless one still runs, waits for it at most `graceMs`, and returns the last
-   * complete result if it is younger than `maxAgeMs` (else undefined: the sample omits containers).
-   */
-  async sample(graceMs: number, maxAgeMs: number): Promise<ContainerInfo[] | undefined> {
-    const running = (this.inFlight ??= this.refresh().finally(() => {
+  /** Starts a refresh unless one runs (the sampler calls it shortly before a tick, so the tick finds it done). */
+  prefetch(): Promise<void> {
+    return (this.inFlight ??= this.refresh().finally(() => {
       this.inFlight = undefined;
     }));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      running,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
+  }
+
+  /**
+   * The containers for a sample: the last result when it completed within `freshMs` (a prefetch), else
+   * a refresh (or the one running) awaited at most `graceMs`. Returns the last complete result if it is
+   * younger than `maxAgeMs`, else undefined (the sample omits containers).
+   */
+  async sample(graceMs: number, maxAgeMs: number, freshMs = 0): Promise<ContainerInfo[] | undefined> {
+    if (!(this.result && Date.now() - this.result.at <= freshMs)) {
+      const running = this.prefetch();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     const result = this.result;
     return result && Date.now() - result.at <= maxAgeMs ? result.containers : undefined;
   }
