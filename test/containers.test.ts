@@ -2,12 +2,20 @@
 // real API — metrics and state changes (start, kill, exit), restart counts, container:<name> logs across a
 // restart, and the signed container actions with their parameter checked against the engine.
 import type { ContainerMetricsHistory, HostContainers } from '@hostwire/protocol';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TEST_ENGINE_SOCKET, TestEngine, skipWithoutEngine } from '../apps/agent/src/test-support/engine.js';
 import { connectRawClient, waitFor } from '../apps/api/src/test-support/raw-peers.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
 import { enrollAgent, startAgent } from './support/agent-process.js';
 
+const EXECUTABLE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  `../apps/agent/dist-bin/hostwire-agent-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`,
+);
 const FAST = { METRICS_SLOW_INTERVAL_MS: '1000', METRICS_LIVE_INTERVAL_MS: '500', WS_HEARTBEAT_MS: '2000' };
 const skip = await skipWithoutEngine();
 const engine = new TestEngine();
@@ -40,7 +48,9 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     const app = engine.uniqueName('app');
     const oneshot = engine.uniqueName('oneshot');
     const flappy = engine.uniqueName('flappy');
+    const checked = engine.uniqueName('checked');
     await Promise.all([
+      engine.run(checked, { cmd: ['sleep', '600'], healthcheck: ['CMD-SHELL', 'test -f /tmp/ok'] }),
       engine.run(app, { cmd: ['sh', '-c', 'echo app-started-$(date +%s%N); while :; do sleep 1; done'] }),
       engine.run(oneshot, { cmd: ['sh', '-c', 'echo bye; exit 0'] }),
       engine.run(flappy, { cmd: ['sh', '-c', 'sleep 1; exit 1'], restart: 'always' }),
@@ -96,6 +106,11 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
       10_000,
       'the fleet row counting the stopped containers',
     );
+
+    // Health: a failing healthcheck turns the container unhealthy within an interval or two.
+    await waitFor(async () => (await find(checked))?.health === 'starting', 10_000, 'health starting');
+    await engine.runHealthcheck(checked);
+    await waitFor(async () => (await find(checked))?.health === 'unhealthy', 10_000, 'unhealthy');
 
     // Restarts by the engine's restart policy are counted.
     await waitFor(async () => ((await find(flappy))?.restartCount ?? 0) >= 1, 20_000, 'restart count');
@@ -176,5 +191,70 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
       await s.request('GET', `/api/orgs/${owner.organizationId}/audit`, { cookie: owner.cookie })
     ).json()) as { events: { action: string }[] };
     expect(audit.events.filter((e) => e.action.startsWith('action')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("works the same in the compiled executable (Bun's node:http on a unix socket): containers and their logs", async () => {
+    // `npm test` builds the executable first; outside CI a missing build skips this one check.
+    if (!existsSync(EXECUTABLE)) {
+      if (process.env.CI === 'true') throw new Error(`${EXECUTABLE} is not built`);
+      console.warn(`skipped: ${EXECUTABLE} is not built (npm run build)`);
+      return;
+    }
+    const s = await startTestServer(FAST);
+    cleanups.push(() => s.cleanup());
+    const name = engine.uniqueName('bin');
+    await engine.run(name, { cmd: ['sh', '-c', 'echo from-the-binary; sleep 600'] });
+    const owner = await s.setup();
+    const res = await s.request('POST', `/api/orgs/${owner.organizationId}/hosts`, {
+      cookie: owner.cookie,
+      body: { name: 'bin-host' },
+    });
+    const { host, enrollmentToken } = (await res.json()) as { host: { id: string }; enrollmentToken: string };
+    const configPath = await enrollAgent(s.url, enrollmentToken, (config) => {
+      config.metrics = { intervalMs: 1000 };
+      config.containers = { socket: TEST_ENGINE_SOCKET };
+    });
+    const child = spawn(EXECUTABLE, ['run', '--config', configPath], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    cleanups.push(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+    await waitFor(
+      async () => {
+        const list = (await (
+          await s.request('GET', `/api/hosts/${host.id}/containers`, { cookie: owner.cookie })
+        ).json()) as HostContainers;
+        return list.containers.some((c) => c.name === name && c.state === 'running' && c.memoryBytes > 0);
+      },
+      20_000,
+      'the executable reporting the container',
+    );
+    await waitFor(
+      async () =>
+        (await s.ctx.store.hosts.findById(host.id))?.agent?.logSources.some(
+          (l) => l.name === `container:${name}`,
+        ),
+      15_000,
+      'container log source announced',
+    );
+    const client = await connectRawClient(s, owner.cookie);
+    cleanups.push(() => client.close());
+    expect(
+      await client.request({
+        type: 'logs.subscribe',
+        hostId: host.id,
+        source: `container:${name}`,
+        backfill: 10,
+      }),
+    ).toMatchObject({ type: 'ack' });
+    await waitFor(
+      () =>
+        client.messages.some(
+          (m) => m.type === 'logs.lines' && JSON.stringify(m.lines).includes('from-the-binary'),
+        ),
+      10_000,
+      'the container log line through the executable',
+    );
   });
 });
