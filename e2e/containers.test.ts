@@ -31,7 +31,7 @@ describe.skipIf(skip)('the Containers tab in a real browser', () => {
     await engine.removeAll();
   });
 
-  it('shows a live table, the fleet count, per-container charts and the container log', async () => {
+  it('shows a live table, the fleet count, per-container charts and actions, and the container log', async () => {
     const app = engine.uniqueName('e2e-app');
     const done = engine.uniqueName('e2e-done');
     await Promise.all([
@@ -46,7 +46,7 @@ describe.skipIf(skip)('the Containers tab in a real browser', () => {
     const { host, enrollmentToken } = (await res.json()) as { host: { id: string }; enrollmentToken: string };
     agent = startAgent(
       await enrollAgent(server.url, enrollmentToken, (config) => {
-        config.containers = { socket: TEST_ENGINE_SOCKET };
+        config.containers = { socket: TEST_ENGINE_SOCKET, actions: true };
       }),
     );
 
@@ -79,6 +79,18 @@ describe.skipIf(skip)('the Containers tab in a real browser', () => {
     await page.getByTestId('container-charts').waitFor();
     await page.locator('[data-testid="container-charts"] canvas').first().waitFor();
     await screenshot(page, 'containers-tab');
+
+    // Stop from the tab: a signed action, confirmed first; the live table follows.
+    await page.getByTestId('container-action-container-stop').click();
+    await page.getByTestId('confirm-container-action').click();
+    await page
+      .locator(`[data-testid="container-row-${app}"][data-state="exited"]`)
+      .waitFor({ timeout: 20_000 });
+    await page.getByTestId('container-action-status').filter({ hasText: 'succeeded' }).waitFor();
+    await page.getByTestId('container-action-container-start').click();
+    await page
+      .locator(`[data-testid="container-row-${app}"][data-state="running"]`)
+      .waitFor({ timeout: 20_000 });
 
     await page.getByTestId(`container-logs-${app}`).click();
     expect(await page.getByTestId('log-source').inputValue()).toBe(`container:${app}`);

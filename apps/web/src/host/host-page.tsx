@@ -152,7 +152,9 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
           </nav>
           <div className="tab-panel">
             {active === 'metrics' ? <MetricsTab hostId={host.id} /> : null}
-            {active === 'containers' ? <ContainersTab host={host} /> : null}
+            {active === 'containers' ? (
+              <ContainersTab host={host} canRun={canRun} blockedReason={runBlockedReason(liveness)} />
+            ) : null}
             {active === 'logs' ? <LogsTab host={host} /> : null}
             {active === 'actions' ? (
               <ActionsTab host={host} canRun={canRun} blockedReason={runBlockedReason(liveness)} />

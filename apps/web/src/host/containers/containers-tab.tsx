@@ -11,6 +11,7 @@ import { useRealtimeMessages, useResync } from '../../realtime/realtime-context.
 import { Link, setSearchParam, useSearchParam } from '../../router/router.js';
 import { formatBytes, formatRate, formatUptime } from '../../util/format.js';
 import { useNow } from '../../util/hooks.js';
+import { ContainerActions } from './container-actions.js';
 import { ContainerCharts } from './container-charts.js';
 
 function healthText(c: HostContainer): string {
@@ -18,7 +19,15 @@ function healthText(c: HostContainer): string {
 }
 
 /** The containers tab of a host. */
-export function ContainersTab({ host }: { host: Host }) {
+export function ContainersTab({
+  host,
+  canRun,
+  blockedReason,
+}: {
+  host: Host;
+  canRun: boolean;
+  blockedReason: string | null;
+}) {
   const [containers, setContainers] = useState<readonly HostContainer[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
@@ -165,7 +174,10 @@ export function ContainersTab({ host }: { host: Host }) {
         </table>
       </div>
       {chosen ? (
-        <ContainerCharts hostId={host.id} name={chosen.name} />
+        <>
+          <ContainerActions host={host} name={chosen.name} canRun={canRun} blockedReason={blockedReason} />
+          <ContainerCharts hostId={host.id} name={chosen.name} />
+        </>
       ) : (
         <p className="muted small">Choose a container to see its charts.</p>
       )}
