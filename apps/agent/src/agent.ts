@@ -37,6 +37,8 @@ export interface RunAgentOptions {
 }
 
 const STATUS_REFRESH_MS = 5000;
+/** How long the start waits for the first container listing (ms). */
+const FIRST_LISTING_WAIT_MS = 2000;
 /** `hello` and `logs.sources` carry at most this many log sources (the protocol's cap). */
 const MAX_LOG_SOURCES = 256;
 
@@ -211,6 +213,16 @@ export async function runAgent(
     },
   });
 
+  // The first `hello` should already offer container:<name> (tails the server resumes after a restart):
+  // give the first container listing a moment, never more (no engine: it fails at once).
+  let firstListing: NodeJS.Timeout | undefined;
+  await Promise.race([
+    containers.prefetch(),
+    new Promise<void>((resolve) => {
+      firstListing = setTimeout(resolve, FIRST_LISTING_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(firstListing);
   sampler.start();
   const refresh = setInterval(() => writeStatus(), STATUS_REFRESH_MS);
   writeStatus();

@@ -9,7 +9,7 @@ import { errorMessage } from '../../api/http.js';
 import { EmptyState, ErrorText, Loading } from '../../components/bits.js';
 import { useRealtimeMessages, useResync } from '../../realtime/realtime-context.js';
 import { Link, setSearchParam, useSearchParam } from '../../router/router.js';
-import { formatBytes, formatRate, formatUptime } from '../../util/format.js';
+import { formatAgo, formatBytes, formatRate, formatUptime } from '../../util/format.js';
 import { useNow } from '../../util/hooks.js';
 import { ContainerActions } from './container-actions.js';
 import { ContainerCharts } from './container-charts.js';
@@ -67,13 +67,16 @@ export function ContainersTab({
     );
   }
   const base = `/hosts/${encodeURIComponent(host.id)}`;
-  const down = containers.filter((c) => isContainerDown(c)).length;
+  // A container missing from the newest sample was removed (the server lists it for a while).
+  const newestSeen = Math.max(...containers.map((c) => c.lastSeenAt));
+  const current = containers.filter((c) => c.lastSeenAt >= newestSeen);
+  const down = current.filter((c) => isContainerDown(c)).length;
   const chosen = containers.find((c) => c.name === selected);
 
   return (
     <div className="containers" data-testid="containers-tab">
       <p className="muted small" data-testid="containers-summary">
-        {containers.length} container{containers.length === 1 ? '' : 's'}
+        {current.length} container{current.length === 1 ? '' : 's'}
         {down > 0 ? `, ${down} down` : ''}
       </p>
       <ErrorText message={error} />
@@ -110,15 +113,17 @@ export function ContainersTab({
           </thead>
           <tbody>
             {containers.map((c) => {
+              const gone = c.lastSeenAt < newestSeen;
               const isDown = isContainerDown(c);
-              const running = c.state === 'running';
+              const running = c.state === 'running' && !gone;
               return (
                 <tr
                   key={c.name}
                   data-testid={`container-row-${c.name}`}
                   data-state={c.state}
                   data-health={c.health}
-                  className={c.name === selected ? 'selected' : undefined}
+                  data-gone={gone || undefined}
+                  className={c.name === selected ? 'selected' : gone ? 'muted' : undefined}
                 >
                   <td>
                     <button
@@ -135,7 +140,7 @@ export function ContainersTab({
                     {c.image}
                   </td>
                   <td className={isDown ? 'containers-down' : undefined} data-testid="container-state">
-                    {c.state}
+                    {gone ? `gone (seen ${formatAgo(c.lastSeenAt, now)})` : c.state}
                   </td>
                   <td className={c.health === 'unhealthy' ? 'containers-down' : undefined}>
                     {healthText(c)}
