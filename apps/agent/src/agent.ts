@@ -1,5 +1,6 @@
 /** @module agent — wires config → state → collectors, tails, actions → the link; `runAgent` is the program. */
 import path from 'node:path';
+import { LogSourceName } from '@hostwire/protocol';
 import type { AgentConfig } from './config/schema.js';
 import { ActionService, describeActions } from './actions/action-service.js';
 import { loadCommandKey } from './actions/command-verifier.js';
@@ -99,12 +100,15 @@ export async function runAgent(
   /** The configured sources as found now, then one `container:<name>` per container (up to the cap). */
   function announcedSources(found: LogBackends = backends) {
     const configured = checkLogSources(config.logs.sources, found);
-    const perContainer = containers.containerNames.map((name) => ({
-      name: containerSourceName(name),
-      kind: 'docker' as const,
-      description: `Container ${name}`,
-      available: true,
-    }));
+    const perContainer = containers.containerNames
+      // A source name is at most 128 characters: a container with a longer name has no log source.
+      .filter((name) => LogSourceName.safeParse(containerSourceName(name)).success)
+      .map((name) => ({
+        name: containerSourceName(name),
+        kind: 'docker' as const,
+        description: `Container ${name}`,
+        available: true,
+      }));
     return [...configured, ...perContainer].slice(0, MAX_LOG_SOURCES);
   }
   const sender = new MetricsSender(outbox, { maxBatchesInFlight: config.metrics.maxBatchesInFlight, log });
