@@ -24,8 +24,13 @@ interface Aggregate {
   lastTs: number;
 }
 export type ContainerAggregates = Record<ContainerSeries, Aggregate>;
-/** Per container name, per series. */
-export type ContainerRollupValues = Record<string, ContainerAggregates>;
+/**
+ * Per container name, its bucket as one flat array (compact: a host's bucket is parsed and written at
+ * every ingest): `[count, lastTs, then min, max, sum, last of each series in CONTAINER_SERIES order]`.
+ */
+export type ContainerRollupValues = Record<string, number[]>;
+const PER_SERIES = 4;
+const HEAD = 2;
 
 const BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
 type RollupResolution = keyof typeof BUCKET_MS;
@@ -51,24 +56,45 @@ export interface ContainerSampleRow {
 
 function fold(target: ContainerRollupValues, ts: number, values: ContainerValues): void {
   for (const [name, list] of Object.entries(values)) {
-    const entry = (target[name] ??= {} as ContainerAggregates);
-    CONTAINER_SERIES.forEach((series, i) => {
+    const agg = target[name];
+    if (!agg || agg.length !== HEAD + PER_SERIES * CONTAINER_SERIES.length) {
+      const fresh = [1, ts];
+      for (let i = 0; i < CONTAINER_SERIES.length; i++) {
+        const v = list[i] ?? 0;
+        fresh.push(v, v, v, v);
+      }
+      target[name] = fresh;
+      continue;
+    }
+    const newer = ts >= (agg[1] ?? 0);
+    agg[0] = (agg[0] ?? 0) + 1;
+    if (newer) agg[1] = ts;
+    for (let i = 0; i < CONTAINER_SERIES.length; i++) {
       const v = list[i] ?? 0;
-      const agg = entry[series];
-      if (!agg) {
-        entry[series] = { min: v, max: v, sum: v, count: 1, last: v, lastTs: ts };
-        return;
-      }
-      agg.min = Math.min(agg.min, v);
-      agg.max = Math.max(agg.max, v);
-      agg.sum += v;
-      agg.count += 1;
-      if (ts >= agg.lastTs) {
-        agg.last = v;
-        agg.lastTs = ts;
-      }
-    });
+      const at = HEAD + i * PER_SERIES;
+      agg[at] = Math.min(agg[at] ?? v, v);
+      agg[at + 1] = Math.max(agg[at + 1] ?? v, v);
+      agg[at + 2] = (agg[at + 2] ?? 0) + v;
+      if (newer) agg[at + 3] = v;
+    }
   }
+}
+
+/** One container's compact bucket as per-series aggregates. */
+function expand(agg: number[]): ContainerAggregates {
+  const out = {} as ContainerAggregates;
+  CONTAINER_SERIES.forEach((series, i) => {
+    const at = HEAD + i * PER_SERIES;
+    out[series] = {
+      count: agg[0] ?? 0,
+      lastTs: agg[1] ?? 0,
+      min: agg[at] ?? 0,
+      max: agg[at + 1] ?? 0,
+      sum: agg[at + 2] ?? 0,
+      last: agg[at + 3] ?? 0,
+    };
+  });
+  return out;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -251,7 +277,7 @@ export function createContainerMetricsRepository(db: Kysely<Database>) {
       const out: { bucket: number; values: ContainerAggregates }[] = [];
       for (const r of rows) {
         const values = (JSON.parse(r.values_json) as ContainerRollupValues)[name];
-        if (values) out.push({ bucket: Number(r.bucket), values });
+        if (values) out.push({ bucket: Number(r.bucket), values: expand(values) });
       }
       return out;
     },
