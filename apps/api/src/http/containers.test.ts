@@ -78,6 +78,14 @@ describe('containers API', () => {
       'netTx',
     ]);
 
+    // A day: 1-minute rollups, with the spike kept as the bucket's max.
+    const day = (await (
+      await get(`/api/hosts/${host.hostId}/containers/web/metrics?from=${now - 86_400_000}&to=${now}`)
+    ).json()) as ContainerMetricsHistory;
+    expect(day.resolution).toBe('1m');
+    expect(Math.max(...day.series.cpu.max.map((v) => v ?? 0))).toBe(50);
+    expect(Math.min(...day.series.cpu.min.filter((v): v is number => v !== null))).toBe(12.5);
+
     const hosts = (await (await get(`/api/orgs/${owner.organizationId}/hosts`)).json()) as {
       hosts: { summary: { containers?: { total: number; down: number } } | null }[];
     };
