@@ -1,5 +1,9 @@
 // The container monitor against a real engine (Podman's Docker API): states, figures, health, restarts,
 // an absent engine that never holds a sample; and the `docker stats` formulas on fixed readings.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainerInfo } from '@hostwire/protocol';
 import { waitFor } from '../test-support/fixtures.js';
@@ -132,6 +136,32 @@ describe('container monitor (real engine)', async () => {
       await monitor.settle();
     },
   );
+
+  it('costs a sample at most the grace when the engine accepts but never answers', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hw-stalled-'));
+    const socketPath = path.join(dir, 'engine.sock');
+    const held: Socket[] = [];
+    const stalled = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => stalled.listen(socketPath, resolve));
+    const warnings: string[] = [];
+    const monitor = new ContainerMonitor({
+      engine: new EngineClient(socketPath),
+      log: { ...silent, warn: (m) => warnings.push(m) },
+      requestTimeoutMs: 1500,
+    });
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      expect(await monitor.sample(250, 60_000)).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    // One refresh at a time: the stalled one is still the only request.
+    expect(held).toHaveLength(1);
+    await monitor.settle();
+    expect(warnings).toEqual([expect.stringContaining('did not answer within 1500 ms')]);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => stalled.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('omits containers when there is no engine, logs that once, and never holds the sample', async () => {
     const warnings: string[] = [];
