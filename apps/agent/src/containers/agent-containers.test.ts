@@ -44,7 +44,7 @@ describe.skipIf(skip)('runAgent with a container engine', () => {
         backends: { journald: false, docker: true },
       },
     );
-    const peer = await waitFor(() => gateway.peers[0], 5000, 'connection');
+    const peer = await waitFor(() => gateway.peers[0], 15_000, 'connection');
     const hello = await waitFor(
       () => peer.frames.find((f): f is Frame<'hello'> => f.type === 'hello'),
       5000,
@@ -60,7 +60,7 @@ describe.skipIf(skip)('runAgent with a container engine', () => {
       peer.frames.filter((f): f is Frame<'metrics'> => f.type === 'metrics').flatMap((f) => f.samples);
     await waitFor(
       () => samples().some((s) => s.containers?.some((c) => c.name === first && c.state === 'running')),
-      5000,
+      15_000,
       'a sample with the container',
     );
     const second = engine.uniqueName('second');
@@ -70,7 +70,7 @@ describe.skipIf(skip)('runAgent with a container engine', () => {
         peer.frames.some(
           (f) => f.type === 'logs.sources' && f.logSources.some((s) => s.name === `container:${second}`),
         ),
-      5000,
+      15_000,
       'logs.sources naming the new container',
     );
     controller.abort();
