@@ -47,7 +47,7 @@ describe.skipIf(skip)('runAgent with a container engine', () => {
     const peer = await waitFor(() => gateway.peers[0], 15_000, 'connection');
     const hello = await waitFor(
       () => peer.frames.find((f): f is Frame<'hello'> => f.type === 'hello'),
-      5000,
+      15_000,
       'hello',
     );
     expect(hello.logSources).toContainEqual(
