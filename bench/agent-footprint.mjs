@@ -6,6 +6,11 @@
 // one /proc collection in-process and measures a bare Node process as the baseline.
 //
 //   node bench/agent-footprint.mjs [--slow 60] [--fast 30] [--warmup 5] [--collects 200] [--only node|bin]
+//                                  [--containers 50 --engine-socket /run/hostwire-test/podman.sock]
+//
+// With --containers N the agents also watch a container engine holding N busybox `sleep` containers
+// (created here through the Engine API, removed at the end; ../shared/podman/start.sh provides one), and
+// one container refresh (list + stats + inspects) is timed in-process.
 //
 // Needs a build: npm run build (the executable is skipped, with a note, when it is not built).
 import { spawn } from 'node:child_process';
@@ -25,6 +30,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 
@@ -38,8 +44,16 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     only: { type: 'string', default: '' },
     executable: { type: 'string', default: '' },
+    containers: { type: 'string', default: '0' },
+    'engine-socket': {
+      type: 'string',
+      default: process.env.HOSTWIRE_TEST_DOCKER_SOCKET ?? '/run/hostwire-test/podman.sock',
+    },
+    image: { type: 'string', default: 'localhost/hostwire-test/busybox:latest' },
   },
 });
+const CONTAINERS = Number(values.containers);
+const ENGINE_SOCKET = values['engine-socket'];
 const SLOW_S = Number(values.slow);
 const FAST_S = Number(values.fast);
 const WARMUP_S = Number(values.warmup);
@@ -66,6 +80,62 @@ async function measure(pid, seconds) {
   const last = readProc(pid);
   const cpu = ((last.cpuTicks - first.cpuTicks) / TICKS / ((last.at - first.at) / 1000)) * 100;
   return { cpu, rssAvg: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, rssMax: Math.max(...rss) / 1024 };
+}
+
+/** One Engine API call over the unix socket (JSON in, JSON or nothing out). */
+function engineCall(method, apiPath, body) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath: ENGINE_SOCKET,
+        path: `/v1.41${apiPath}`,
+        method,
+        headers: data
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+          : {},
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () =>
+          (res.statusCode ?? 0) < 400
+            ? resolve(text ? JSON.parse(text) : undefined)
+            : reject(new Error(`${method} ${apiPath}: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Starts `count` busybox `sleep` containers (5 at a time); returns their names. */
+async function startBenchContainers(count) {
+  const prefix = `hw-bench-${process.pid}`;
+  const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  for (let i = 0; i < names.length; i += 5) {
+    await Promise.all(
+      names.slice(i, i + 5).map(async (name) => {
+        await engineCall('POST', `/containers/create?name=${name}`, {
+          Image: values.image,
+          Cmd: ['sleep', '3600'],
+        });
+        await engineCall('POST', `/containers/${name}/start`);
+      }),
+    );
+  }
+  return names;
+}
+
+async function removeBenchContainers(names) {
+  for (let i = 0; i < names.length; i += 10) {
+    await Promise.all(
+      names
+        .slice(i, i + 10)
+        .map((name) => engineCall('DELETE', `/containers/${name}?force=1`).catch(() => undefined)),
+    );
+  }
 }
 
 /** CPU ms per full scan of /proc/<pid>/stat: fs.promises.readFile vs openSync/readSync into one buffer. */
@@ -163,6 +233,8 @@ async function runVariant(command, args, dir) {
       metrics: { intervalMs: 10_000 },
       logs: { sources: [{ name: 'syslog', kind: 'file', path: '/var/log/syslog' }] },
       actions: [],
+      // Without --containers the engine socket points nowhere: the agent finds no engine (as on most hosts).
+      containers: { socket: CONTAINERS > 0 ? ENGINE_SOCKET : path.join(dir, 'no-engine.sock') },
     }),
     { mode: 0o600 },
   );
@@ -191,6 +263,7 @@ async function main() {
   const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
   const executable = values.executable || path.join(root, `apps/agent/dist-bin/hostwire-agent-linux-${arch}`);
   const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+  const containerNames = CONTAINERS > 0 ? await startBenchContainers(CONTAINERS) : [];
   const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   try {
     await sleep(1000);
@@ -221,6 +294,24 @@ async function main() {
 
     const reads = await compareProcReads(Math.min(COLLECTS, 100));
 
+    let refresh;
+    if (CONTAINERS > 0) {
+      const { ContainerMonitor } = await import(
+        path.join(root, 'apps/agent/dist/containers/container-monitor.js')
+      );
+      const { EngineClient } = await import(path.join(root, 'apps/agent/dist/containers/engine-client.js'));
+      const silent = { debug() {}, info() {}, warn() {}, error() {} };
+      const monitor = new ContainerMonitor({ engine: new EngineClient(ENGINE_SOCKET), log: silent });
+      await monitor.refresh();
+      const runs = 10;
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      for (let i = 0; i < runs; i++) await monitor.refresh();
+      const c = process.cpuUsage(c0);
+      const seen = (await monitor.sample(0, 60_000))?.length ?? 0;
+      refresh = { wallMs: (performance.now() - w0) / runs, cpuMs: (c.user + c.system) / 1000 / runs, seen };
+    }
+
     const row = (name, m, extra) =>
       `| ${name.padEnd(30)} | ${m.cpu.toFixed(2).padStart(6)} % | ${m.rssAvg.toFixed(1).padStart(7)} MB | ${m.rssMax.toFixed(1).padStart(7)} MB | ${extra.padEnd(22)} |`;
     console.log(
@@ -232,8 +323,9 @@ async function main() {
     console.log(row('bare node (baseline)', bare, 'setInterval only'));
     if (bareBun) console.log(row('bare bun executable (baseline)', bareBun, 'compiled setInterval'));
     for (const [name, r] of variants) {
-      console.log(row(`${name} @10 s (${SLOW_S} s)`, r.slow, `${r.slowSamples} samples acked`));
-      console.log(row(`${name} @1 s (${FAST_S} s)`, r.fast, `${r.fastSamples} samples acked`));
+      const tag = CONTAINERS > 0 ? `, ${CONTAINERS} ctrs` : '';
+      console.log(row(`${name} @10 s (${SLOW_S} s${tag})`, r.slow, `${r.slowSamples} samples acked`));
+      console.log(row(`${name} @1 s (${FAST_S} s${tag})`, r.fast, `${r.fastSamples} samples acked`));
     }
     console.log(
       `\n/proc collector in-process: ${wallMs.toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per sample (${procs} processes, ${COLLECTS} runs)`,
@@ -241,6 +333,11 @@ async function main() {
     console.log(
       `/proc/<pid>/stat scan: fs.promises.readFile ${reads.asyncMs.toFixed(2)} ms CPU vs openSync/readSync ${reads.syncMs.toFixed(2)} ms CPU (the agent uses the latter)`,
     );
+    if (refresh) {
+      console.log(
+        `container refresh in-process (${CONTAINERS} running containers, ${refresh.seen} reported): ${refresh.wallMs.toFixed(0)} ms wall, ${refresh.cpuMs.toFixed(1)} ms agent CPU per refresh (list + one-shot stats each + inspects)`,
+      );
+    }
     const bin = variants.find(([name]) => name === 'executable')?.[1];
     if (bin) {
       const verdict = (ok) => (ok ? 'ok' : 'OVER');
@@ -250,6 +347,7 @@ async function main() {
     }
   } finally {
     baseline.kill('SIGTERM');
+    await removeBenchContainers(containerNames);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,12 +4,14 @@
  * following host topics, measured over a fixed window against Hostwire or the bare ws relay.
  * CLI: node bench/gateway.mjs [fanout|connect-storm|slow-consumer] --target hostwire|bare [--agents N]
  *      [--rate R] [--clients C] [--subs S] [--window SECONDS] [--observe SECONDS] [--control]
+ *      [--containers N]  (every sample carries N containers: the ingest cost of container metrics)
  *      → prints the result as JSON. `--control` runs slow-consumer without the paused client.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connectClients, connectAgents, sendMetrics } from './lib/fleet.mjs';
+import { setSampleContainers } from './lib/peers.mjs';
 import { cpuMeter, sleep } from './lib/process.mjs';
 import { runWithTarget } from './lib/scope.mjs';
 import { runConnectStorm } from './lib/storm.mjs';
@@ -132,8 +134,10 @@ async function cli() {
       window: { type: 'string', default: '10' },
       observe: { type: 'string', default: '0' },
       control: { type: 'boolean', default: false },
+      containers: { type: 'string', default: '0' },
     },
   });
+  setSampleContainers(Number(values.containers));
   const scenario = positionals[0] ?? 'fanout';
   const n = (v) => Number(v);
   const windowMs = n(values.window) * 1000;

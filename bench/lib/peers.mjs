@@ -79,11 +79,38 @@ export function helloFrame(name) {
  * A valid MetricsSample. `size` "small" is a typical 2-core host (~700 bytes of JSON); "large" has
  * 64 cores, 32 filesystems, 32 NICs and full top-10 process lists (~8 KiB), for the flood.
  */
+let sampleContainers = 0;
+
+/** Every sample made from now on carries `n` containers (the ingest cost of a host running containers). */
+export function setSampleContainers(n) {
+  sampleContainers = n;
+}
+
+function benchContainers(n) {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `c0ffee${String(i).padStart(58, '0')}`,
+    name: `bench-container-${i}`,
+    image: 'registry.example.com/team/app:1.2.3',
+    state: i % 10 === 9 ? 'exited' : 'running',
+    health: 'none',
+    cpuPercent: (i * 3.7) % 100,
+    memoryBytes: 50_000_000 + i * 1000,
+    memoryLimitBytes: 0,
+    netRxBps: 1200 + i,
+    netTxBps: 800 + i,
+    blockReadBps: 0,
+    blockWriteBps: 4096,
+    restartCount: 0,
+    startedAt: 1767222000000,
+  }));
+}
+
 export function makeSample(seq, ts, size = 'small') {
   const large = size === 'large';
   const processes = (n) =>
     Array.from({ length: n }, (_, i) => ({ pid: 1000 + i, name: `proc-${i}`, cpu: 1.5, memory: 1e7 }));
   return {
+    ...(sampleContainers > 0 ? { containers: benchContainers(sampleContainers) } : {}),
     seq,
     ts,
     cpu: { total: 12.5, cores: Array.from({ length: large ? 64 : 2 }, (_, i) => (i * 7) % 100) },

@@ -1,15 +1,20 @@
 /** @module agent — wires config → state → collectors, tails, actions → the link; `runAgent` is the program. */
 import path from 'node:path';
+import { LogSourceName } from '@hostwire/protocol';
 import type { AgentConfig } from './config/schema.js';
 import { ActionService, describeActions } from './actions/action-service.js';
 import { loadCommandKey } from './actions/command-verifier.js';
 import { FrameDelivery } from './actions/frame-delivery.js';
 import type { LinkSession, LinkState, ServerFrame } from './connection/agent-link.js';
 import { AgentLink } from './connection/agent-link.js';
+import { createContainerActions } from './containers/container-actions.js';
+import { ContainerMonitor } from './containers/container-monitor.js';
+import { DEFAULT_ENGINE_SOCKET, EngineClient, socketFromDockerHost } from './containers/engine-client.js';
 import type { AgentExitError } from './errors.js';
 import { buildHello } from './hello.js';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
+import { containerSourceName } from './logs/container-tail.js';
 import type { LogBackends } from './logs/log-manager.js';
 import { LogManager, detectLogBackends } from './logs/log-manager.js';
 import { checkLogSources } from './log-check.js';
@@ -33,6 +38,10 @@ export interface RunAgentOptions {
 }
 
 const STATUS_REFRESH_MS = 5000;
+/** How long the start waits for the first container listing (ms). */
+const FIRST_LISTING_WAIT_MS = 2000;
+/** `hello` and `logs.sources` carry at most this many log sources (the protocol's cap). */
+const MAX_LOG_SOURCES = 256;
 
 /**
  * Runs the agent until `signal` aborts (resolves undefined) or the server refuses it for good
@@ -61,6 +70,18 @@ export async function runAgent(
   }
   const ledger = new CommandLedger(options.stateDir);
   const delivery = new FrameDelivery(ledger, log);
+  // The engine: the config's socket, else DOCKER_HOST=unix://…, else the default.
+  const engine = new EngineClient(
+    config.containers.socket ?? socketFromDockerHost(process.env.DOCKER_HOST) ?? DEFAULT_ENGINE_SOCKET,
+  );
+  let currentSession: LinkSession | undefined;
+  const containers = new ContainerMonitor({
+    engine,
+    log,
+    // Each container is a log source: tell the server when the set changes.
+    onNamesChanged: () => currentSession?.send({ type: 'logs.sources', logSources: announcedSources() }),
+  });
+  const builtins = config.containers.actions ? createContainerActions(engine, () => containers.list()) : [];
   const actions = new ActionService({
     hostId: config.hostId,
     publicKey,
@@ -69,14 +90,33 @@ export async function runAgent(
     ledger,
     delivery,
     log,
+    builtins,
   });
-  const backends = options.backends ?? (await detectLogBackends());
-  const logs = new LogManager(config.logs, backends, log);
+  const backends = options.backends ?? (await detectLogBackends(undefined, engine.socketPath));
+  const logs = new LogManager(config.logs, backends, log, {
+    engine,
+    has: (name) => containers.containerNames.includes(name),
+  });
+  /** The configured sources as found now, then one `container:<name>` per container (up to the cap). */
+  function announcedSources(found: LogBackends = backends) {
+    const configured = checkLogSources(config.logs.sources, found);
+    const perContainer = containers.containerNames
+      // A source name is at most 128 characters: a container with a longer name has no log source.
+      .filter((name) => LogSourceName.safeParse(containerSourceName(name)).success)
+      .map((name) => ({
+        name: containerSourceName(name),
+        kind: 'docker' as const,
+        description: `Container ${name}`,
+        available: true,
+      }));
+    return [...configured, ...perContainer].slice(0, MAX_LOG_SOURCES);
+  }
   const sender = new MetricsSender(outbox, { maxBatchesInFlight: config.metrics.maxBatchesInFlight, log });
   const collector = new MetricsCollector();
   await collector.prime();
   const sampler = new Sampler({
     collector,
+    containers,
     outbox,
     intervalMs: config.metrics.intervalMs,
     log,
@@ -128,8 +168,7 @@ export async function runAgent(
       case 'logs.check':
         // Backends may have appeared (Docker started) since the agent did: look again.
         return void (options.backends ? Promise.resolve(options.backends) : detectLogBackends()).then(
-          (found) =>
-            session.send({ type: 'logs.sources', logSources: checkLogSources(config.logs.sources, found) }),
+          (found) => session.send({ type: 'logs.sources', logSources: announcedSources(found) }),
         );
       case 'command':
         return actions.handle(frame);
@@ -156,18 +195,20 @@ export async function runAgent(
       onOpen: (session) => {
         session.send(
           buildHello({
-            actions: describeActions(config.actions),
-            logSources: checkLogSources(config.logs.sources, backends),
+            actions: [...describeActions(config.actions), ...builtins.map((b) => b.descriptor)],
+            logSources: announcedSources(),
             backends,
             pending: outbox.pending,
           }),
         );
         delivery.attach(session);
         sender.attach(session);
+        currentSession = session;
       },
       onFrame,
       onClose: (reason) => {
         log.warn(`disconnected: ${reason}`);
+        currentSession = undefined;
         sender.detach();
         delivery.detach();
         logs.stopAll();
@@ -176,6 +217,16 @@ export async function runAgent(
     },
   });
 
+  // The first `hello` should already offer container:<name> (tails the server resumes after a restart):
+  // give the first container listing a moment, never more (no engine: it fails at once).
+  let firstListing: NodeJS.Timeout | undefined;
+  await Promise.race([
+    containers.prefetch(),
+    new Promise<void>((resolve) => {
+      firstListing = setTimeout(resolve, FIRST_LISTING_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(firstListing);
   sampler.start();
   const refresh = setInterval(() => writeStatus(), STATUS_REFRESH_MS);
   writeStatus();
@@ -184,6 +235,7 @@ export async function runAgent(
   } finally {
     clearInterval(refresh);
     sampler.stop();
+    await containers.settle();
     logs.stopAll();
     await actions.shutdown();
     writeStatus(true);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ActionDescriptor, ActionStatus } from './actions.js';
 import { HostStatus, Id, Role, Timestamp } from './common.js';
 import { LogSourceDescriptor } from './logs.js';
-import { HostSummary } from './metrics.js';
+import { ContainerInfo, ContainerName, ContainerSeriesName } from './containers.js';
+import { HostSummary, Resolution, SeriesColumns } from './metrics.js';
 
 export const User = z.object({ id: Id, email: z.string() });
 export type User = z.infer<typeof User>;
@@ -150,3 +151,27 @@ export type TotpSetup = z.infer<typeof TotpSetup>;
 /** `POST /api/auth/totp/enable` — ten single-use recovery codes, shown once. */
 export const RecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
 export type RecoveryCodes = z.infer<typeof RecoveryCodes>;
+
+/**
+ * `GET /api/hosts/:hostId/containers/:name/metrics` response: the same columnar shape as a host's
+ * history, with the container series (`cpu`, `memory`, `netRx`, `netTx`, `blockRead`, `blockWrite`).
+ */
+export const ContainerMetricsHistory = z.object({
+  hostId: z.string(),
+  container: ContainerName,
+  resolution: Resolution,
+  stepMs: z.number().int().nonnegative(),
+  from: Timestamp,
+  to: Timestamp,
+  t: z.array(Timestamp),
+  series: z.record(ContainerSeriesName, SeriesColumns),
+});
+export type ContainerMetricsHistory = z.infer<typeof ContainerMetricsHistory>;
+
+/** A container as `GET /api/hosts/:hostId/containers` lists it: its newest figures and when they were seen. */
+export const HostContainer = z.object({ ...ContainerInfo.shape, lastSeenAt: Timestamp });
+export type HostContainer = z.infer<typeof HostContainer>;
+
+/** `GET /api/hosts/:hostId/containers` response. */
+export const HostContainers = z.object({ containers: z.array(HostContainer) });
+export type HostContainers = z.infer<typeof HostContainers>;

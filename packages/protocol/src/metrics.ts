@@ -1,7 +1,7 @@
 /** @module metrics — the metrics sample an agent sends, the series derived from it, and history responses. */
 import { z } from 'zod';
 import { Timestamp } from './common.js';
-import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE } from './containers.js';
+import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE, isContainerDown } from './containers.js';
 
 const Bytes = z.number().nonnegative();
 const Rate = z.number().nonnegative();
@@ -126,10 +126,21 @@ export const HostSummary = z.object({
   memory: z.number(),
   disk: z.number(),
   load1: z.number(),
+  /** How many containers the host has and how many are down (absent: no engine, or an older agent). */
+  containers: z.optional(
+    z.object({ total: z.int().check(z.nonnegative()), down: z.int().check(z.nonnegative()) }),
+  ),
 });
 export type HostSummary = z.infer<typeof HostSummary>;
 
 export function summarizeSample(sample: MetricsSample): HostSummary {
   const s = extractSeries(sample);
-  return { ts: sample.ts, cpu: s.cpu, memory: s.memory, disk: s.disk, load1: s.load1 };
+  const summary: HostSummary = { ts: sample.ts, cpu: s.cpu, memory: s.memory, disk: s.disk, load1: s.load1 };
+  if (sample.containers) {
+    summary.containers = {
+      total: sample.containers.length,
+      down: sample.containers.filter((c) => isContainerDown(c)).length,
+    };
+  }
+  return summary;
 }

@@ -1,7 +1,8 @@
 /** @module actions/action-service — handles signed `command` frames: verify, allow-list, run, report. */
 import type { KeyObject } from 'node:crypto';
 import { validateActionParams } from '@hostwire/protocol';
-import type { ActionDescriptor, ActionOutcome, ServerToAgent } from '@hostwire/protocol';
+import type { ActionDescriptor, ActionOutcome, ActionParams, ServerToAgent } from '@hostwire/protocol';
+import type { BuiltinAction } from '../containers/container-actions.js';
 import type { ActionConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { CommandLedger } from '../outbox/command-ledger.js';
@@ -22,6 +23,8 @@ export interface ActionServiceOptions {
   log: Logger;
   /** Environment of action processes (default: PATH and LANG only). */
   env?: NodeJS.ProcessEnv;
+  /** Actions the agent implements itself (the container actions when the config turns them on). */
+  builtins?: readonly BuiltinAction[];
 }
 
 /** The catalog as announced in `hello`: everything but the argv. */
@@ -33,12 +36,14 @@ export function describeActions(actions: readonly ActionConfig[]): ActionDescrip
 export class ActionService {
   private readonly options: ActionServiceOptions;
   private readonly catalog: Map<string, ActionConfig>;
+  private readonly builtins: Map<string, BuiltinAction>;
   private readonly running = new Map<string, { cancel: AbortController; done: Promise<void> }>();
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(options: ActionServiceOptions) {
     this.options = options;
     this.catalog = new Map(options.actions.map((a) => [a.name, a]));
+    this.builtins = new Map((options.builtins ?? []).map((b) => [b.descriptor.name, b]));
     this.env = options.env ?? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
   }
 
@@ -68,6 +73,13 @@ export class ActionService {
         run.cancel.abort();
       }
       return;
+    }
+    const builtin = this.catalog.has(command.action) ? undefined : this.builtins.get(command.action);
+    if (builtin) {
+      const checked = validateActionParams(builtin.descriptor, command.params);
+      if (!checked.ok)
+        return this.reject(command.actionId, `invalid parameters: ${checked.problems.join('; ')}`);
+      return this.startBuiltin(command.actionId, builtin, checked.params);
     }
     const action = this.catalog.get(command.action);
     if (!action)
@@ -102,6 +114,26 @@ export class ActionService {
       log.info(`action ${action.name} (${actionId}) ${result.status}`);
       this.finish(actionId, result.status, result.exitCode, result.signal, result.truncated, result.error);
     });
+    this.running.set(actionId, { cancel, done });
+  }
+
+  private startBuiltin(actionId: string, builtin: BuiltinAction, params: ActionParams): void {
+    const { delivery, log } = this.options;
+    const cancel = new AbortController();
+    const name = builtin.descriptor.name;
+    log.info(`running action ${name} (${actionId})`);
+    const done = builtin
+      .run(params, {
+        signal: cancel.signal,
+        onStart: () => delivery.send({ type: 'action.started', actionId, startedAt: Date.now() }),
+        onOutput: (data) => delivery.send({ type: 'action.output', actionId, stream: 'stdout', data }),
+      })
+      .catch((error: unknown) => ({ status: 'failed' as const, exitCode: null, error: String(error) }))
+      .then((result) => {
+        this.running.delete(actionId);
+        log.info(`action ${name} (${actionId}) ${result.status}`);
+        this.finish(actionId, result.status, result.exitCode, null, false, result.error);
+      });
     this.running.set(actionId, { cancel, done });
   }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ActionDescriptor } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeActions } from '../actions/action-service.js';
+import { socketFromDockerHost } from '../containers/engine-client.js';
 import { createCommandKeys, createTempDir } from '../test-support/fixtures.js';
 import { DEFAULT_ACTIONS, DEFAULT_LOG_SOURCES, DEFAULT_METRICS } from './defaults.js';
 import { parseJsonc, stripJsonComments } from './jsonc.js';
@@ -50,6 +51,34 @@ describe('config', () => {
       expect(ActionDescriptor.safeParse(descriptor).success).toBe(true);
       expect(descriptor).not.toHaveProperty('argv');
     }
+  });
+
+  it('reads the container engine from the config: no actions by default, absolute socket paths only', () => {
+    expect(parseAgentConfig(base).containers).toEqual({ actions: false });
+    expect(
+      parseAgentConfig({ ...base, containers: { socket: '/run/podman/podman.sock', actions: true } })
+        .containers,
+    ).toEqual({
+      socket: '/run/podman/podman.sock',
+      actions: true,
+    });
+    expect(() => parseAgentConfig({ ...base, containers: { socket: 'docker.sock' } })).toThrow(
+      /containers\.socket/,
+    );
+    // The built-in names and the per-container log sources cannot be taken by configured ones.
+    const shadow = { name: 'container-stop', argv: ['true'] };
+    expect(() => parseAgentConfig({ ...base, actions: [shadow], containers: { actions: true } })).toThrow(
+      /built-in/,
+    );
+    expect(parseAgentConfig({ ...base, actions: [shadow] }).actions).toHaveLength(1);
+    expect(() =>
+      parseAgentConfig({ ...base, logs: { sources: [{ name: 'container:web', kind: 'file', path: '/x' }] } }),
+    ).toThrow(/without config/);
+    expect(socketFromDockerHost('unix:///run/user/1000/podman/podman.sock')).toBe(
+      '/run/user/1000/podman/podman.sock',
+    );
+    expect(socketFromDockerHost('tcp://10.0.0.1:2375')).toBeUndefined();
+    expect(socketFromDockerHost(undefined)).toBeUndefined();
   });
 
   it('offers no actions and no log sources when the sections are missing (deny by default)', () => {

@@ -90,6 +90,18 @@ export const ConnectionConfig = z.object({
 });
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
+/** The container engine (Docker Engine API on a unix socket: Docker, or Podman's compatible socket). */
+export const ContainersConfig = z.object({
+  /**
+   * The engine's socket. Unset: `DOCKER_HOST` when it is `unix://<path>`, else `/var/run/docker.sock`
+   * (resolved at load, see `resolveContainerSocket`). No socket there: samples carry no containers.
+   */
+  socket: z.optional(z.string().check(z.startsWith('/', 'must be an absolute path'), z.maxLength(1024))),
+  /** Offer the built-in actions `container-start`, `container-stop`, `container-restart`. */
+  actions: z._default(z.boolean(), false),
+});
+export type ContainersConfig = z.infer<typeof ContainersConfig>;
+
 /** The whole config file. `server`, `hostId`, `agentToken` and `commandPublicKey` come from `enroll`. */
 export const AgentConfig = z
   .object({
@@ -108,6 +120,7 @@ export const AgentConfig = z
     logs: LogsConfig.default(LogsConfig.parse({})),
     /** Deny by default: a config without `actions` offers none (`enroll` writes the default catalog). */
     actions: z.array(ActionConfig).max(256).default([]),
+    containers: z._default(ContainersConfig, { actions: false }),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
@@ -116,6 +129,16 @@ export const AgentConfig = z
         ctx.addIssue({ code: 'custom', path: ['actions', i, 'name'], message: 'duplicate action name' });
       seen.add(action.name);
     });
+    if (config.containers.actions) {
+      config.actions.forEach((action, i) => {
+        if (action.name.startsWith('container-'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['actions', i, 'name'],
+            message: 'container-* names belong to the built-in container actions (containers.actions)',
+          });
+      });
+    }
     const sources = new Set<string>();
     config.logs.sources.forEach((source, i) => {
       if (sources.has(source.name)) {
@@ -126,6 +149,12 @@ export const AgentConfig = z
         });
       }
       sources.add(source.name);
+      if (source.name.startsWith('container:'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['logs', 'sources', i, 'name'],
+          message: 'container:<name> sources are offered for every container without config',
+        });
     });
   });
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -1,8 +1,9 @@
-// Tests of the journald and docker log readers: journal JSON lines, and the Docker API over a real unix socket.
-import { createServer } from 'node:http';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTempDir, waitFor } from '../test-support/fixtures.js';
+// Tests of the journald and docker log readers: journal JSON lines, and the Docker Engine API of a real engine (Podman).
+import { afterAll, describe, expect, it } from 'vitest';
+import { EngineClient } from '../containers/engine-client.js';
+import { TEST_ENGINE_SOCKET, TestEngine, skipWithoutEngine } from '../test-support/engine.js';
+import { waitFor } from '../test-support/fixtures.js';
+import { startContainerTail } from './container-tail.js';
 import { demultiplexDocker, parseDockerLine, startDockerTail } from './docker-tail.js';
 import { parseJournalLine } from './journald-tail.js';
 
@@ -28,14 +29,6 @@ describe('journald lines', () => {
 });
 
 describe('docker logs', () => {
-  let tmp: Awaited<ReturnType<typeof createTempDir>>;
-  beforeEach(async () => {
-    tmp = await createTempDir();
-  });
-  afterEach(async () => {
-    await tmp.remove();
-  });
-
   it('demultiplexes 8-byte frame headers and keeps an incomplete frame for later', () => {
     const all = Buffer.concat([dockerFrame(1, 'out\n'), dockerFrame(2, 'err\n')]);
     const first = demultiplexDocker(all.subarray(0, 15));
@@ -49,35 +42,100 @@ describe('docker logs', () => {
       ts: Date.parse('2024-05-01T10:00:00.123Z'),
     });
   });
+});
 
-  it('follows a container through the Engine API on a unix socket', async () => {
-    const socketPath = path.join(tmp.dir, 'docker.sock');
-    const requests: string[] = [];
-    const server = createServer((req, res) => {
-      requests.push(req.url ?? '');
-      res.writeHead(200, { 'content-type': 'application/vnd.docker.multiplexed-stream' });
-      res.write(dockerFrame(1, '2024-05-01T10:00:00.000000000Z old line\n'));
-      setTimeout(
-        () => res.end(dockerFrame(2, `${new Date(Date.now() + 1000).toISOString()} new line\n`)),
-        50,
+describe('docker logs (real engine)', async () => {
+  const skip = await skipWithoutEngine();
+  const engine = new TestEngine();
+  afterAll(() => engine.removeAll());
+
+  it.skipIf(skip)(
+    'follows a container through the Engine API on its unix socket: backfill, live lines, end',
+    async () => {
+      const name = engine.uniqueName('tail');
+      await engine.run(name, { cmd: ['sh', '-c', 'echo old line; read x; echo new line >&2; sleep 600'] });
+      await waitFor(async () => (await engine.inspect(name)).State.Status === 'running', 10_000, 'running');
+      const lines: [string, boolean][] = [];
+      const ended: string[] = [];
+      // Backfill: the line written before the tail started.
+      await waitFor(
+        async () => {
+          lines.length = 0;
+          const probe = startDockerTail(
+            name,
+            5,
+            { onLine: (l, _t, b) => lines.push([l, b]), onEnd: () => {} },
+            TEST_ENGINE_SOCKET,
+          );
+          await new Promise((r) => setTimeout(r, 200));
+          probe.stop();
+          return lines.some(([l]) => l === 'old line');
+        },
+        10_000,
+        'old line in the log',
       );
-    });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    const lines: [string, boolean][] = [];
+      lines.length = 0;
+      const tail = startDockerTail(
+        name,
+        5,
+        { onLine: (line, _ts, backfill) => lines.push([line, backfill]), onEnd: (r) => ended.push(r) },
+        TEST_ENGINE_SOCKET,
+      );
+      await waitFor(() => lines.length >= 1, 10_000, 'backfill');
+      expect(lines[0]).toEqual(['old line', true]);
+      await engine.action(name, 'kill');
+      await waitFor(() => ended.length === 1, 10_000, 'stream end when the container stops');
+      tail.stop();
+      expect(ended[0]).toContain(name);
+    },
+  );
+
+  it.skipIf(skip)('answers a missing container with the engine status and ends the tail', async () => {
     const ended: string[] = [];
-    const tail = startDockerTail(
-      'web',
+    startDockerTail(
+      engine.uniqueName('missing'),
       5,
-      { onLine: (line, _ts, backfill) => lines.push([line, backfill]), onEnd: (r) => ended.push(r) },
-      socketPath,
+      { onLine: () => {}, onEnd: (r) => ended.push(r) },
+      TEST_ENGINE_SOCKET,
     );
-    await waitFor(() => ended.length === 1, 3000, 'stream end');
-    tail.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    expect(requests[0]).toBe('/containers/web/logs?follow=1&stdout=1&stderr=1&timestamps=1&tail=5');
-    expect(lines).toEqual([
-      ['old line', true],
-      ['new line', false],
-    ]);
+    await waitFor(() => ended.length === 1, 5000, 'end');
+    expect(ended[0]).toMatch(/HTTP 404/);
+  });
+
+  it.skipIf(skip)(
+    'follows container:<name> across a stop and a restart without repeating lines',
+    async () => {
+      const name = engine.uniqueName('restart');
+      await engine.run(name, { cmd: ['sh', '-c', 'echo boot $(date +%s%N); sleep 600'] });
+      const client = new EngineClient(TEST_ENGINE_SOCKET);
+      const lines: string[] = [];
+      const ended: string[] = [];
+      const tail = await startContainerTail(
+        client,
+        name,
+        100,
+        { onLine: (line) => lines.push(line), onEnd: (r) => ended.push(r) },
+        100,
+      );
+      await waitFor(() => lines.length === 1, 10_000, 'first boot line');
+      await engine.action(name, 'stop');
+      await engine.action(name, 'start');
+      await waitFor(() => lines.length === 2, 15_000, 'the boot line after the restart');
+      expect(lines.every((l) => l.startsWith('boot '))).toBe(true);
+      expect(new Set(lines).size).toBe(2);
+      await engine.remove(name);
+      await waitFor(() => ended.length === 1, 15_000, 'end once the container is removed');
+      expect(ended[0]).toContain('removed');
+      tail.stop();
+    },
+  );
+
+  it.skipIf(skip)('refuses container:<name> for a container that does not exist', async () => {
+    await expect(
+      startContainerTail(new EngineClient(TEST_ENGINE_SOCKET), engine.uniqueName('nope'), 5, {
+        onLine: () => {},
+        onEnd: () => {},
+      }),
+    ).rejects.toThrow(/no container named/);
   });
 });

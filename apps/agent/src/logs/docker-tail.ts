@@ -28,19 +28,28 @@ export function parseDockerLine(line: string): { line: string; ts: number } {
   return Number.isFinite(ts) ? { line: line.slice(space + 1), ts } : { line, ts: Date.now() };
 }
 
+/** Where a docker tail starts: `since` (UNIX seconds, fractions allowed) instead of the last lines. */
+export interface DockerTailOptions {
+  since?: string;
+}
+
 /** Follows `container` (its last `backfill` lines first). TTY containers send a raw stream, others a multiplexed one. */
 export function startDockerTail(
   container: string,
   backfill: number,
   handlers: TailHandlers,
   socketPath = DOCKER_SOCKET,
+  options: DockerTailOptions = {},
 ): LogTail {
   let stopped = false;
   const end = (reason: string): void => {
     if (!stopped) handlers.onEnd(reason);
     stopped = true;
   };
-  const query = `follow=1&stdout=1&stderr=1&timestamps=1&tail=${backfill}`;
+  const query =
+    options.since === undefined
+      ? `follow=1&stdout=1&stderr=1&timestamps=1&tail=${backfill}`
+      : `follow=1&stdout=1&stderr=1&timestamps=1&since=${encodeURIComponent(options.since)}`;
   const startedAt = Date.now();
   const req = request(
     { socketPath, path: `/containers/${encodeURIComponent(container)}/logs?${query}`, method: 'GET' },

@@ -6,6 +6,8 @@ import { compileLogFilter } from '@hostwire/protocol';
 import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol';
 import type { LogSourceConfig, LogsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { EngineClient } from '../containers/engine-client.js';
+import { containerOfSource, startContainerTail } from './container-tail.js';
 import { DOCKER_SOCKET, startDockerTail } from './docker-tail.js';
 import type { LogTail, TailHandlers } from './file-tail.js';
 import { startFileTail } from './file-tail.js';
@@ -46,10 +48,11 @@ async function executableOnPath(name: string, searchPath: string): Promise<boole
 /** Looks for `journalctl` on PATH and for the docker socket. */
 export async function detectLogBackends(
   searchPath = process.env.PATH ?? '/usr/bin:/bin',
+  dockerSocket = DOCKER_SOCKET,
 ): Promise<LogBackends> {
   const [journald, docker] = await Promise.all([
     executableOnPath('journalctl', searchPath),
-    access(DOCKER_SOCKET).then(
+    access(dockerSocket).then(
       () => true,
       () => false,
     ),
@@ -61,6 +64,13 @@ export async function detectLogBackends(
 export const MAX_STREAMS_PER_SOURCE = 16;
 /** Streams the agent runs at once, over all sources. */
 export const MAX_STREAMS = 64;
+
+/** The containers offered as `container:<name>` sources (every container the engine reports). */
+export interface ContainerSources {
+  engine: EngineClient;
+  /** Whether the engine reported a container of this name at its last listing. */
+  has(name: string): boolean;
+}
 
 interface Stream {
   source: string;
@@ -81,10 +91,12 @@ export class LogManager {
   private readonly streams = new Map<string, Stream>();
   private readonly readers = new Map<string, SourceReader>();
   private readonly pacer = new FramePacer();
+  private readonly containers: ContainerSources | undefined;
 
-  constructor(config: LogsConfig, backends: LogBackends, log: Logger) {
+  constructor(config: LogsConfig, backends: LogBackends, log: Logger, containers?: ContainerSources) {
     this.config = config;
     this.log = log;
+    this.containers = containers;
     const usable = config.sources.filter((s) => s.kind === 'file' || backends[s.kind]);
     this.sources = new Map(usable.map((s) => [s.name, s]));
   }
@@ -110,7 +122,7 @@ export class LogManager {
 
   /** Handles `logs.start`: answers `ack` once the stream runs, or `error`. */
   async start(frame: LogsStart, sink: LogSink): Promise<void> {
-    const source = this.sources.get(frame.source);
+    const source = this.sources.get(frame.source) ?? this.containerSource(frame.source);
     if (!source) {
       return sink.send({
         type: 'error',
@@ -202,6 +214,13 @@ export class LogManager {
     this.pacer.clear();
   }
 
+  /** `container:<name>` as a docker source, when the engine reported that container. */
+  private containerSource(name: string): LogSourceConfig | undefined {
+    const container = containerOfSource(name);
+    if (container === undefined || !this.containers?.has(container)) return undefined;
+    return { name, kind: 'docker', container, description: '' };
+  }
+
   /** The running reader of a source, or a new one. */
   private readerFor(source: LogSourceConfig): SourceReader {
     const running = this.readers.get(source.name);
@@ -223,7 +242,9 @@ export class LogManager {
       case 'journald':
         return startJournaldTail(source.unit, backfill, handlers);
       case 'docker':
-        return startDockerTail(source.container, backfill, handlers);
+        if (this.containers && containerOfSource(source.name) === source.container)
+          return startContainerTail(this.containers.engine, source.container, backfill, handlers);
+        return startDockerTail(source.container, backfill, handlers, this.containers?.engine.socketPath);
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { createActions } from './actions.js';
 import { createApiTokens } from './api-tokens.js';
+import { createContainers } from './containers.js';
 import type { DomainDeps } from './deps.js';
 import { createFleetMetrics } from './fleet-metrics.js';
 import { createHealth } from './health.js';
@@ -37,6 +38,7 @@ export function createDomain(deps: DomainDeps) {
     health: createHealth(deps),
     apiTokens: createApiTokens(deps),
     fleetMetrics: createFleetMetrics(deps),
+    containers: createContainers(deps),
   };
 }
 

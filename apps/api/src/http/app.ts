@@ -7,6 +7,7 @@ import { createAgentDownloadsRouter } from './agent-downloads.js';
 import { createApiTokensRouter } from './api-tokens.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { createContainersRouter } from './containers.js';
 import { createHealthRouter } from './health.js';
 import { createHostDataRouter } from './host-data.js';
 import { createHostsRouter } from './hosts.js';
@@ -45,6 +46,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api', createHostDataRouter(ctx));
   app.use('/api', createApiTokensRouter(ctx));
   app.use('/api', createPrometheusRouter(ctx));
+  app.use('/api', createContainersRouter(ctx));
   app.use('/api', notFoundHandler());
   serveWebUi(app, ctx.config.webDistDir ?? DEFAULT_WEB_DIST);
   app.use(notFoundHandler());

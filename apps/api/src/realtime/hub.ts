@@ -70,7 +70,10 @@ export function createHub(ctx: HubContext): Hub {
           return;
         }
         case 'logs.sources': {
-          // The agent re-checked which sources exist: keep the rest of its hello, tell the host's viewers.
+          // The agent re-checked which sources exist (or its containers changed): keep the rest of its
+          // hello, tell the host's viewers.
+          const hello = presence.hello(agent.hostId);
+          if (hello) presence.announced(agent, { ...hello, logSources: message.logSources });
           const host = await ctx.store.hosts.findById(agent.hostId);
           if (!host?.agent) return;
           const info = { ...host.agent, logSources: message.logSources };

@@ -1,6 +1,7 @@
 /** @module realtime/metrics-ingest — live fan-out at once; storage batched across agents; acks after commit. */
 import { extractSeries, summarizeSample, topicFor, type MetricsSample } from '@hostwire/protocol';
 import { IngestGuard } from '../domain/ingest-guard.js';
+import { containerValues } from '../store/repositories/container-metrics.js';
 import type { IngestBatch } from '../store/repositories/metrics.js';
 import { createFrame } from './bus/types.js';
 import type { HubContext } from './hub-context.js';
@@ -49,6 +50,7 @@ export function createMetricsIngest(ctx: HubContext) {
   function publishLive(agent: AgentSession, newest: MetricsSample): void {
     if (newest.ts <= (liveTs.get(agent.hostId) ?? 0)) return;
     liveTs.set(agent.hostId, newest.ts);
+    ctx.domain.containers.observe(agent.hostId, newest);
     ctx.bus.publish(
       topicFor.host(agent.hostId),
       createFrame({ type: 'metrics', hostId: agent.hostId, sample: newest }, 'metrics', {
@@ -145,8 +147,14 @@ export function createMetricsIngest(ctx: HubContext) {
         agent,
         batch: {
           hostId: agent.hostId,
-          samples: ordered.map((s) => ({ seq: s.seq, ts: s.ts, values: extractSeries(s) })),
+          samples: ordered.map((s) => ({
+            seq: s.seq,
+            ts: s.ts,
+            values: extractSeries(s),
+            ...(s.containers ? { containers: containerValues(s.containers) } : {}),
+          })),
           summary: summarizeSample(newest),
+          ...(newest.containers ? { containers: { ts: newest.ts, list: newest.containers } } : {}),
         },
       });
       queuedSamples += ordered.length;

@@ -13,6 +13,7 @@ import { createLatestSamplesRepository } from './repositories/latest-samples.js'
 import { createLocksRepository } from './repositories/locks.js';
 import { createOrganizationsRepository } from './repositories/organizations.js';
 import { createSessionsRepository, createUsersRepository } from './repositories/users.js';
+import { createContainerMetricsRepository } from './repositories/container-metrics.js';
 import { createMetricsRepository } from './repositories/metrics.js';
 import { createActionsRepository } from './repositories/actions.js';
 import { createIdentitiesRepository, createRecoveryCodesRepository } from './repositories/sign-in.js';
@@ -28,6 +29,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     enrollmentTokens: createEnrollmentTokensRepository(db),
     audit: createAuditRepository(db),
     metrics: createMetricsRepository(db),
+    containers: createContainerMetricsRepository(db),
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),
     apiTokens: createApiTokensRepository(db),

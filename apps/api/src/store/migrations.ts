@@ -263,6 +263,45 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('user_identities_user').on('user_identities').column('user_id').execute();
       },
     },
+    '008_containers': {
+      async up(db: Kysely<unknown>) {
+        // Container series ride with the host's samples: one row per (host, seq) holding every container.
+        await db.schema
+          .createTable('container_samples')
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('seq', ms, (c) => c.notNull())
+          .addColumn('ts', ms, (c) => c.notNull())
+          .addColumn('values_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('container_samples_pk', ['host_id', 'seq'])
+          .execute();
+        await db.schema
+          .createIndex('container_samples_host_ts')
+          .on('container_samples')
+          .columns(['host_id', 'ts'])
+          .execute();
+        await db.schema.createIndex('container_samples_ts').on('container_samples').column('ts').execute();
+        await db.schema
+          .createTable('container_rollups')
+          .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+          .addColumn('resolution', 'text', (c) => c.notNull())
+          .addColumn('bucket', ms, (c) => c.notNull())
+          .addColumn('values_json', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('container_rollups_pk', ['host_id', 'resolution', 'bucket'])
+          .execute();
+        await db.schema
+          .createIndex('container_rollups_res_bucket')
+          .on('container_rollups')
+          .columns(['resolution', 'bucket'])
+          .execute();
+        // The newest container list of each host (what another instance or a restarted one serves).
+        await db.schema
+          .createTable('host_containers')
+          .addColumn('host_id', 'text', (c) => c.primaryKey().references('hosts.id').onDelete('cascade'))
+          .addColumn('ts', ms, (c) => c.notNull())
+          .addColumn('containers_json', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

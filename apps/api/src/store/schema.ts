@@ -168,6 +168,29 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
+export interface ContainerSamplesTable {
+  host_id: string;
+  seq: number;
+  ts: number;
+  /** JSON: per container name, its CONTAINER_SERIES values in that order. */
+  values_json: string;
+}
+
+export interface ContainerRollupsTable {
+  host_id: string;
+  resolution: string;
+  bucket: number;
+  /** JSON: per container name, per series {min,max,sum,count,last,lastTs}. */
+  values_json: string;
+}
+
+export interface HostContainersTable {
+  host_id: string;
+  ts: number;
+  /** JSON: the ContainerInfo list of the newest stored sample. */
+  containers_json: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -184,4 +207,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   user_identities: UserIdentitiesTable;
   api_tokens: ApiTokensTable;
+  container_samples: ContainerSamplesTable;
+  container_rollups: ContainerRollupsTable;
+  host_containers: HostContainersTable;
 }

@@ -7,7 +7,9 @@ import {
   ApiToken,
   CreatedApiToken,
   AuditEvent,
+  ContainerMetricsHistory,
   Host,
+  HostContainers,
   Me,
   CreatedInvitation,
   Invitation,
@@ -82,6 +84,14 @@ export const api = {
 
   metrics: (hostId: string, from: number, to: number, signal?: AbortSignal) =>
     http.get(`/api/hosts/${enc(hostId)}/metrics?from=${from}&to=${to}`, MetricsHistory, signal),
+  containers: (hostId: string, signal?: AbortSignal) =>
+    http.get(`/api/hosts/${enc(hostId)}/containers`, HostContainers, signal),
+  containerMetrics: (hostId: string, name: string, from: number, to: number, signal?: AbortSignal) =>
+    http.get(
+      `/api/hosts/${enc(hostId)}/containers/${enc(name)}/metrics?from=${from}&to=${to}`,
+      ContainerMetricsHistory,
+      signal,
+    ),
 
   actions: (hostId: string) => http.get(`/api/hosts/${enc(hostId)}/actions`, ActionList),
   runAction: (hostId: string, action: string, params: ActionParams) =>

@@ -52,6 +52,12 @@ function ageText(host: Host, liveness: Liveness, sampleAt: number | undefined, n
   return formatAgo(sampleAt, now);
 }
 
+/** `12 containers, 1 down`, `1 container`. */
+export function containerCountText(counts: { total: number; down: number }): string {
+  const total = `${counts.total} container${counts.total === 1 ? '' : 's'}`;
+  return counts.down > 0 ? `${total}, ${counts.down} down` : total;
+}
+
 interface RowProps {
   host: Host;
   liveness: Liveness;
@@ -111,6 +117,14 @@ const FleetRow = memo(function FleetRow({
                 outdated
               </span>
             ) : null}
+          </span>
+        ) : null}
+        {host.summary?.containers ? (
+          <span
+            className={host.summary.containers.down > 0 ? 'small containers-down' : 'muted small'}
+            data-testid="container-count"
+          >
+            {containerCountText(host.summary.containers)}
           </span>
         ) : null}
       </td>

@@ -1,4 +1,4 @@
-/** @module host-page — one host: live header (status, agent, OS) and the Metrics / Logs / Actions tabs. */
+/** @module host-page — one host: live header (status, agent, OS) and the Metrics / Containers / Logs / Actions tabs. */
 import { roleAtLeast, topicFor, type Host } from '@hostwire/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/endpoints.js';
@@ -12,6 +12,7 @@ import { useRoleIn } from '../session/session.js';
 import { formatAgo } from '../util/format.js';
 import { useNow } from '../util/hooks.js';
 import { ActionsTab } from './actions/actions-tab.js';
+import { ContainersTab } from './containers/containers-tab.js';
 import { HostAdmin } from './host-admin.js';
 import { expectedInterval, useSampleClock } from './host-liveness.js';
 import { HostSetup } from './host-setup.js';
@@ -20,6 +21,7 @@ import { MetricsTab } from './metrics/metrics-tab.js';
 
 const TABS = [
   { id: 'metrics', label: 'Metrics' },
+  { id: 'containers', label: 'Containers' },
   { id: 'logs', label: 'Logs' },
   { id: 'actions', label: 'Actions' },
 ] as const;
@@ -150,6 +152,9 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
           </nav>
           <div className="tab-panel">
             {active === 'metrics' ? <MetricsTab hostId={host.id} /> : null}
+            {active === 'containers' ? (
+              <ContainersTab host={host} canRun={canRun} blockedReason={runBlockedReason(liveness)} />
+            ) : null}
             {active === 'logs' ? <LogsTab host={host} /> : null}
             {active === 'actions' ? (
               <ActionsTab host={host} canRun={canRun} blockedReason={runBlockedReason(liveness)} />

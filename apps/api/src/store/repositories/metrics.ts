@@ -1,7 +1,14 @@
 /** @module store/repositories/metrics — raw samples, 1-minute and 1-hour rollups, and retention. */
-import { METRIC_SERIES, type HostSummary, type MetricSeries, type SeriesValues } from '@hostwire/protocol';
+import {
+  METRIC_SERIES,
+  type ContainerInfo,
+  type HostSummary,
+  type MetricSeries,
+  type SeriesValues,
+} from '@hostwire/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
+import { ingestContainerSamples, pruneContainerSamples, type ContainerValues } from './container-metrics.js';
 
 export const ROLLUP_BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
 export type RollupResolution = keyof typeof ROLLUP_BUCKET_MS;
@@ -10,6 +17,8 @@ export interface StoredSample {
   seq: number;
   ts: number;
   values: SeriesValues;
+  /** The sample's containers (stored beside it, see container-metrics). */
+  containers?: ContainerValues;
 }
 
 interface Aggregate {
@@ -53,6 +62,8 @@ export interface IngestBatch {
   hostId: string;
   samples: readonly StoredSample[];
   summary?: HostSummary;
+  /** The newest sample's container list (kept per host for `GET /api/hosts/:hostId/containers`). */
+  containers?: { ts: number; list: readonly ContainerInfo[] };
 }
 
 /** Rows per INSERT: 4 parameters each stays far below SQLite's 32,766-parameter limit. */
@@ -143,6 +154,15 @@ export function createMetricsRepository(db: Kysely<Database>) {
         for (const resolution of Object.keys(ROLLUP_BUCKET_MS) as RollupResolution[]) {
           await foldIntoRollups(tx, resolution, added);
         }
+        await ingestContainerSamples(
+          tx,
+          added.flatMap(({ hostId, sample: s }) =>
+            s.containers ? [{ hostId, seq: s.seq, ts: s.ts, values: s.containers }] : [],
+          ),
+          batches.flatMap((b) =>
+            b.containers ? [{ hostId: b.hostId, ts: b.containers.ts, containers: b.containers.list }] : [],
+          ),
+        );
         const perHost = new Map<string, { maxSeq: number; summary: HostSummary | undefined }>();
         for (const b of batches) {
           const entry = perHost.get(b.hostId) ?? { maxSeq: 0, summary: undefined };
@@ -253,7 +273,7 @@ export function createMetricsRepository(db: Kysely<Database>) {
           .executeTakeFirst();
         deleted += Number(r.numDeletedRows);
       }
-      return deleted;
+      return deleted + (await pruneContainerSamples(db, cutoffs, batch));
     },
   };
 }

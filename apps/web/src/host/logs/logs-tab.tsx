@@ -2,6 +2,7 @@
 import { compileLogFilter, type Host, type LogFilter, type LogSourceDescriptor } from '@hostwire/protocol';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { EmptyState, ErrorText } from '../../components/bits.js';
+import { useSearchParam } from '../../router/router.js';
 import { readStored, writeStored } from '../../util/hooks.js';
 import type { LogStreamEvent } from '../../realtime/log-stream.js';
 import { useRealtime } from '../../realtime/realtime-context.js';
@@ -49,8 +50,10 @@ export function LogsTab({ host }: { host: Host }) {
   // Offer only sources that exist on the host (older agents do not say: offered).
   const sources = allSources.filter((s) => s.available !== false);
   const missing = allSources.filter((s) => s.available === false);
+  // `?source=` (a container's "Log" link) wins over the source chosen last time.
+  const linked = useSearchParam('source');
   const [source, setSourceState] = useState(() => {
-    const stored = readStored(storedSourceKey(host.id));
+    const stored = linked ?? readStored(storedSourceKey(host.id));
     return sources.some((s) => s.name === stored) ? (stored ?? '') : (sources[0]?.name ?? '');
   });
   const setSource = (name: string) => {

@@ -1,6 +1,6 @@
 /** @module chart-specs — the time ranges and the charts of the metrics tab. */
 import type { MetricSeries } from '@hostwire/protocol';
-import { formatPercent, formatRate } from '../../util/format.js';
+import { formatBytes, formatPercent, formatRate } from '../../util/format.js';
 
 /** A range button: its span, and whether live samples continue the history. */
 export interface RangeSpec {
@@ -23,7 +23,7 @@ export const RANGES: readonly RangeSpec[] = [
 ];
 
 /** How a chart's y values are written. */
-export type ChartUnit = 'percent' | 'rate' | 'number';
+export type ChartUnit = 'percent' | 'rate' | 'bytes' | 'number';
 
 /** One chart: the series it draws and how they are labelled. */
 export interface ChartSpec {
@@ -78,12 +78,14 @@ export function formatValue(unit: ChartUnit, value: number | null | undefined): 
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   if (unit === 'percent') return formatPercent(value);
   if (unit === 'rate') return formatRate(value);
+  if (unit === 'bytes') return formatBytes(value);
   return value.toFixed(2);
 }
 
 /** A y-axis tick: round steps print without needless decimals (`5 MiB/s`, `25%`, `0.5`). */
 export function formatTick(unit: ChartUnit, value: number, step: number): string {
   if (unit === 'percent') return `${Math.round(value)}%`;
+  if (unit === 'bytes') return formatTick('rate', value, step).replace(/\/s$/, '');
   if (unit === 'rate') {
     if (value <= 0) return '0 B/s';
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

@@ -110,6 +110,7 @@ const ROUND = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500];
 /** Round tick steps: 1-2-5 of 1024 powers for rates, whole tens for percent, 1-2-5 decades otherwise. */
 export function tickIncrements(unit: ChartUnit): number[] {
   if (unit === 'percent') return [5, 10, 20, 25, 50];
-  if (unit === 'rate') return [0, 1, 2, 3, 4, 5].flatMap((power) => ROUND.map((n) => n * KIB ** power));
+  if (unit === 'rate' || unit === 'bytes')
+    return [0, 1, 2, 3, 4, 5].flatMap((power) => ROUND.map((n) => n * KIB ** power));
   return [-3, -2, -1, 0, 1, 2, 3, 4, 5].flatMap((power) => [1, 2, 5].map((n) => n * 10 ** power));
 }

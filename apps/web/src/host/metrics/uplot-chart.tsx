@@ -57,7 +57,9 @@ function buildOptions(
   const axis = cssVar('--chart-axis', '#8a94a6');
   const grid = cssVar('--chart-grid', 'rgba(128,128,128,0.15)');
   const yRange: uPlot.Scale.Range =
-    unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, Math.max(unit === 'rate' ? 1024 : 1, max * 1.1)];
+    unit === 'percent'
+      ? [0, 100]
+      : (_u, _min, max) => [0, Math.max(unit === 'rate' || unit === 'bytes' ? 1024 : 1, max * 1.1)];
   const series: uPlot.Series[] = [{}];
   for (let column = 1; column < view.columns.length; column++) {
     const line = view.lines.findIndex((l) => l.column === column);
@@ -121,7 +123,7 @@ function buildOptions(
         stroke: axis,
         grid: { stroke: grid, width: 1 },
         ticks: { stroke: grid, width: 1 },
-        size: unit === 'rate' ? 76 : 50,
+        size: unit === 'rate' || unit === 'bytes' ? 76 : 50,
         incrs: tickIncrements(unit),
         values: (_u, values) => {
           const step = values.length > 1 ? Math.abs((values[1] ?? 0) - (values[0] ?? 0)) : 1;

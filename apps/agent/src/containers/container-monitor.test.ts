@@ -1,0 +1,178 @@
+// The container monitor against a real engine (Podman's Docker API): states, figures, health, restarts,
+// an absent engine that never holds a sample; and the `docker stats` formulas on fixed readings.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ContainerInfo } from '@hostwire/protocol';
+import { waitFor } from '../test-support/fixtures.js';
+import { TestEngine, skipWithoutEngine } from '../test-support/engine.js';
+import { ContainerMonitor } from './container-monitor.js';
+import { EngineClient } from './engine-client.js';
+import { computeFigures, readStats } from './engine-stats.js';
+
+describe('docker stats formulas', () => {
+  it('computes CPU % of one core and rates from two readings, memory without the page cache', () => {
+    const first = readStats(
+      {
+        cpu_stats: {
+          cpu_usage: { total_usage: 1_000_000_000 },
+          system_cpu_usage: 10_000_000_000,
+          online_cpus: 4,
+        },
+        memory_stats: { usage: 300, limit: 1000, stats: { inactive_file: 100 } },
+        networks: { eth0: { rx_bytes: 1000, tx_bytes: 0 }, eth1: { rx_bytes: 1000, tx_bytes: 500 } },
+        blkio_stats: {
+          io_service_bytes_recursive: [
+            { op: 'Read', value: 4096 },
+            { op: 'write', value: 0 },
+          ],
+        },
+      },
+      0,
+      8000,
+    );
+    const second = readStats(
+      {
+        cpu_stats: {
+          cpu_usage: { total_usage: 1_500_000_000 },
+          system_cpu_usage: 14_000_000_000,
+          online_cpus: 4,
+        },
+        memory_stats: { usage: 400, limit: 1000, stats: { inactive_file: 100 } },
+        networks: { eth0: { rx_bytes: 3000, tx_bytes: 0 }, eth1: { rx_bytes: 1000, tx_bytes: 2500 } },
+        blkio_stats: {
+          io_service_bytes_recursive: [
+            { op: 'Read', value: 8192 },
+            { op: 'write', value: 2048 },
+          ],
+        },
+      },
+      2000,
+      8000,
+    );
+    expect(computeFigures(first, second)).toEqual({
+      cpuPercent: 50, // 0.5 s of CPU over 4 s of all-core time × 4 cores
+      memoryBytes: 300,
+      memoryLimitBytes: 1000,
+      netRxBps: 1000,
+      netTxBps: 1000,
+      blockReadBps: 2048,
+      blockWriteBps: 1024,
+    });
+    // No limit: the engine reports the host's memory, which is 0 here.
+    expect(readStats({ memory_stats: { usage: 5, limit: 8000 } }, 0, 8000).memoryLimitBytes).toBe(0);
+    // A restarted container's counters start over: no negative rates.
+    expect(computeFigures(second, first).cpuPercent).toBe(0);
+  });
+});
+
+describe('container monitor (real engine)', async () => {
+  const skip = await skipWithoutEngine();
+  const engine = new TestEngine();
+  afterAll(() => engine.removeAll());
+
+  const byName = (list: ContainerInfo[] | undefined, name: string) => list?.find((c) => c.name === name);
+
+  it.skipIf(skip)(
+    'reports running, exited and busy containers with their figures, health and restarts',
+    async () => {
+      const idle = engine.uniqueName('idle');
+      const busy = engine.uniqueName('busy');
+      const done = engine.uniqueName('done');
+      const flappy = engine.uniqueName('flappy');
+      const checked = engine.uniqueName('checked');
+      await Promise.all([
+        engine.run(idle, { cmd: ['sleep', '600'] }),
+        engine.run(busy, { cmd: ['sh', '-c', 'while :; do :; done'] }),
+        engine.run(done, { cmd: ['true'] }),
+        engine.run(flappy, { cmd: ['sh', '-c', 'sleep 1; exit 3'], restart: 'always' }),
+        engine.run(checked, { cmd: ['sleep', '600'], healthcheck: ['CMD-SHELL', 'test -f /tmp/ok'] }),
+      ]);
+      const names: string[][] = [];
+      const monitor = new ContainerMonitor({
+        engine: engine.engine,
+        log: silent,
+        onNamesChanged: (n) => names.push(n),
+      });
+      const sample = () => monitor.sample(5000, 60_000);
+
+      const first = await sample();
+      expect(byName(first, idle)).toMatchObject({
+        state: 'running',
+        health: 'none',
+        image: expect.stringContaining('busybox'),
+      });
+      expect(byName(first, idle)?.startedAt).toBeGreaterThan(Date.now() - 120_000);
+      expect(names.at(-1)).toEqual(expect.arrayContaining([idle, busy, done, flappy, checked]));
+      await waitFor(
+        async () => byName(await sample(), done)?.state === 'exited',
+        10_000,
+        'the one-shot container exited',
+      );
+      // CPU % comes from deltas between two readings: the busy loop shows up on the second one.
+      const busyNow = await waitFor(
+        async () => {
+          const c = byName(await sample(), busy);
+          return c && c.cpuPercent > 10 ? c : undefined;
+        },
+        10_000,
+        'busy container CPU',
+      );
+      expect(busyNow.memoryBytes).toBeGreaterThan(0);
+      await engine.remove(busy);
+      expect(byName(await sample(), checked)?.health).toBe('starting');
+      await engine.runHealthcheck(checked);
+      await waitFor(async () => byName(await sample(), checked)?.health === 'unhealthy', 10_000, 'unhealthy');
+      // Restarts by the engine's policy are counted (inspect refreshed when the counters restart).
+      await waitFor(
+        async () => (byName(await sample(), flappy)?.restartCount ?? 0) >= 2,
+        20_000,
+        'restart count of the always-restarting container',
+        500,
+      );
+      await engine.remove(flappy);
+      await monitor.settle();
+    },
+  );
+
+  it('costs a sample at most the grace when the engine accepts but never answers', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hw-stalled-'));
+    const socketPath = path.join(dir, 'engine.sock');
+    const held: Socket[] = [];
+    const stalled = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => stalled.listen(socketPath, resolve));
+    const warnings: string[] = [];
+    const monitor = new ContainerMonitor({
+      engine: new EngineClient(socketPath),
+      log: { ...silent, warn: (m) => warnings.push(m) },
+      requestTimeoutMs: 1500,
+    });
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      expect(await monitor.sample(250, 60_000)).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    // One refresh at a time: the stalled one is still the only request.
+    expect(held).toHaveLength(1);
+    await monitor.settle();
+    expect(warnings).toEqual([expect.stringContaining('did not answer within 1500 ms')]);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => stalled.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('omits containers when there is no engine, logs that once, and never holds the sample', async () => {
+    const warnings: string[] = [];
+    const monitor = new ContainerMonitor({
+      engine: new EngineClient('/nonexistent/docker.sock'),
+      log: { ...silent, warn: (m) => warnings.push(m) },
+    });
+    for (let i = 0; i < 3; i++) expect(await monitor.sample(250, 60_000)).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(monitor.engineReachable).toBe(false);
+  });
+});
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };

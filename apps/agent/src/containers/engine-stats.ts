@@ -1,0 +1,149 @@
+/**
+ * @module containers/engine-stats — the Engine API's container list, inspect and stats answers (the
+ * fields used), and the figures derived from two stats readings the way `docker stats` derives them.
+ */
+
+/** One entry of `GET /containers/json?all=1`. */
+export interface EngineListEntry {
+  Id: string;
+  Names?: string[];
+  Image?: string;
+  State?: string;
+  Status?: string;
+}
+
+/** The part of `GET /containers/<id>/json` used. */
+export interface EngineInspect {
+  Id: string;
+  RestartCount?: number;
+  State?: {
+    Status?: string;
+    StartedAt?: string;
+    Health?: { Status?: string } | null;
+  };
+}
+
+interface BlkioEntry {
+  op?: string;
+  value?: number;
+}
+
+/** The part of `GET /containers/<id>/stats?stream=false` used. */
+export interface EngineStats {
+  read?: string;
+  cpu_stats?: {
+    cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null };
+    system_cpu_usage?: number;
+    online_cpus?: number;
+  };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  blkio_stats?: { io_service_bytes_recursive?: BlkioEntry[] | null };
+}
+
+/** Cumulative counters of one reading, kept until the next one. */
+export interface StatsReading {
+  /** When the agent read it (ms, monotonic clock). */
+  at: number;
+  cpuTotal: number;
+  systemCpu: number;
+  onlineCpus: number;
+  rx: number;
+  tx: number;
+  blockRead: number;
+  blockWrite: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+/** The figures of one container over the time between two readings. */
+export interface StatsFigures {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  netRxBps: number;
+  netTxBps: number;
+  blockReadBps: number;
+  blockWriteBps: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Reads the counters of one stats answer. Memory is usage minus the page cache that can be dropped
+ * (`inactive_file` on cgroup v2, `total_inactive_file` on v1), as `docker stats` shows it. A limit at or
+ * above the host's memory means no limit (the engine reports the host's memory then): 0.
+ */
+export function readStats(stats: EngineStats, at: number, hostMemoryBytes: number): StatsReading {
+  const cpu = stats.cpu_stats ?? {};
+  const usage = cpu.cpu_usage ?? {};
+  const mem = stats.memory_stats ?? {};
+  const cache = num(mem.stats?.total_inactive_file) || num(mem.stats?.inactive_file);
+  const used = num(mem.usage);
+  const limit = num(mem.limit);
+  let rx = 0;
+  let tx = 0;
+  for (const net of Object.values(stats.networks ?? {})) {
+    rx += num(net.rx_bytes);
+    tx += num(net.tx_bytes);
+  }
+  let blockRead = 0;
+  let blockWrite = 0;
+  for (const entry of stats.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = (entry.op ?? '').toLowerCase();
+    if (op === 'read') blockRead += num(entry.value);
+    else if (op === 'write') blockWrite += num(entry.value);
+  }
+  return {
+    at,
+    cpuTotal: num(usage.total_usage),
+    systemCpu: num(cpu.system_cpu_usage),
+    onlineCpus: num(cpu.online_cpus) || usage.percpu_usage?.length || 1,
+    rx,
+    tx,
+    blockRead,
+    blockWrite,
+    memoryBytes: used > cache ? used - cache : used,
+    memoryLimitBytes: limit > 0 && (hostMemoryBytes <= 0 || limit < hostMemoryBytes) ? limit : 0,
+  };
+}
+
+/**
+ * The figures between two readings of one container (`docker stats`' formulas):
+ * - CPU % = Δ container CPU time / Δ host CPU time × online CPUs × 100 (percent of one core);
+ * - each rate = Δ counter / Δ wall time (s), counters summed over every network and block device.
+ * Without a previous reading (first sight, or a counter that went backwards: the container restarted)
+ * the rates are 0 and memory is the current reading.
+ */
+export function computeFigures(prev: StatsReading | undefined, next: StatsReading): StatsFigures {
+  const base = { memoryBytes: next.memoryBytes, memoryLimitBytes: next.memoryLimitBytes };
+  const seconds = prev ? (next.at - prev.at) / 1000 : 0;
+  if (!prev || seconds <= 0 || next.cpuTotal < prev.cpuTotal) {
+    return { ...base, cpuPercent: 0, netRxBps: 0, netTxBps: 0, blockReadBps: 0, blockWriteBps: 0 };
+  }
+  const cpuDelta = next.cpuTotal - prev.cpuTotal;
+  const systemDelta = next.systemCpu - prev.systemCpu;
+  const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * next.onlineCpus * 100 : 0;
+  const rate = (a: number, b: number): number => (b >= a ? round((b - a) / seconds) : 0);
+  return {
+    ...base,
+    cpuPercent: round(cpuPercent),
+    netRxBps: rate(prev.rx, next.rx),
+    netTxBps: rate(prev.tx, next.tx),
+    blockReadBps: rate(prev.blockRead, next.blockRead),
+    blockWriteBps: rate(prev.blockWrite, next.blockWrite),
+  };
+}
+
+/** The engine's health word → the protocol's (`''`/absent → none). */
+export function healthOf(inspect: EngineInspect | undefined): 'healthy' | 'unhealthy' | 'starting' | 'none' {
+  const status = inspect?.State?.Health?.Status;
+  return status === 'healthy' || status === 'unhealthy' || status === 'starting' ? status : 'none';
+}
+
+/** Docker's list `Status` carries the health in parentheses: `Up 2 minutes (healthy)`. */
+export function healthHint(status: string | undefined): string {
+  const match = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? '');
+  return match?.[1] ?? '';
+}
