@@ -9,7 +9,7 @@
 //                                  [--containers 50 --engine-socket /run/hostwire-test/podman.sock]
 //
 // With --containers N the agents also watch a container engine holding N busybox `sleep` containers
-// (created here through the Engine API, removed at the end; ../shared/podman/start.sh provides one), and
+// (created here through the Engine API, removed at the end; tooling/podman-start.sh provides one), and
 // one container refresh (list + stats + inspects) is timed in-process.
 //
 // Needs a build: npm run build (the executable is skipped, with a note, when it is not built).

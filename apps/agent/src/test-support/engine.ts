@@ -1,6 +1,6 @@
 /**
  * @module test-support/engine — the real container engine the container tests use (Podman's Docker API
- * socket from `../shared/podman/start.sh`, or any Docker socket): finding it, and creating, starting,
+ * socket from `tooling/podman-start.sh`, or any Docker socket): finding it, and creating, starting,
  * stopping, killing and removing uniquely named test containers through the Engine API.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,7 +21,7 @@ export async function skipWithoutEngine(): Promise<boolean> {
     await engine.json('/version');
     return false;
   } catch (error) {
-    const reason = `no container engine at ${TEST_ENGINE_SOCKET} (${(error as Error).message}); run ../shared/podman/start.sh`;
+    const reason = `no container engine at ${TEST_ENGINE_SOCKET} (${(error as Error).message}); run tooling/podman-start.sh`;
     if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true requires it`);
     console.warn(`skipped: ${reason}`);
     return true;
