@@ -2,8 +2,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { compileLogFilter } from '@hostwire/protocol';
-import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol';
+import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol/agent';
 import type { LogSourceConfig, LogsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { DOCKER_SOCKET, startDockerTail } from './docker-tail.js';
@@ -56,6 +55,9 @@ export async function detectLogBackends(
   ]);
   return { journald, docker };
 }
+
+/** The log filter's engine, once a tail asked for a filter. */
+let logFilter: typeof import('@hostwire/protocol/log-filter') | undefined;
 
 /** Streams one source may feed at once (each with its own filter); past it `logs.start` is refused. */
 export const MAX_STREAMS_PER_SOURCE = 16;
@@ -121,7 +123,10 @@ export class LogManager {
     }
     let accept: (line: string) => boolean;
     try {
-      accept = compileLogFilter(frame.filter);
+      // The RE2 engine is loaded by the first filtered tail, not at start (≈ 8 MB of RSS in the executable).
+      accept = frame.filter
+        ? (logFilter ??= await import('@hostwire/protocol/log-filter')).compileLogFilter(frame.filter)
+        : () => true;
     } catch (error) {
       return sink.send({
         type: 'error',
