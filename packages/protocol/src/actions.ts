@@ -24,7 +24,10 @@ export type ActionParamSpecInput = z.input<typeof ActionParamSpec>;
 export const ActionDescriptor = z.object({
   name: ActionName,
   description: z._default(z.string().check(z.maxLength(1000)), ''),
-  params: z._default(z.record(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/)), ActionParamSpec), {}),
+  params: z._default(
+    z.record(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/)), ActionParamSpec),
+    {},
+  ),
   dangerous: z._default(z.boolean(), false),
   timeoutMs: z.int().check(z.positive(), z.lte(24 * 3600_000)),
   outputCapBytes: z.int().check(z.positive(), z.lte(64 * 1024 * 1024)),

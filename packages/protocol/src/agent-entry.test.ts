@@ -13,7 +13,7 @@ function packagesImportedBy(file: string, seen = new Set<string>()): Set<string>
   seen.add(file);
   const text = readFileSync(file, 'utf8');
   for (const match of text.matchAll(/^(?:import|export)\s(?!type\b)[^'"]*from\s+'([^']+)'/gm)) {
-    const spec = match[1]!;
+    const spec = match[1] ?? '';
     if (spec.startsWith('.')) {
       const next = path.join(path.dirname(file), spec.replace(/\.js$/, '.ts'));
       for (const b of packagesImportedBy(next, seen)) bare.add(b);

@@ -4,7 +4,9 @@ import { Timestamp } from './common.js';
 
 export const LogSourceName = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -'));
+  .check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -'),
+  );
 
 /** A log source declared in the agent's config and announced in `hello`. */
 export const LogSourceDescriptor = z.object({
@@ -37,5 +39,8 @@ export type LogFilter = z.infer<typeof LogFilter>;
 export const MAX_LOG_LINE_LENGTH = 8192;
 export const MAX_LOG_BACKFILL = 5000;
 
-export const LogLine = z.object({ ts: Timestamp, line: z.string().check(z.maxLength(MAX_LOG_LINE_LENGTH + 16)) });
+export const LogLine = z.object({
+  ts: Timestamp,
+  line: z.string().check(z.maxLength(MAX_LOG_LINE_LENGTH + 16)),
+});
 export type LogLine = z.infer<typeof LogLine>;

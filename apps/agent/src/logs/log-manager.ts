@@ -12,6 +12,7 @@ import { startJournaldTail } from './journald-tail.js';
 import { FramePacer } from './frame-pacer.js';
 import { LineBatcher } from './line-batcher.js';
 import { SourceReader, type ReaderSubscriber } from './source-reader.js';
+import type * as LogFilterModule from '@hostwire/protocol/log-filter';
 
 type LogsStart = Extract<ServerToAgent, { type: 'logs.start' }>;
 
@@ -57,7 +58,7 @@ export async function detectLogBackends(
 }
 
 /** The log filter's engine, once a tail asked for a filter. */
-let logFilter: typeof import('@hostwire/protocol/log-filter') | undefined;
+let logFilter: typeof LogFilterModule | undefined;
 
 /** Streams one source may feed at once (each with its own filter); past it `logs.start` is refused. */
 export const MAX_STREAMS_PER_SOURCE = 16;

@@ -174,7 +174,7 @@ export function parsePidStatBytes(buf: Uint8Array, length: number, out: PidStatF
   let stime = 0;
   let start = 0;
   for (let i = close + 2; i <= length; i++) {
-    const c = i < length ? buf[i]! : 0x20;
+    const c = i < length ? (buf[i] ?? 0x20) : 0x20;
     if (c === 0x20 || c === 0x0a) {
       if (field === 14) utime = value;
       else if (field === 15) stime = value;

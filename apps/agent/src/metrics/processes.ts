@@ -31,9 +31,10 @@ export interface ProcessSummary {
  * values keep the scan order), or -1 when it does not make the list.
  */
 function offer(top: ProcessInfo[], n: number, key: 'cpu' | 'memory', value: number): number {
-  if (top.length >= n && value <= top[top.length - 1]![key]) return -1;
+  const last = top[top.length - 1];
+  if (top.length >= n && last !== undefined && value <= last[key]) return -1;
   let at = top.length;
-  while (at > 0 && top[at - 1]![key] < value) at--;
+  while (at > 0 && (top[at - 1]?.[key] ?? Infinity) < value) at--;
   return at;
 }
 
