@@ -194,6 +194,9 @@ describe('the compiled hostwire-agent executable', () => {
     await waitFor(async () => (await first.ctx.store.metrics.countSamples(hostId)) >= 2, 20_000);
     const version = readFileSync(path.join(BIN_DIR, 'VERSION'), 'utf8').trim();
     expect((await first.ctx.store.hosts.findById(hostId))?.agent?.agentVersion).toBe(version);
+    // `run` re-executed itself in place (execve: the same pid) without the JIT.
+    const environ = readFileSync(`/proc/${agent.child.pid ?? 0}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('BUN_JSC_useJIT=0');
 
     await first.close();
     const stateDir = path.join(dir, 'etc', 'state');
