@@ -7,9 +7,7 @@ import { AgentExitError, EXIT_CODES, toAgentExitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
-import { enroll } from './enroll.js';
-import { showStatus } from './status.js';
-import { currentExecutable, update } from './update.js';
+// enroll, update and status are loaded by their command, so `run` does not carry them.
 
 const EXIT_HELP = `
 Exit codes:
@@ -53,6 +51,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
       'where the agent keeps its outbox and status (default: state/ next to the config)',
     )
     .action(async (opts: { server: string; token: string; config: string; stateDir?: string }) => {
+      const { enroll } = await import('./enroll.js');
       const result = await enroll({
         server: opts.server,
         token: opts.token,
@@ -89,7 +88,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
       log.info(`hostwire-agent ${AGENT_VERSION} starting (config ${opts.config}, state ${stateDir})`);
       const fatal = await runAgent(config, { stateDir, signal: controller.signal, log });
       if (fatal) throw fatal;
-      if (reexec) reexecute(log);
+      if (reexec) await reexecute(log);
       setExit(EXIT_CODES.OK);
     });
 
@@ -101,6 +100,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--force', 'install even when the versions are equal')
     .action(async (opts: { config: string; server?: string; force?: boolean }) => {
       const config = await loadAgentConfig(opts.config);
+      const { update } = await import('./update.js');
       await update({
         server: opts.server ?? config.server,
         stateDir: resolveStateDir(config, opts.config),
@@ -117,6 +117,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--json', 'print the status as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = await loadAgentConfig(opts.config);
+      const { showStatus } = await import('./status.js');
       setExit(
         await showStatus(resolveStateDir(config, opts.config), opts.json === true, (t) => io.out(`${t}\n`)),
       );
@@ -129,11 +130,12 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
  * Starts the (updated) executable with the same arguments. Under systemd (INVOCATION_ID is set) the
  * unit's Restart=always starts it instead, so the new process stays the service's main process.
  */
-function reexecute(log: Logger): void {
+async function reexecute(log: Logger): Promise<void> {
   if (process.env.INVOCATION_ID) {
     log.info('updated: systemd restarts the agent with the new executable');
     return;
   }
+  const { currentExecutable } = await import('./update.js');
   const child = spawn(currentExecutable(), process.argv.slice(process.versions.bun === undefined ? 1 : 2), {
     stdio: 'inherit',
     detached: true,
