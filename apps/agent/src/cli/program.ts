@@ -50,8 +50,8 @@ const CONFIG_OPTION: OptionSpec = {
 };
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
-// The CLI is parsed with node:util parseArgs (in both runtimes), not a CLI library: a library costs the
-// executable ≈ 1.7 MB of RSS for four commands (bench/agent-footprint.mjs, docs/agent.md#footprint).
+// The CLI is parsed with node:util parseArgs (in both runtimes), not a CLI library: commander cost the
+// executable ≈ 0.5 MB of RSS (1.7 MB alone) for four commands (bench/agent-footprint.mjs, docs/agent.md).
 const COMMANDS: Record<string, CommandSpec> = {
   enroll: {
     description: 'enroll this host with an enrollment token and write the config file (mode 0600)',
