@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentToServer, MetricsSample } from '@hostwire/protocol/agent';
-import { AgentHello } from '@hostwire/protocol/agent';
+import type { AgentToServer, MetricsSample } from '@hostwire/protocol';
+import { AgentHello } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAgent } from './agent.js';
 import { createLogger } from './log.js';

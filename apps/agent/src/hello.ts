@@ -1,6 +1,6 @@
 /** @module hello — the `hello` frame: who this agent is and what it offers. */
 import os from 'node:os';
-import type { ActionDescriptor, AgentHello, LogSourceDescriptor } from '@hostwire/protocol/agent';
+import type { ActionDescriptor, AgentHello, LogSourceDescriptor } from '@hostwire/protocol';
 import { AGENT_VERSION } from './version.js';
 
 /** Builds `hello`; `capabilities` lists the features and the log backends present on this machine. */

@@ -1,6 +1,6 @@
 /** @module log-check — which configured log sources exist on this machine, for `hello` and `logs.check`. */
 import { accessSync, constants, statSync } from 'node:fs';
-import type { LogSourceDescriptor } from '@hostwire/protocol/agent';
+import type { LogSourceDescriptor } from '@hostwire/protocol';
 import type { LogSourceConfig } from './config/schema.js';
 import type { LogBackends } from './logs/log-manager.js';
 

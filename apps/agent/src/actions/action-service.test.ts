@@ -1,7 +1,7 @@
 // Tests of the action runner: signed-command checks, the allow-list, parameter refusals, timeouts,
 // cancel and output caps, with real processes and a real on-disk ledger.
 import { readdirSync, readFileSync } from 'node:fs';
-import { AgentToServer } from '@hostwire/protocol/agent';
+import { AgentToServer } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionConfig } from '../config/schema.js';
 import type { LinkSession } from '../connection/agent-link.js';

@@ -1,7 +1,7 @@
 /** @module actions/action-service — handles signed `command` frames: verify, allow-list, run, report. */
 import type { KeyObject } from 'node:crypto';
 import { validateActionParams } from '@hostwire/protocol/agent';
-import type { ActionDescriptor, ActionOutcome, ServerToAgent } from '@hostwire/protocol/agent';
+import type { ActionDescriptor, ActionOutcome, ServerToAgent } from '@hostwire/protocol';
 import type { ActionConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { CommandLedger } from '../outbox/command-ledger.js';

@@ -1,5 +1,5 @@
 /** @module actions/argv-template — turns an action's argv template and checked params into an argv. */
-import type { ActionParams, ActionParamSpec } from '@hostwire/protocol/agent';
+import type { ActionParams, ActionParamSpec } from '@hostwire/protocol';
 
 const WHOLE = /^\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}$/;
 const INNER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;

@@ -1,5 +1,5 @@
 /** @module actions/frame-delivery — delivers action frames now, or after the next reconnect. */
-import type { AgentToServer } from '@hostwire/protocol/agent';
+import type { AgentToServer } from '@hostwire/protocol';
 import type { LinkSession } from '../connection/agent-link.js';
 import type { Logger } from '../log.js';
 import type { CommandLedger } from '../outbox/command-ledger.js';

@@ -1,7 +1,7 @@
 /** @module actions/process-runner — runs one argv without a shell, in its own process group, with limits. */
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import type { ActionOutcome } from '@hostwire/protocol/agent';
+import type { ActionOutcome } from '@hostwire/protocol';
 
 /** Output is forwarded in pieces of at most this many bytes (a JSON-escaped piece stays under 64 KiB). */
 export const OUTPUT_PIECE_BYTES = 8 * 1024;

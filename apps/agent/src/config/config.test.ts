@@ -1,7 +1,7 @@
 // Tests of the config schema, the JSONC loader and the example file shipped with the agent.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ActionDescriptor } from '@hostwire/protocol/agent';
+import { ActionDescriptor } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeActions } from '../actions/action-service.js';
 import { createCommandKeys, createTempDir } from '../test-support/fixtures.js';

@@ -1,5 +1,5 @@
 /** @module config/defaults — the default metrics, log sources and action catalog `enroll` writes. */
-import type { ActionParamSpecInput } from '@hostwire/protocol/agent';
+import type { ActionParamSpecInput } from '@hostwire/protocol';
 
 /** Default metrics settings: 10 s slow interval, an outbox holding 24 h of samples at that interval. */
 export const DEFAULT_METRICS = {

@@ -1,6 +1,6 @@
 /** @module connection/agent-link — the outbound WebSocket to the server: handshake, watchdog, reconnects. */
 import { ServerToAgent } from '@hostwire/protocol/agent';
-import type { AgentToServer } from '@hostwire/protocol/agent';
+import type { AgentToServer } from '@hostwire/protocol';
 import type { ConnectionConfig } from '../config/schema.js';
 import { AgentExitError } from '../errors.js';
 import type { Logger } from '../log.js';

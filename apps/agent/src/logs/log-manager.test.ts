@@ -1,7 +1,7 @@
 // Tests of logs.start / logs.stop handling: filters, errors, rate limiting and batching into frames.
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AgentToServer, MAX_LOG_LINE_LENGTH } from '@hostwire/protocol/agent';
+import { AgentToServer, MAX_LOG_LINE_LENGTH } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogsConfig } from '../config/schema.js';
 import { silentLogger } from '../log.js';

@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol/agent';
+import type { AgentToServer, LogSourceDescriptor, ServerToAgent } from '@hostwire/protocol';
 import type { LogSourceConfig, LogsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { DOCKER_SOCKET, startDockerTail } from './docker-tail.js';

@@ -1,6 +1,6 @@
 // Tests of the /proc collector on this machine's real /proc and of the pure /proc parsers.
 import { cpus } from 'node:os';
-import { MetricsSample } from '@hostwire/protocol/agent';
+import { MetricsSample } from '@hostwire/protocol';
 import { describe, expect, it } from 'vitest';
 import { MetricsCollector } from './collector.js';
 import { parseMounts, parseNetDev, parsePidStat, parseProcStat, cpuPercent } from './proc-parsers.js';

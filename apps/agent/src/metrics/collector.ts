@@ -1,6 +1,6 @@
 /** @module metrics/collector — reads /proc and statfs into one MetricsSample (without its seq). */
 import { readdir, statfs, access } from 'node:fs/promises';
-import type { MetricsSample } from '@hostwire/protocol/agent';
+import type { MetricsSample } from '@hostwire/protocol';
 import { ProcessScanner } from './processes.js';
 import { ProcReader } from './proc-reader.js';
 import type { CpuTimes, MountEntry } from './proc-parsers.js';

@@ -1,6 +1,6 @@
 /** @module metrics/processes — process count and the top processes by CPU and by memory. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ProcessInfo } from '@hostwire/protocol/agent';
+import type { ProcessInfo } from '@hostwire/protocol';
 import type { PidStatFields } from './proc-parsers.js';
 import { parsePidStatBytes } from './proc-parsers.js';
 import { ProcReader } from './proc-reader.js';

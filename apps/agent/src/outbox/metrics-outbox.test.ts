@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MetricsSample } from '@hostwire/protocol/agent';
+import type { MetricsSample } from '@hostwire/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildBatch } from '../metrics/metrics-sender.js';
 import { createTempDir, waitFor } from '../test-support/fixtures.js';

@@ -19,7 +19,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { MetricsSample } from '@hostwire/protocol/agent';
+import type { MetricsSample } from '@hostwire/protocol';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { StoredRecord } from './record-file.js';

@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ActionCommand } from '@hostwire/protocol/agent';
+import type { ActionCommand } from '@hostwire/protocol';
 import type { AgentConfig, AgentConfigInput } from '../config/schema.js';
 import { parseAgentConfig } from '../config/load.js';
 

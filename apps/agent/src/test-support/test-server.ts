@@ -2,8 +2,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentToServer } from '@hostwire/protocol/agent';
-import type { ServerToAgent } from '@hostwire/protocol/agent';
+import { AgentToServer } from '@hostwire/protocol';
+import type { ServerToAgent } from '@hostwire/protocol';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 
