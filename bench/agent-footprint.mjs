@@ -65,21 +65,42 @@ function readProc(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuTicks = Number(rest[11]) + Number(rest[12]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
-  return { cpuTicks, rssKb, at: performance.now() };
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  // RssFile: pages of the executable (and libraries) the process touched, shared and reclaimable;
+  // RssAnon: its own heap and stacks.
+  return {
+    cpuTicks,
+    rssKb: kb('VmRSS'),
+    anonKb: kb('RssAnon'),
+    fileKb: kb('RssFile'),
+    at: performance.now(),
+  };
 }
 
 /** Samples a pid every second for `seconds`; returns CPU % of one core over the window and RSS stats (MB). */
 async function measure(pid, seconds) {
   const first = readProc(pid);
   const rss = [first.rssKb];
+  const anon = [first.anonKb];
+  const file = [first.fileKb];
   for (let i = 0; i < seconds; i++) {
     await sleep(1000);
-    rss.push(readProc(pid).rssKb);
+    const now = readProc(pid);
+    rss.push(now.rssKb);
+    anon.push(now.anonKb);
+    file.push(now.fileKb);
   }
   const last = readProc(pid);
   const cpu = ((last.cpuTicks - first.cpuTicks) / TICKS / ((last.at - first.at) / 1000)) * 100;
-  return { cpu, rssAvg: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, rssMax: Math.max(...rss) / 1024 };
+  const avgMb = (list) => list.reduce((a, b) => a + b, 0) / list.length / 1024;
+  return {
+    cpu,
+    rssAvg: avgMb(rss),
+    rssMax: Math.max(...rss) / 1024,
+    anonAvg: avgMb(anon),
+    fileAvg: avgMb(file),
+  };
 }
 
 /** One Engine API call over the unix socket (JSON in, JSON or nothing out). */
@@ -169,26 +190,77 @@ async function compareProcReads(runs) {
   return { asyncMs: await cost(asyncScan), syncMs: await cost(syncScan) };
 }
 
-/** The Bun runtime alone: a compiled `setInterval` with the same Bun package the agent is built with. */
-async function measureBareBun(dir) {
-  const pkg = process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64';
-  const bun = path.join(root, 'node_modules', pkg, 'bin', 'bun');
-  if (!existsSync(bun)) return undefined;
-  writeFileSync(path.join(dir, 'idle.js'), 'setInterval(() => {}, 1000);\n');
-  const out = path.join(dir, 'idle');
+/**
+ * What the agent needs from the Bun runtime before any code of its own, as compiled programs built with
+ * the same Bun package as the agent: `idle` is a bare `setInterval`; `floor` also uses the built-ins
+ * every agent uses (node:fs sync and promises, statfs, node:crypto Ed25519 verify and SHA-256,
+ * node:child_process, node:os, the runtime's WebSocket connected to the bench's peer) and nothing else.
+ */
+const BUN_FLOOR = `
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readFile, statfs, writeFile } from 'node:fs/promises';
+import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+const buffer = Buffer.allocUnsafe(65536);
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const signature = sign(null, Buffer.from('x'), privateKey);
+const ws = new WebSocket(process.argv[2]);
+ws.onmessage = () => {};
+async function tick() {
+  let n = 0;
+  for (const e of readdirSync('/proc')) {
+    if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;
+    try { const fd = openSync('/proc/' + e + '/stat', 'r'); n += readSync(fd, buffer, 0, 65536, null); closeSync(fd); } catch {}
+  }
+  const fs = await statfs('/');
+  await writeFile(process.argv[3], JSON.stringify({ n, fs: fs.blocks, host: os.hostname(), ok: verify(null, Buffer.from('x'), publicKey, signature),
+    sum: createHash('sha256').update(await readFile('/proc/meminfo')).digest('hex') }));
+  if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'ping', n }));
+}
+globalThis.spawn = spawn;
+setInterval(tick, 1000);
+`;
+
+async function compileBun(bun, dir, name, source) {
+  writeFileSync(path.join(dir, `${name}.js`), source);
+  const out = path.join(dir, name);
   await new Promise((resolve, reject) => {
-    const build = spawn(bun, ['build', 'idle.js', '--compile', '--minify', '--outfile', out], {
+    const build = spawn(bun, ['build', `${name}.js`, '--compile', '--minify', '--outfile', out], {
       cwd: dir,
       stdio: 'ignore',
     });
     build.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bun build exited ${code}`))));
   });
-  const idle = spawn(out, [], { stdio: 'ignore' });
+  return out;
+}
+
+async function measureBareBun(dir) {
+  const pkg = process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64';
+  const bun = path.join(root, 'node_modules', pkg, 'bin', 'bun');
+  if (!existsSync(bun)) return undefined;
+  const run = async (file, args, env = process.env) => {
+    const child = spawn(file, args, { stdio: 'ignore', env });
+    try {
+      await sleep(2000);
+      return await measure(child.pid, Math.min(10, SLOW_S));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  };
+  const idle = await run(await compileBun(bun, dir, 'idle', 'setInterval(() => {}, 1000);\n'), []);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  wss.on('connection', (ws) => ws.send('{"type":"welcome"}'));
   try {
-    await sleep(1000);
-    return await measure(idle.pid, Math.min(10, SLOW_S));
+    const floorBin = await compileBun(bun, dir, 'floor', BUN_FLOOR);
+    const floorArgs = [`ws://127.0.0.1:${wss.address().port}`, path.join(dir, 'floor.json')];
+    const floor = await run(floorBin, floorArgs);
+    // As the agent runs it (apps/agent/src/bin.ts: `run` re-executes itself without the JIT).
+    const floorNoJit = await run(floorBin, floorArgs, { ...process.env, BUN_JSC_useJIT: '0' });
+    return { idle, floor, floorNoJit };
   } finally {
-    idle.kill('SIGTERM');
+    wss.close();
   }
 }
 
@@ -312,16 +384,21 @@ async function main() {
       refresh = { wallMs: (performance.now() - w0) / runs, cpuMs: (c.user + c.system) / 1000 / runs, seen };
     }
 
+    const mb = (n) => `${n.toFixed(1).padStart(5)} MB`;
     const row = (name, m, extra) =>
-      `| ${name.padEnd(30)} | ${m.cpu.toFixed(2).padStart(6)} % | ${m.rssAvg.toFixed(1).padStart(7)} MB | ${m.rssMax.toFixed(1).padStart(7)} MB | ${extra.padEnd(22)} |`;
+      `| ${name.padEnd(30)} | ${m.cpu.toFixed(2).padStart(6)} % | ${mb(m.rssAvg)} | ${mb(m.rssMax)} | ${mb(m.anonAvg)} | ${mb(m.fileAvg)} | ${extra.padEnd(22)} |`;
     console.log(
-      '\n| run                            | CPU/core |  RSS avg |  RSS max | notes                  |',
+      '\n| run                            | CPU/core |  RSS avg |  RSS max | RssAnon | RssFile | notes                  |',
     );
     console.log(
-      '|--------------------------------|----------|----------|----------|------------------------|',
+      '|--------------------------------|---------:|---------:|---------:|--------:|--------:|------------------------|',
     );
     console.log(row('bare node (baseline)', bare, 'setInterval only'));
-    if (bareBun) console.log(row('bare bun executable (baseline)', bareBun, 'compiled setInterval'));
+    if (bareBun) {
+      console.log(row('bare bun executable (baseline)', bareBun.idle, 'compiled setInterval'));
+      console.log(row('bun runtime floor (baseline)', bareBun.floor, 'built-ins the agent uses'));
+      console.log(row('bun runtime floor, no JIT', bareBun.floorNoJit, 'BUN_JSC_useJIT=0'));
+    }
     for (const [name, r] of variants) {
       const tag = CONTAINERS > 0 ? `, ${CONTAINERS} ctrs` : '';
       console.log(row(`${name} @10 s (${SLOW_S} s${tag})`, r.slow, `${r.slowSamples} samples acked`));
@@ -344,6 +421,12 @@ async function main() {
       console.log(
         `targets for the executable: RSS <= 25 MB steady (${bin.slow.rssAvg.toFixed(1)} MB: ${verdict(bin.slow.rssAvg <= 25)}), <= 0.5 % @10 s (${bin.slow.cpu.toFixed(2)} %: ${verdict(bin.slow.cpu <= 0.5)}), <= 1.5 % @1 s (${bin.fast.cpu.toFixed(2)} %: ${verdict(bin.fast.cpu <= 1.5)})`,
       );
+      if (bareBun) {
+        const over = (base) => (bin.slow.rssAvg - base.rssAvg).toFixed(1);
+        console.log(
+          `the executable's RSS @10 s over the bare runtime: +${over(bareBun.idle)} MB; over the runtime floor without JIT (as the agent runs): +${over(bareBun.floorNoJit)} MB`,
+        );
+      }
     }
   } finally {
     baseline.kill('SIGTERM');

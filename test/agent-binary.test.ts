@@ -4,12 +4,15 @@
 // previous release's SQLite state taken over by the executable (bun:sqlite), and the installer's checks.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -194,6 +197,9 @@ describe('the compiled hostwire-agent executable', () => {
     await waitFor(async () => (await first.ctx.store.metrics.countSamples(hostId)) >= 2, 20_000);
     const version = readFileSync(path.join(BIN_DIR, 'VERSION'), 'utf8').trim();
     expect((await first.ctx.store.hosts.findById(hostId))?.agent?.agentVersion).toBe(version);
+    // `run` re-executed itself in place (execve: the same pid) without the JIT.
+    const environ = readFileSync(`/proc/${agent.child.pid ?? 0}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('BUN_JSC_useJIT=0');
 
     await first.close();
     const stateDir = path.join(dir, 'etc', 'state');
@@ -353,6 +359,48 @@ describe('the compiled hostwire-agent executable', () => {
       platforms: string[];
     };
     expect(release.platforms).toEqual([`linux-${ARCH}`]);
+  });
+
+  it('installs as a non-root user into ~/.local/bin and ~/.config/hostwire, without systemd', async () => {
+    const s = await server();
+    const { token } = await newHost(s);
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const pathDir = nodelessPath(dir);
+    writeFileSync(path.join(dir, 'install.sh'), await (await fetch(`${s.url}/install.sh`)).text());
+    const home = path.join(dir, 'home');
+    mkdirSync(home);
+    // As root here, the script runs as nobody (setpriv); as anyone else, as that user.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) chownSync(home, 65534, 65534);
+    const setpriv = asRoot
+      ? execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim()
+      : '';
+    const script = ['sh', path.join(dir, 'install.sh'), '--token', token];
+    const [file, ...args] = asRoot
+      ? [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', ...script]
+      : script;
+    const result = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(file ?? 'sh', args, {
+        env: { PATH: pathDir, HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (status) => resolve({ status, out }));
+    });
+    expect(result.out).toMatch(
+      /not running as root: installing for this user only, without the system service/,
+    );
+    expect(result.out).toContain(
+      `start the agent with: ${home}/.local/bin/hostwire-agent run --config ${home}/.config/hostwire/agent.json`,
+    );
+    expect(result.status).toBe(0);
+    const config = path.join(home, '.config/hostwire/agent.json');
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    if (asRoot) expect(statSync(config).uid).toBe(65534);
+    expect(statSync(path.join(home, '.local/bin/hostwire-agent')).mode & 0o111).not.toBe(0);
   });
 
   it('serves an install.sh that is POSIX sh: dash parses it and shellcheck finds nothing', async () => {

@@ -6,7 +6,8 @@
 //   SHA256SUMS                          `<sha256>  <file>` lines, as sha256sum -c reads them
 //   VERSION                             the agent version compiled in
 // The host's architecture is required; the other one is built only when its package is present
-// (npm installs just the host's; `npm install --force @oven/bun-linux-aarch64` adds the other).
+// (npm installs just the host's; `npm install --no-save --force @oven/bun-linux-aarch64@1.4.5` adds the
+// other without touching package.json or the lockfile).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

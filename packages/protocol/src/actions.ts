@@ -1,21 +1,21 @@
 /** @module actions — the action catalog an agent announces, parameter checks, and signed commands. */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { Id, Timestamp } from './common.js';
 
 export const ActionName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase a-z 0-9 . _ -, at most 64');
+  .check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase a-z 0-9 . _ -, at most 64'));
 
 /** What one parameter of an action accepts. Strings must match `enum` or `pattern` (anchored). */
 export const ActionParamSpec = z.object({
   type: z.enum(['string', 'integer', 'boolean']),
-  description: z.string().max(500).optional(),
-  required: z.boolean().default(true),
-  enum: z.array(z.string().max(256)).min(1).max(256).optional(),
-  pattern: z.string().max(500).optional(),
-  maxLength: z.number().int().positive().max(4096).default(256),
-  min: z.number().int().optional(),
-  max: z.number().int().optional(),
+  description: z.optional(z.string().check(z.maxLength(500))),
+  required: z._default(z.boolean(), true),
+  enum: z.optional(z.array(z.string().check(z.maxLength(256))).check(z.minLength(1), z.maxLength(256))),
+  pattern: z.optional(z.string().check(z.maxLength(500))),
+  maxLength: z._default(z.int().check(z.positive(), z.lte(4096)), 256),
+  min: z.optional(z.int()),
+  max: z.optional(z.int()),
 });
 export type ActionParamSpec = z.infer<typeof ActionParamSpec>;
 export type ActionParamSpecInput = z.input<typeof ActionParamSpec>;
@@ -23,26 +23,21 @@ export type ActionParamSpecInput = z.input<typeof ActionParamSpec>;
 /** An action as the agent announces it in `hello` (its argv stays on the agent). */
 export const ActionDescriptor = z.object({
   name: ActionName,
-  description: z.string().max(1000).default(''),
-  params: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/), ActionParamSpec).default({}),
-  dangerous: z.boolean().default(false),
-  timeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 3600_000),
-  outputCapBytes: z
-    .number()
-    .int()
-    .positive()
-    .max(64 * 1024 * 1024),
+  description: z._default(z.string().check(z.maxLength(1000)), ''),
+  params: z._default(
+    z.record(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/)), ActionParamSpec),
+    {},
+  ),
+  dangerous: z._default(z.boolean(), false),
+  timeoutMs: z.int().check(z.positive(), z.lte(24 * 3600_000)),
+  outputCapBytes: z.int().check(z.positive(), z.lte(64 * 1024 * 1024)),
 });
 export type ActionDescriptor = z.infer<typeof ActionDescriptor>;
 
 export type ActionParams = Record<string, string | number | boolean>;
 export const ActionParamsInput = z.record(
-  z.string().max(64),
-  z.union([z.string().max(4096), z.number(), z.boolean()]),
+  z.string().check(z.maxLength(64)),
+  z.union([z.string().check(z.maxLength(4096)), z.number(), z.boolean()]),
 );
 
 /**

@@ -1,12 +1,16 @@
 /** @module agent-messages — every frame on `/ws/agent/:hostId`, one discriminated union per direction. */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ActionDescriptor, ActionOutcome } from './actions.js';
 import { Id, RequestId, Timestamp } from './common.js';
 import { ERROR_CODE_NAMES } from './errors.js';
 import { LogLine, LogFilter, LogSourceDescriptor, LogSourceName, MAX_LOG_BACKFILL } from './logs.js';
 import { MetricsSample } from './metrics.js';
 
-const Envelope = { id: RequestId.optional() };
+const Envelope = { id: z.optional(RequestId) };
+const NonNegativeInt = z.int().check(z.nonnegative());
+const PositiveInt = z.int().check(z.positive());
+/** A string of at most `n` characters. */
+const text = (n: number) => z.string().check(z.maxLength(n));
 
 // ---- agent → server -------------------------------------------------------------------------
 
@@ -14,42 +18,42 @@ const Envelope = { id: RequestId.optional() };
 export const AgentHello = z.object({
   type: z.literal('hello'),
   ...Envelope,
-  agentVersion: z.string().max(64),
-  hostname: z.string().max(256),
-  os: z.object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) }),
-  capabilities: z.array(z.string().max(64)).max(64).default([]),
-  actions: z.array(ActionDescriptor).max(256).default([]),
-  logSources: z.array(LogSourceDescriptor).max(256).default([]),
+  agentVersion: text(64),
+  hostname: text(256),
+  os: z.object({ platform: text(64), release: text(128), arch: text(32) }),
+  capabilities: z._default(z.array(text(64)).check(z.maxLength(64)), []),
+  actions: z._default(z.array(ActionDescriptor).check(z.maxLength(256)), []),
+  logSources: z._default(z.array(LogSourceDescriptor).check(z.maxLength(256)), []),
   /** Samples waiting in the agent's outbox (replayed right after `welcome`). */
-  outbox: z.object({ pending: z.number().int().nonnegative() }).optional(),
+  outbox: z.optional(z.object({ pending: NonNegativeInt })),
 });
 
 /** A batch of samples, oldest first; the server answers `metrics.ack` with the seqs it has stored. */
 export const AgentMetrics = z.object({
   type: z.literal('metrics'),
   ...Envelope,
-  samples: z.array(MetricsSample).min(1).max(500),
+  samples: z.array(MetricsSample).check(z.minLength(1), z.maxLength(500)),
 });
 
 /** Lines of a running tail; `dropped` counts lines the agent's rate limit discarded before these. */
 export const AgentLogLines = z.object({
   type: z.literal('logs.lines'),
   streamId: Id,
-  lines: z.array(LogLine).max(1000),
-  dropped: z.number().int().nonnegative().optional(),
+  lines: z.array(LogLine).check(z.maxLength(1000)),
+  dropped: z.optional(NonNegativeInt),
 });
 
 /** A tail ended on the agent's side (file removed, journalctl exited, …). */
 export const AgentLogEnded = z.object({
   type: z.literal('logs.ended'),
   streamId: Id,
-  reason: z.string().max(500),
+  reason: text(500),
 });
 
 /** The agent's log sources as it finds them now, answering `logs.check` (same shape as in `hello`). */
 export const AgentLogSources = z.object({
   type: z.literal('logs.sources'),
-  logSources: z.array(LogSourceDescriptor).max(256),
+  logSources: z.array(LogSourceDescriptor).check(z.maxLength(256)),
 });
 
 /** The agent accepted a signed command and started the process. */
@@ -64,7 +68,7 @@ export const AgentActionOutput = z.object({
   type: z.literal('action.output'),
   actionId: Id,
   stream: z.enum(['stdout', 'stderr']),
-  data: z.string().max(32 * 1024),
+  data: text(32 * 1024),
 });
 
 /**
@@ -76,10 +80,10 @@ export const AgentActionResult = z.object({
   ...Envelope,
   actionId: Id,
   status: ActionOutcome,
-  exitCode: z.number().int().nullable(),
-  signal: z.string().max(32).nullable().default(null),
-  error: z.string().max(1000).optional(),
-  truncated: z.boolean().default(false),
+  exitCode: z.nullable(z.int()),
+  signal: z._default(z.nullable(text(32)), null),
+  error: z.optional(text(1000)),
+  truncated: z._default(z.boolean(), false),
   finishedAt: Timestamp,
 });
 
@@ -87,9 +91,9 @@ export const AgentActionResult = z.object({
 export const AgentAck = z.object({ type: z.literal('ack'), id: RequestId });
 export const AgentError = z.object({
   type: z.literal('error'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   code: z.enum(ERROR_CODE_NAMES),
-  message: z.string().max(1000),
+  message: text(1000),
 });
 
 export const AgentToServer = z.discriminatedUnion('type', [
@@ -113,23 +117,23 @@ export type AgentHello = z.infer<typeof AgentHello>;
 export const ServerWelcome = z.object({
   type: z.literal('welcome'),
   serverTime: Timestamp,
-  heartbeatIntervalMs: z.number().int().positive(),
+  heartbeatIntervalMs: PositiveInt,
   limits: z.object({
-    maxPayloadBytes: z.number().int().positive(),
-    messagesPerSecond: z.number().positive(),
+    maxPayloadBytes: PositiveInt,
+    messagesPerSecond: z.number().check(z.positive()),
   }),
 });
 
 /** The sequence numbers the server has durably stored; the agent drops them from its outbox. */
 export const ServerMetricsAck = z.object({
   type: z.literal('metrics.ack'),
-  seqs: z.array(z.number().int().positive()).max(500),
+  seqs: z.array(PositiveInt).check(z.maxLength(500)),
 });
 
 /** How often to sample: 1 s while someone watches the host, the configured slow interval otherwise. */
 export const ServerMetricsInterval = z.object({
   type: z.literal('metrics.interval'),
-  intervalMs: z.number().int().min(250).max(3_600_000),
+  intervalMs: z.int().check(z.gte(250), z.lte(3_600_000)),
 });
 
 /** Start a tail; the agent answers `ack` (or `error` `unknown_source`) and sends `logs.lines`. */
@@ -138,8 +142,8 @@ export const ServerLogsStart = z.object({
   id: RequestId,
   streamId: Id,
   source: LogSourceName,
-  filter: LogFilter.optional(),
-  backfill: z.number().int().min(0).max(MAX_LOG_BACKFILL).default(0),
+  filter: z.optional(LogFilter),
+  backfill: z._default(z.int().check(z.gte(0), z.lte(MAX_LOG_BACKFILL)), 0),
 });
 
 /** Stop a tail. */
@@ -151,22 +155,22 @@ export const ServerLogsCheck = z.object({ type: z.literal('logs.check') });
 /** A signed action command: `payload` is the JSON text of an ActionCommand, `signature` Ed25519 base64url. */
 export const ServerCommand = z.object({
   type: z.literal('command'),
-  payload: z.string().max(16 * 1024),
-  signature: z.string().max(200),
+  payload: text(16 * 1024),
+  signature: text(200),
 });
 
 export const ServerAck = z.object({
   type: z.literal('ack'),
   id: RequestId,
-  streamId: Id.optional(),
-  actionId: Id.optional(),
+  streamId: z.optional(Id),
+  actionId: z.optional(Id),
 });
 export const ServerError = z.object({
   type: z.literal('error'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   code: z.enum(ERROR_CODE_NAMES),
   message: z.string(),
-  details: z.unknown().optional(),
+  details: z.optional(z.unknown()),
 });
 
 export const ServerToAgent = z.discriminatedUnion('type', [

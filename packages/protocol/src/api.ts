@@ -31,11 +31,11 @@ export const Host = z.object({
   organizationId: Id,
   name: z.string(),
   status: HostStatus,
-  lastSeenAt: Timestamp.nullable(),
+  lastSeenAt: z.nullable(Timestamp),
   createdAt: Timestamp,
-  enrolledAt: Timestamp.nullable(),
+  enrolledAt: z.nullable(Timestamp),
   agent: AgentInfo.nullable(),
-  summary: HostSummary.nullable(),
+  summary: z.nullable(HostSummary),
 });
 export type Host = z.infer<typeof Host>;
 
@@ -87,7 +87,7 @@ export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
 
 export const AuditEvent = z.object({
   id: z.number().int(),
-  organizationId: Id.nullable(),
+  organizationId: z.nullable(Id),
   actorType: z.enum(['user', 'agent', 'system', 'api_token']),
   actorId: z.string().nullable(),
   /** The actor's name when it acted (an API token's name); null for users, agents and the system. */
@@ -106,7 +106,7 @@ export const ActionRecord = z.object({
   id: Id,
   hostId: Id,
   organizationId: Id,
-  userId: Id.nullable(),
+  userId: z.nullable(Id),
   action: z.string(),
   params: z.record(z.string(), z.unknown()),
   status: ActionStatus,
@@ -115,8 +115,8 @@ export const ActionRecord = z.object({
   output: z.string().optional(),
   outputTruncated: z.boolean(),
   createdAt: Timestamp,
-  startedAt: Timestamp.nullable(),
-  finishedAt: Timestamp.nullable(),
+  startedAt: z.nullable(Timestamp),
+  finishedAt: z.nullable(Timestamp),
 });
 export type ActionRecord = z.infer<typeof ActionRecord>;
 

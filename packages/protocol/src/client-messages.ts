@@ -11,29 +11,29 @@ import { ServerAck, ServerError } from './agent-messages.js';
 /** Subscribe to `org:<id>` (host list and status), `host:<id>` (metrics, status) or `action:<id>` (output). */
 export const ClientSubscribe = z.object({
   type: z.literal('subscribe'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   topic: Topic,
 });
 /** Stop receiving a topic. */
 export const ClientUnsubscribe = z.object({
   type: z.literal('unsubscribe'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   topic: Topic,
 });
 
 /** Tail a log source of a host; acked with a `streamId` that tags every `logs.*` frame of this tail. */
 export const ClientLogsSubscribe = z.object({
   type: z.literal('logs.subscribe'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   hostId: Id,
   source: LogSourceName,
-  filter: LogFilter.optional(),
+  filter: z.optional(LogFilter),
   backfill: z.number().int().min(0).max(MAX_LOG_BACKFILL).default(100),
 });
 /** Stop a tail this connection started. */
 export const ClientLogsUnsubscribe = z.object({
   type: z.literal('logs.unsubscribe'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   streamId: Id,
 });
 
@@ -43,22 +43,22 @@ export const ClientLogsUnsubscribe = z.object({
  */
 export const ClientLogsCheck = z.object({
   type: z.literal('logs.check'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   hostId: Id,
 });
 
 /** Run an action of the host's catalog; acked with the `actionId`, then `action.*` frames follow. */
 export const ClientActionRun = z.object({
   type: z.literal('action.run'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   hostId: Id,
   action: ActionName,
-  params: ActionParamsInput.default({}),
+  params: z._default(ActionParamsInput, {}),
 });
 /** Cancel a running action. */
 export const ClientActionCancel = z.object({
   type: z.literal('action.cancel'),
-  id: RequestId.optional(),
+  id: z.optional(RequestId),
   actionId: Id,
 });
 
@@ -101,7 +101,7 @@ export const HostStatusEvent = z.object({
   organizationId: Id,
   hostId: Id,
   status: HostStatus,
-  lastSeenAt: Timestamp.nullable(),
+  lastSeenAt: z.nullable(Timestamp),
 });
 
 /** A host was created, renamed or announced new agent details (topic `org:`). */

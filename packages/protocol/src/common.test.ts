@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopic, roleAtLeast, topicFor } from './common.js';
 import { parseRetryHint, formatRetryHint } from './errors.js';
-import { compileLogFilter } from './logs.js';
+import { compileLogFilter } from './log-filter.js';
 import { extractSeries } from './metrics.js';
 
 describe('topics', () => {

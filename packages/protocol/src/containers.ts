@@ -3,10 +3,10 @@
  * (Docker Engine API, Docker or Podman), the series kept per container, and the rules shared by the
  * server, the alerts and the UI: when a container counts as down, and how a name glob matches.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
-const Bytes = z.number().nonnegative();
-const Rate = z.number().nonnegative();
+const Bytes = z.number().check(z.nonnegative());
+const Rate = z.number().check(z.nonnegative());
 
 export const CONTAINER_HEALTHS = ['healthy', 'unhealthy', 'starting', 'none'] as const;
 export const ContainerHealth = z.enum(CONTAINER_HEALTHS);
@@ -15,7 +15,7 @@ export type ContainerHealth = z.infer<typeof ContainerHealth>;
 /** A container name as the engine reports it, without the leading `/`. */
 export const ContainerName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be a container name (A-Z a-z 0-9 _ . -)');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be a container name (A-Z a-z 0-9 _ . -)'));
 
 /**
  * One container in a metrics sample. `state` is the engine's word (`running`, `exited`, `paused`,
@@ -24,21 +24,21 @@ export const ContainerName = z
  * when the container has no limit. Figures of a container that is not running are 0.
  */
 export const ContainerInfo = z.object({
-  id: z.string().regex(/^[A-Za-z0-9]{1,128}$/),
+  id: z.string().check(z.regex(/^[A-Za-z0-9]{1,128}$/)),
   name: ContainerName,
-  image: z.string().max(512),
-  state: z.string().min(1).max(32),
+  image: z.string().check(z.maxLength(512)),
+  state: z.string().check(z.minLength(1), z.maxLength(32)),
   health: ContainerHealth,
-  cpuPercent: z.number().nonnegative(),
+  cpuPercent: z.number().check(z.nonnegative()),
   memoryBytes: Bytes,
   memoryLimitBytes: Bytes,
   netRxBps: Rate,
   netTxBps: Rate,
   blockReadBps: Rate,
   blockWriteBps: Rate,
-  restartCount: z.number().int().nonnegative(),
+  restartCount: z.int().check(z.nonnegative()),
   /** When the container last started (ms since the epoch); absent when the engine does not say. */
-  startedAt: z.number().int().nonnegative().optional(),
+  startedAt: z.optional(z.int().check(z.nonnegative())),
 });
 export type ContainerInfo = z.infer<typeof ContainerInfo>;
 
@@ -69,7 +69,7 @@ export function isContainerDown(c: Pick<ContainerInfo, 'state' | 'health'>): boo
 /** A container name or a glob of one: `*` any run of characters, `?` one character. */
 export const ContainerPattern = z
   .string()
-  .regex(/^[A-Za-z0-9_.*?-]{1,255}$/, 'must be a container name or a glob of one (* and ?)');
+  .check(z.regex(/^[A-Za-z0-9_.*?-]{1,255}$/, 'must be a container name or a glob of one (* and ?)'));
 
 /** True when `name` matches `pattern` (`*` any run, `?` one character; the whole name must match). */
 export function containerNameMatches(pattern: string, name: string): boolean {

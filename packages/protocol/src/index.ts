@@ -5,6 +5,7 @@ export * from './metrics.js';
 export * from './containers.js';
 export * from './actions.js';
 export * from './logs.js';
+export * from './log-filter.js';
 export * from './agent-messages.js';
 export * from './client-messages.js';
 export * from './api.js';

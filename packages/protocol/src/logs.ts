@@ -1,24 +1,25 @@
-/** @module logs — log sources an agent offers, tail filters and log lines. */
-import { RE2JS } from 're2js';
-import { z } from 'zod';
+/** @module logs — log sources an agent offers, tail filters and log lines (the filter's engine: log-filter.ts). */
+import { z } from 'zod/mini';
 import { Timestamp } from './common.js';
 
 export const LogSourceName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+  .check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : @ -'),
+  );
 
 /** A log source declared in the agent's config and announced in `hello`. */
 export const LogSourceDescriptor = z.object({
   name: LogSourceName,
   kind: z.enum(['file', 'journald', 'docker']),
-  description: z.string().max(500).default(''),
+  description: z._default(z.string().check(z.maxLength(500)), ''),
   /**
    * Whether the source exists on the host (the file is readable, journalctl or Docker is there), as the
    * agent found at `hello` or at the last `logs.check`. Absent from older agents: treat as available.
    */
-  available: z.boolean().optional(),
+  available: z.optional(z.boolean()),
   /** Why it is not available, in plain words (`/var/log/nginx/error.log does not exist`). */
-  unavailableReason: z.string().max(500).optional(),
+  unavailableReason: z.optional(z.string().check(z.maxLength(500))),
 });
 export type LogSourceDescriptor = z.infer<typeof LogSourceDescriptor>;
 
@@ -28,9 +29,9 @@ export type LogSourceDescriptor = z.infer<typeof LogSourceDescriptor>;
  * spend more than time proportional to the line; backreferences and lookarounds are refused.
  */
 export const LogFilter = z.object({
-  pattern: z.string().min(1).max(500),
-  regex: z.boolean().default(false),
-  ignoreCase: z.boolean().default(false),
+  pattern: z.string().check(z.minLength(1), z.maxLength(500)),
+  regex: z._default(z.boolean(), false),
+  ignoreCase: z._default(z.boolean(), false),
 });
 export type LogFilter = z.infer<typeof LogFilter>;
 
@@ -38,29 +39,8 @@ export type LogFilter = z.infer<typeof LogFilter>;
 export const MAX_LOG_LINE_LENGTH = 8192;
 export const MAX_LOG_BACKFILL = 5000;
 
-export const LogLine = z.object({ ts: Timestamp, line: z.string().max(MAX_LOG_LINE_LENGTH + 16) });
+export const LogLine = z.object({
+  ts: Timestamp,
+  line: z.string().check(z.maxLength(MAX_LOG_LINE_LENGTH + 16)),
+});
 export type LogLine = z.infer<typeof LogLine>;
-
-/** Builds the predicate for a filter; throws on a regular expression RE2 cannot run (invalid, backreferences, lookarounds). */
-export function compileLogFilter(filter: LogFilter | undefined): (line: string) => boolean {
-  if (!filter) return () => true;
-  if (filter.regex) {
-    const re = RE2JS.compile(filter.pattern, filter.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
-    return (line) => re.test(line);
-  }
-  if (filter.ignoreCase) {
-    const needle = filter.pattern.toLowerCase();
-    return (line) => line.toLowerCase().includes(needle);
-  }
-  return (line) => line.includes(filter.pattern);
-}
-
-/** Why a filter cannot be honoured (a message for the user), or undefined when it can. */
-export function logFilterProblem(filter: LogFilter | undefined): string | undefined {
-  try {
-    compileLogFilter(filter);
-    return undefined;
-  } catch (error) {
-    return `the pattern cannot be used: ${(error as Error).message} (RE2 syntax: no backreferences or lookarounds)`;
-  }
-}

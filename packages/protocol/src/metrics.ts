@@ -1,50 +1,51 @@
 /** @module metrics — the metrics sample an agent sends, the series derived from it, and history responses. */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { Timestamp } from './common.js';
 import { ContainerInfo, MAX_CONTAINERS_PER_SAMPLE, isContainerDown } from './containers.js';
 
-const Bytes = z.number().nonnegative();
-const Rate = z.number().nonnegative();
-const Percent = z.number().min(0).max(100);
-const Name = z.string().min(1).max(256);
+const Bytes = z.number().check(z.nonnegative());
+const Rate = z.number().check(z.nonnegative());
+const Percent = z.number().check(z.gte(0), z.lte(100));
+const Name = z.string().check(z.minLength(1), z.maxLength(256));
+const NonNegative = z.number().check(z.nonnegative());
 
 /** One process in a top-N list. `cpu` is percent of one core; `memory` is resident bytes. */
 export const ProcessInfo = z.object({
-  pid: z.number().int().nonnegative(),
-  name: z.string().max(256),
-  cpu: z.number().nonnegative(),
+  pid: z.int().check(z.nonnegative()),
+  name: z.string().check(z.maxLength(256)),
+  cpu: NonNegative,
   memory: Bytes,
 });
 export type ProcessInfo = z.infer<typeof ProcessInfo>;
 
 /** One metrics sample, sequence-numbered per host by the agent (seq starts at 1 and only grows). */
 export const MetricsSample = z.object({
-  seq: z.number().int().positive(),
+  seq: z.int().check(z.positive()),
   ts: Timestamp,
-  cpu: z.object({ total: Percent, cores: z.array(Percent).max(1024) }),
-  load: z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]),
+  cpu: z.object({ total: Percent, cores: z.array(Percent).check(z.maxLength(1024)) }),
+  load: z.tuple([NonNegative, NonNegative, NonNegative]),
   memory: z.object({ total: Bytes, used: Bytes, available: Bytes, swapTotal: Bytes, swapUsed: Bytes }),
   filesystems: z
-    .array(z.object({ mount: Name, fstype: z.string().max(64), total: Bytes, used: Bytes }))
-    .max(256),
+    .array(z.object({ mount: Name, fstype: z.string().check(z.maxLength(64)), total: Bytes, used: Bytes }))
+    .check(z.maxLength(256)),
   disk: z.object({
     readBps: Rate,
     writeBps: Rate,
-    devices: z.array(z.object({ name: Name, readBps: Rate, writeBps: Rate })).max(256),
+    devices: z.array(z.object({ name: Name, readBps: Rate, writeBps: Rate })).check(z.maxLength(256)),
   }),
   network: z.object({
     rxBps: Rate,
     txBps: Rate,
-    interfaces: z.array(z.object({ name: Name, rxBps: Rate, txBps: Rate })).max(256),
+    interfaces: z.array(z.object({ name: Name, rxBps: Rate, txBps: Rate })).check(z.maxLength(256)),
   }),
-  uptime: z.number().nonnegative(),
+  uptime: NonNegative,
   processes: z.object({
-    count: z.number().int().nonnegative(),
-    topCpu: z.array(ProcessInfo).max(10),
-    topMemory: z.array(ProcessInfo).max(10),
+    count: z.int().check(z.nonnegative()),
+    topCpu: z.array(ProcessInfo).check(z.maxLength(10)),
+    topMemory: z.array(ProcessInfo).check(z.maxLength(10)),
   }),
   /** The host's containers (Docker Engine API); absent when the agent has no engine or is older. */
-  containers: z.array(ContainerInfo).max(MAX_CONTAINERS_PER_SAMPLE).optional(),
+  containers: z.optional(z.array(ContainerInfo).check(z.maxLength(MAX_CONTAINERS_PER_SAMPLE))),
 });
 export type MetricsSample = z.infer<typeof MetricsSample>;
 
@@ -97,10 +98,10 @@ export type Resolution = z.infer<typeof Resolution>;
 
 /** One series in a history response; for `raw`, min = max = avg = last. */
 export const SeriesColumns = z.object({
-  avg: z.array(z.number().nullable()),
-  min: z.array(z.number().nullable()),
-  max: z.array(z.number().nullable()),
-  last: z.array(z.number().nullable()),
+  avg: z.array(z.nullable(z.number())),
+  min: z.array(z.nullable(z.number())),
+  max: z.array(z.nullable(z.number())),
+  last: z.array(z.nullable(z.number())),
 });
 export type SeriesColumns = z.infer<typeof SeriesColumns>;
 
@@ -111,7 +112,7 @@ export type SeriesColumns = z.infer<typeof SeriesColumns>;
 export const MetricsHistory = z.object({
   hostId: z.string(),
   resolution: Resolution,
-  stepMs: z.number().int().nonnegative(),
+  stepMs: z.int().check(z.nonnegative()),
   from: Timestamp,
   to: Timestamp,
   t: z.array(Timestamp),

@@ -1,6 +1,6 @@
 /** @module actions/action-service — handles signed `command` frames: verify, allow-list, run, report. */
 import type { KeyObject } from 'node:crypto';
-import { validateActionParams } from '@hostwire/protocol';
+import { validateActionParams } from '@hostwire/protocol/agent';
 import type { ActionDescriptor, ActionOutcome, ActionParams, ServerToAgent } from '@hostwire/protocol';
 import type { BuiltinAction } from '../containers/container-actions.js';
 import type { ActionConfig } from '../config/schema.js';

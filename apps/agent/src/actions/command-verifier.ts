@@ -1,7 +1,7 @@
 /** @module actions/command-verifier — checks a signed `command` frame before anything runs. */
 import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { ActionCommand, Id } from '@hostwire/protocol';
+import { ActionCommand, Id } from '@hostwire/protocol/agent';
 import { AgentExitError } from '../errors.js';
 import type { CommandLedger } from '../outbox/command-ledger.js';
 import { LedgerWriteError } from '../outbox/command-ledger.js';

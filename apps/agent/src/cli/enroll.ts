@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { DEFAULT_ACTIONS, DEFAULT_LOG_SOURCES, DEFAULT_METRICS } from '../config/defaults.js';
 import { parseJsonc } from '../config/jsonc.js';
 import { formatIssues, parseAgentConfig, writeAgentConfig } from '../config/load.js';

@@ -1,5 +1,5 @@
 /** @module connection/agent-link — the outbound WebSocket to the server: handshake, watchdog, reconnects. */
-import { ServerToAgent } from '@hostwire/protocol';
+import { ServerToAgent } from '@hostwire/protocol/agent';
 import type { AgentToServer } from '@hostwire/protocol';
 import type { ConnectionConfig } from '../config/schema.js';
 import { AgentExitError } from '../errors.js';

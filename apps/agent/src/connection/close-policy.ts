@@ -1,5 +1,5 @@
 /** @module connection/close-policy — which refusals and closes end the agent, and which it retries. */
-import { CLOSE_CODES, parseRetryHint } from '@hostwire/protocol';
+import { CLOSE_CODES, parseRetryHint } from '@hostwire/protocol/agent';
 import type { ExitCodeName } from '../errors.js';
 
 /** What to do after a connection attempt ended. */

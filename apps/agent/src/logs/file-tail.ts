@@ -4,7 +4,7 @@ import type { FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { MAX_LOG_LINE_LENGTH } from '@hostwire/protocol';
+import { MAX_LOG_LINE_LENGTH } from '@hostwire/protocol/agent';
 import { readLastLines } from './last-lines.js';
 
 export interface TailHandlers {

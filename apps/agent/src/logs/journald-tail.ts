@@ -1,6 +1,5 @@
 /** @module logs/journald-tail — follows a systemd unit with `journalctl -f -o json`. */
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { LogTail, TailHandlers } from './file-tail.js';
 
 /** The text of a journal entry's MESSAGE (a string, or an array of bytes for binary messages). */
@@ -49,13 +48,19 @@ export function startJournaldTail(
   child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-500);
   });
-  const lines = createInterface({ input: child.stdout });
-  lines.on('line', (raw) => {
-    const parsed = parseJournalLine(raw);
-    if (!parsed) return;
-    const isBackfill = remainingBackfill > 0;
-    if (isBackfill) remainingBackfill -= 1;
-    handlers.onLine(parsed.line, parsed.ts, isBackfill);
+  // One JSON object per line (split here rather than with node:readline, which the agent need not load).
+  let partial = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const raws = (partial + chunk).split('\n');
+    partial = raws.pop() ?? '';
+    for (const raw of raws) {
+      const parsed = parseJournalLine(raw);
+      if (!parsed) continue;
+      const isBackfill = remainingBackfill > 0;
+      if (isBackfill) remainingBackfill -= 1;
+      handlers.onLine(parsed.line, parsed.ts, isBackfill);
+    }
   });
   child.on('error', (error) => {
     if (!stopped) handlers.onEnd(`cannot run journalctl: ${error.message}`);
@@ -70,7 +75,7 @@ export function startJournaldTail(
   return {
     stop(): void {
       stopped = true;
-      lines.close();
+      child.stdout.removeAllListeners('data');
       child.kill('SIGTERM');
     },
   };

@@ -1,5 +1,5 @@
 /** @module logs/line-batcher — filters, truncates, rate-limits and batches lines into `logs.lines` frames. */
-import { MAX_LOG_LINE_LENGTH } from '@hostwire/protocol';
+import { MAX_LOG_LINE_LENGTH } from '@hostwire/protocol/agent';
 
 /** At most this many lines in one frame (protocol limit). */
 const MAX_LINES_PER_FRAME = 1000;

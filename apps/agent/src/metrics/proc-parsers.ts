@@ -147,17 +147,64 @@ export interface PidStat {
   rssPages: number;
 }
 
-/** Parses /proc/<pid>/stat; the command name may contain spaces and parentheses. */
+/** The figures of /proc/<pid>/stat, with the command name as a byte range of the buffer it was read into. */
+export interface PidStatFields {
+  ticks: number;
+  startTicks: number;
+  rssPages: number;
+  nameStart: number;
+  nameEnd: number;
+}
+
+/**
+ * Parses /proc/<pid>/stat from the bytes it was read into, without building strings: the scan of
+ * every process runs each second while someone watches, and only the few processes that make a top
+ * list need their name decoded. The command name may contain spaces and parentheses (it ends at the
+ * last `)`). Returns false when the text is not a stat line.
+ */
+export function parsePidStatBytes(buf: Uint8Array, length: number, out: PidStatFields): boolean {
+  const open = buf.indexOf(0x28); // (
+  let close = length - 1;
+  while (close > open && buf[close] !== 0x29) close--; // )
+  if (open < 0 || close <= open || open >= length) return false;
+  // After ") " come the fields from 3 (state) on: utime=14, stime=15, starttime=22, rss=24.
+  let field = 3;
+  let value = 0;
+  let utime = 0;
+  let stime = 0;
+  let start = 0;
+  for (let i = close + 2; i <= length; i++) {
+    const c = i < length ? (buf[i] ?? 0x20) : 0x20;
+    if (c === 0x20 || c === 0x0a) {
+      if (field === 14) utime = value;
+      else if (field === 15) stime = value;
+      else if (field === 22) start = value;
+      else if (field === 24) {
+        out.ticks = utime + stime;
+        out.startTicks = start;
+        out.rssPages = Math.max(0, value);
+        out.nameStart = open + 1;
+        out.nameEnd = close;
+        return true;
+      }
+      field++;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+    }
+  }
+  return false;
+}
+
+/** Parses /proc/<pid>/stat text (the same rules as parsePidStatBytes). */
 export function parsePidStat(text: string): PidStat | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state): utime=14, stime=15, starttime=22, rss=24.
+  const bytes = Buffer.from(text, 'utf8');
+  const out: PidStatFields = { ticks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
+  if (!parsePidStatBytes(bytes, bytes.length, out)) return undefined;
   return {
-    name: text.slice(open + 1, close),
-    ticks: (Number(rest[11]) || 0) + (Number(rest[12]) || 0),
-    startTicks: Number(rest[19]) || 0,
-    rssPages: Number(rest[21]) || 0,
+    name: bytes.toString('utf8', out.nameStart, out.nameEnd),
+    ticks: out.ticks,
+    startTicks: out.startTicks,
+    rssPages: out.rssPages,
   };
 }

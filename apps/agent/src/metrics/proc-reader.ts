@@ -11,8 +11,19 @@ import { closeSync, openSync, readSync } from 'node:fs';
 export class ProcReader {
   private buffer = Buffer.allocUnsafe(64 * 1024);
 
+  /** The buffer the last `readBytes` filled (valid until the next read). */
+  get bytes(): Buffer {
+    return this.buffer;
+  }
+
   /** The file's text; undefined when it cannot be read (e.g. the process has exited). */
   read(file: string): string | undefined {
+    const length = this.readBytes(file);
+    return length < 0 ? undefined : this.buffer.toString('utf8', 0, length);
+  }
+
+  /** Reads the file into `bytes` and returns its length; -1 when it cannot be read. */
+  readBytes(file: string): number {
     let fd: number | undefined;
     try {
       fd = openSync(file, 'r');
@@ -27,9 +38,9 @@ export class ProcReader {
           this.buffer = bigger;
         }
       }
-      return this.buffer.toString('utf8', 0, length);
+      return length;
     } catch {
-      return undefined;
+      return -1;
     } finally {
       if (fd !== undefined) closeSync(fd);
     }

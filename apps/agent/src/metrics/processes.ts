@@ -1,7 +1,8 @@
 /** @module metrics/processes — process count and the top processes by CPU and by memory. */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ProcessInfo } from '@hostwire/protocol';
-import { parsePidStat } from './proc-parsers.js';
+import type { PidStatFields } from './proc-parsers.js';
+import { parsePidStatBytes } from './proc-parsers.js';
 import { ProcReader } from './proc-reader.js';
 
 /** Clock ticks per second of /proc times; 100 on every mainstream Linux build (USER_HZ). */
@@ -26,14 +27,29 @@ export interface ProcessSummary {
 }
 
 /**
+ * Where a process with `value` goes in `top` (sorted by `key`, highest first, at most `n` long; equal
+ * values keep the scan order), or -1 when it does not make the list.
+ */
+function offer(top: ProcessInfo[], n: number, key: 'cpu' | 'memory', value: number): number {
+  const last = top[top.length - 1];
+  if (top.length >= n && last !== undefined && value <= last[key]) return -1;
+  let at = top.length;
+  while (at > 0 && (top[at - 1]?.[key] ?? Infinity) < value) at--;
+  return at;
+}
+
+/**
  * Scans /proc/<pid>/stat for every process. CPU is the share of one core since the previous scan
- * (or since the process started, for a process the previous scan did not see).
+ * (or since the process started, for a process the previous scan did not see). Each stat file is read
+ * into one reused buffer and parsed from its bytes; only the processes that enter a top list get an
+ * object and a decoded name (measured: bench/agent-footprint.mjs, docs/agent.md#footprint).
  */
 export class ProcessScanner {
   private readonly procRoot: string;
   private readonly topN: number;
   private readonly pageSize: number;
   private readonly reader: ProcReader;
+  private readonly fields: PidStatFields = { ticks: 0, startTicks: 0, rssPages: 0, nameStart: 0, nameEnd: 0 };
   private previous = new Map<number, number>();
 
   constructor(procRoot = '/proc', topN = 5, reader = new ProcReader()) {
@@ -46,15 +62,17 @@ export class ProcessScanner {
   /** Reads every process; `uptimeSec` is the system uptime, `elapsedSec` the time since the last scan. */
   scan(uptimeSec: number, elapsedSec: number): ProcessSummary {
     const next = new Map<number, number>();
-    const infos: ProcessInfo[] = [];
+    const topCpu: ProcessInfo[] = [];
+    const topMemory: ProcessInfo[] = [];
+    const stat = this.fields;
+    let count = 0;
     for (const entry of readdirSync(this.procRoot)) {
       const code = entry.charCodeAt(0);
       if (code < 48 || code > 57) continue;
       const pid = Number(entry);
-      const text = this.reader.read(`${this.procRoot}/${entry}/stat`);
-      if (text === undefined) continue;
-      const stat = parsePidStat(text);
-      if (!stat) continue;
+      const length = this.reader.readBytes(`${this.procRoot}/${entry}/stat`);
+      if (length < 0 || !parsePidStatBytes(this.reader.bytes, length, stat)) continue;
+      count++;
       next.set(pid, stat.ticks);
       const before = this.previous.get(pid);
       let cpu: number;
@@ -64,16 +82,27 @@ export class ProcessScanner {
         const lifetime = uptimeSec - stat.startTicks / CLOCK_TICKS;
         cpu = lifetime > 0 ? (stat.ticks / CLOCK_TICKS / lifetime) * 100 : 0;
       }
-      infos.push({
-        pid,
-        name: stat.name.slice(0, 256),
-        cpu: Math.max(0, Math.round(cpu * 10) / 10),
-        memory: stat.rssPages * this.pageSize,
-      });
+      cpu = Math.max(0, Math.round(cpu * 10) / 10);
+      const memory = stat.rssPages * this.pageSize;
+      const cpuAt = offer(topCpu, this.topN, 'cpu', cpu);
+      const memoryAt = offer(topMemory, this.topN, 'memory', memory);
+      if (cpuAt < 0 && memoryAt < 0) continue;
+      const name = this.reader.bytes.toString(
+        'utf8',
+        stat.nameStart,
+        Math.min(stat.nameEnd, stat.nameStart + 1024),
+      );
+      const info: ProcessInfo = { pid, name: name.slice(0, 256), cpu, memory };
+      if (cpuAt >= 0) {
+        topCpu.splice(cpuAt, 0, info);
+        if (topCpu.length > this.topN) topCpu.pop();
+      }
+      if (memoryAt >= 0) {
+        topMemory.splice(memoryAt, 0, info);
+        if (topMemory.length > this.topN) topMemory.pop();
+      }
     }
     this.previous = next;
-    const topCpu = [...infos].sort((a, b) => b.cpu - a.cpu).slice(0, this.topN);
-    const topMemory = infos.sort((a, b) => b.memory - a.memory).slice(0, this.topN);
-    return { count: infos.length, topCpu, topMemory };
+    return { count, topCpu, topMemory };
   }
 }

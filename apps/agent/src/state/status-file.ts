@@ -1,31 +1,31 @@
 /** @module state/status-file — the status a running agent keeps in its state dir for `hostwire-agent status`. */
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** What `status` reads. Times are ms since the epoch. */
 export const AgentStatus = z.object({
-  pid: z.number().int(),
+  pid: z.int(),
   startedAt: z.number(),
   updatedAt: z.number(),
   server: z.string(),
   hostId: z.string(),
   connected: z.boolean(),
   /** When the current state (connected or not) began; null before the first connection. */
-  since: z.number().nullable(),
-  reconnects: z.number().int(),
-  failedAttempts: z.number().int(),
-  lastError: z.string().nullable(),
-  bufferedSamples: z.number().int(),
-  lastSeq: z.number().int(),
+  since: z.nullable(z.number()),
+  reconnects: z.int(),
+  failedAttempts: z.int(),
+  lastError: z.nullable(z.string()),
+  bufferedSamples: z.int(),
+  lastSeq: z.int(),
   /** Samples dropped by the outbox bounds since the agent started. */
-  droppedSamples: z.number().int().default(0),
+  droppedSamples: z._default(z.int(), 0),
   /** Why samples are kept in memory only (the state dir refuses writes), null while it accepts them. */
-  storageError: z.string().nullable().default(null),
-  intervalMs: z.number().int(),
-  activeLogStreams: z.number().int(),
-  runningActions: z.number().int(),
-  stopped: z.boolean().default(false),
+  storageError: z._default(z.nullable(z.string()), null),
+  intervalMs: z.int(),
+  activeLogStreams: z.int(),
+  runningActions: z.int(),
+  stopped: z._default(z.boolean(), false),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
 

@@ -62,5 +62,5 @@ export const MetricsQuery = z
     step: z.coerce.number().int().positive().optional(),
   })
   .refine((q) => q.from < q.to, { message: 'from must be before to', path: ['from'] });
-export const RunActionBody = z.object({ action: ActionName, params: ActionParamsInput.default({}) });
+export const RunActionBody = z.object({ action: ActionName, params: z._default(ActionParamsInput, {}) });
 export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });

@@ -1,7 +1,7 @@
 /** @module websocket/inbound — every received frame: rate limit, binary refusal, JSON and schema checks. */
 import { CLOSE_CODES, RequestId, type ErrorCode } from '@hostwire/protocol';
 import type { RawData } from 'ws';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { describeZodError } from '../errors.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Connection } from './connection.js';
@@ -45,7 +45,7 @@ const AGENT_ABUSE_REFUSALS = 200;
  * Over the message rate → `error` `rate_limited`; ignoring that → close 1008. Binary → close 1003.
  * Only zod's output (unknown keys stripped) reaches the handlers, so `__proto__` and friends do nothing.
  */
-export class InboundGuard<S extends z.ZodType> {
+export class InboundGuard<S extends z.core.$ZodType> {
   private invalid = 0;
   private readonly rate: MessageRateLimit;
 
@@ -96,7 +96,7 @@ export class InboundGuard<S extends z.ZodType> {
       return undefined;
     }
     if (!json.ok) return this.refuse('The frame is not valid JSON', undefined);
-    const parsed = this.schema.safeParse(json.value);
+    const parsed = z.safeParse(this.schema, json.value);
     if (!parsed.success)
       return this.refuse(describeZodError(parsed.error).slice(0, MAX_ERROR_MESSAGE_LENGTH), id);
     const message: z.infer<S> = parsed.data;

@@ -10,16 +10,17 @@ import {
   ServerToClient,
 } from '@hostwire/protocol';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 const doc = readFileSync(fileURLToPath(new URL('../../../../docs/protocol.md', import.meta.url)), 'utf8');
 
-const SECTIONS = [
+// The agent's unions are zod/mini, the client's classic zod: both are core schemas.
+const SECTIONS: readonly (readonly [string, z.core.$ZodDiscriminatedUnion])[] = [
   ['## Agent → server (`AgentToServer`)', AgentToServer],
   ['## Server → agent (`ServerToAgent`)', ServerToAgent],
   ['## Client → server (`ClientToServer`)', ClientToServer],
   ['## Server → client (`ServerToClient`)', ServerToClient],
-] as const;
+];
 
 function section(title: string): string {
   const start = doc.indexOf(title);
@@ -33,9 +34,12 @@ function tableSection(title: string): string {
   return section(title).replace(/ +\|/g, ' |').replace(/\| +/g, '| ');
 }
 
-function typesOf(union: z.ZodDiscriminatedUnion): string[] {
-  return union.options.map((option) =>
-    String((option as z.ZodObject<{ type: z.ZodLiteral<string> }>).shape.type.value),
+function typesOf(union: z.core.$ZodDiscriminatedUnion): string[] {
+  return union._zod.def.options.map((option) =>
+    String(
+      (option as z.core.$ZodObject<{ type: z.core.$ZodLiteral<string> }>)._zod.def.shape.type._zod.def
+        .values[0],
+    ),
   );
 }
 
@@ -48,7 +52,7 @@ describe('docs/protocol.md', () => {
       );
       const documented: string[] = [];
       for (const example of examples) {
-        const parsed = union.safeParse(example);
+        const parsed = z.safeParse(union, example);
         expect(parsed.error, JSON.stringify(example).slice(0, 200)).toBeUndefined();
         documented.push((example as { type: string }).type);
       }

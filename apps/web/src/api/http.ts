@@ -1,6 +1,6 @@
 /** @module http — the fetch wrapper every API call goes through: JSON in and out, typed errors. */
 import { ApiErrorBody } from '@hostwire/protocol';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A failed API call, carrying the server's error code and message (or a local one for network failures). */
 export class ApiError extends Error {
@@ -29,7 +29,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export interface RequestOptions<T> {
   body?: unknown;
   /** Parses the JSON response; without it the body is trusted as `T`. */
-  schema?: z.ZodType<T>;
+  schema?: z.core.$ZodType<T>;
   signal?: AbortSignal;
 }
 
@@ -73,7 +73,7 @@ export async function request<T>(method: Method, path: string, options: RequestO
   if (response.status === 204) return undefined as T;
   const json: unknown = await response.json();
   if (!options.schema) return json as T;
-  const result = options.schema.safeParse(json);
+  const result = z.safeParse(options.schema, json);
   if (!result.success) {
     throw new ApiError(
       response.status,
@@ -86,11 +86,11 @@ export async function request<T>(method: Method, path: string, options: RequestO
 
 /** Shorthands for the four verbs. */
 export const http = {
-  get: <T>(path: string, schema?: z.ZodType<T>, signal?: AbortSignal) =>
+  get: <T>(path: string, schema?: z.core.$ZodType<T>, signal?: AbortSignal) =>
     request<T>('GET', path, { schema, signal }),
-  post: <T>(path: string, body?: unknown, schema?: z.ZodType<T>) =>
+  post: <T>(path: string, body?: unknown, schema?: z.core.$ZodType<T>) =>
     request<T>('POST', path, { body: body ?? {}, schema }),
-  patch: <T>(path: string, body: unknown, schema?: z.ZodType<T>) =>
+  patch: <T>(path: string, body: unknown, schema?: z.core.$ZodType<T>) =>
     request<T>('PATCH', path, { body, schema }),
   delete: (path: string) => request<undefined>('DELETE', path),
 };
