@@ -1,6 +1,6 @@
 /** @module agent — wires config → state → collectors, tails, actions → the link; `runAgent` is the program. */
 import path from 'node:path';
-import { LogSourceName } from '@hostwire/protocol';
+import { LogSourceName } from '@hostwire/protocol/agent';
 import type { AgentConfig } from './config/schema.js';
 import { ActionService, describeActions } from './actions/action-service.js';
 import { loadCommandKey } from './actions/command-verifier.js';

@@ -34,23 +34,26 @@ export class ApiError extends Error {
 /** Wraps anything thrown into an ApiError, keeping the original as `cause` (and its stack). */
 export function toApiError(cause: unknown): ApiError {
   if (cause instanceof ApiError) return cause;
-  if (cause instanceof z.ZodError) {
+  if (cause instanceof z.core.$ZodError) {
     return new ApiError('bad_request', describeZodError(cause), cause.issues, { cause });
   }
   return new ApiError('internal', ERROR_CODES.internal.message, undefined, { cause });
 }
 
 /** One readable sentence from zod issues: `email: Invalid email; password: Too small`. */
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
 }
 
-/** Parses `input` with `schema` or throws a 400 `bad_request` listing the zod issues. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
+/**
+ * Parses `input` with `schema` (classic zod or zod/mini, as the agent-facing protocol modules are) or
+ * throws a 400 `bad_request` listing the zod issues.
+ */
+export function parseOrThrow<T extends z.core.$ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw new ApiError('bad_request', describeZodError(result.error), result.error.issues);
   return result.data;
 }

@@ -74,8 +74,8 @@ export const ApiToken = z.object({
   name: z.string(),
   role: Role,
   createdAt: Timestamp,
-  expiresAt: Timestamp.nullable(),
-  lastUsedAt: Timestamp.nullable(),
+  expiresAt: z.nullable(Timestamp),
+  lastUsedAt: z.nullable(Timestamp),
   /** Who created it (null once that account is gone). */
   createdBy: z.object({ id: Id, email: z.string() }).nullable(),
 });

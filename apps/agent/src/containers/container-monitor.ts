@@ -5,7 +5,7 @@
  * engine costs the host sample at most a short grace, never its interval.
  */
 import { totalmem } from 'node:os';
-import { ContainerName, MAX_CONTAINERS_PER_SAMPLE, type ContainerInfo } from '@hostwire/protocol';
+import { ContainerName, MAX_CONTAINERS_PER_SAMPLE, type ContainerInfo } from '@hostwire/protocol/agent';
 import type { Logger } from '../log.js';
 import type { EngineClient } from './engine-client.js';
 import {
