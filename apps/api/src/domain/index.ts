@@ -3,6 +3,7 @@
  * call these and serialize; only the domain reads and writes the store and publishes on the bus.
  */
 import { createActions } from './actions.js';
+import { createAlerts } from './alerts/index.js';
 import type { DomainDeps } from './deps.js';
 import { createHealth } from './health.js';
 import { createHosts } from './hosts.js';
@@ -13,7 +14,8 @@ import { createPresence } from './presence.js';
 import { createSessions } from './sessions.js';
 
 export function createDomain(deps: DomainDeps) {
-  const presence = createPresence(deps);
+  const alerts = createAlerts(deps);
+  const presence = createPresence(deps, alerts.hostStatus);
   const sessions = createSessions(deps);
   const mailer = createMailer(deps.config, deps.logger);
   return {
@@ -24,6 +26,7 @@ export function createDomain(deps: DomainDeps) {
     invitations: createInvitations(deps, { mailer, startSession: sessions.start }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
+    alerts,
   };
 }
 

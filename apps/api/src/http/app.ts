@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
 import { createAgentDownloadsRouter } from './agent-downloads.js';
+import { createAlertsRouter } from './alerts.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRouter } from './health.js';
@@ -39,6 +40,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api', createInvitationsRouter(ctx));
   app.use('/api', createHostsRouter(ctx));
   app.use('/api', createHostDataRouter(ctx));
+  app.use('/api', createAlertsRouter(ctx));
   app.use('/api', notFoundHandler());
   serveWebUi(app, ctx.config.webDistDir ?? DEFAULT_WEB_DIST);
   app.use(notFoundHandler());

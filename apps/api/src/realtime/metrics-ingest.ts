@@ -140,6 +140,7 @@ export function createMetricsIngest(ctx: HubContext) {
       const ordered = [...samples].sort((a, b) => a.seq - b.seq);
       const newest = ordered.reduce((a, b) => (b.ts >= a.ts ? b : a));
       publishLive(agent, newest);
+      ctx.domain.alerts.samples(agent.hostId, agent.organizationId, ordered);
       queue.push({
         agent,
         batch: {

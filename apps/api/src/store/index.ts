@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import { openDatabase, type DatabaseTarget } from './database.js';
 import type { Dialect } from './migrations.js';
+import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createEnrollmentTokensRepository, createHostsRepository } from './repositories/hosts.js';
 import { createInvitationsRepository } from './repositories/invitations.js';
@@ -28,6 +29,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),
     locks: createLocksRepository(db, dialect),
+    alerts: createAlertsRepository(db),
   };
 }
 
