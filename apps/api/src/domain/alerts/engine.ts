@@ -18,6 +18,7 @@ import {
   type AlertCondition,
   type HostStatus,
   type MetricsSample,
+  type SeriesValues,
 } from '@hostwire/protocol';
 import { frameFromData } from '../../realtime/bus/types.js';
 import type { AlertRow } from '../../store/repositories/alerts.js';
@@ -34,6 +35,8 @@ interface CompiledRule extends RuleSnapshot {
   forMs: number;
   /** null: every host of the organization. */
   hostIds: ReadonlySet<string> | null;
+  /** The open-alert key of a metric rule (no container). */
+  metricKey: string;
 }
 
 interface OrgRules {
@@ -76,6 +79,7 @@ function compile(row: Parameters<typeof ruleView>[0]): CompiledRule {
     condition: rule.condition,
     forMs: rule.forSeconds * 1000,
     hostIds: rule.hostIds ? new Set(rule.hostIds) : null,
+    metricKey: keyOf(rule.id, ''),
   };
 }
 
@@ -131,11 +135,16 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     state.loaded = true;
   }
 
-  function observe(rule: CompiledRule, sample: MetricsSample, state: HostAlerts): Observation[] {
+  function observe(
+    rule: CompiledRule,
+    sample: MetricsSample,
+    series: () => SeriesValues,
+    state: HostAlerts,
+  ): Observation[] {
     const condition = rule.condition;
     switch (condition.kind) {
       case 'metric': {
-        const value = extractSeries(sample)[condition.series];
+        const value = series()[condition.series];
         return [
           { rule, container: '', holds: compareAlert(value, condition.op, condition.threshold), value },
         ];
@@ -175,11 +184,11 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     }
   }
 
-  function apply(hostId: string, state: HostAlerts, o: Observation, ts: number): void {
-    const key = keyOf(o.rule.id, o.container);
+  function apply(hostId: string, state: HostAlerts, o: Observation, ts: number, key: string): void {
     if (state.busy.has(key)) return;
     const open = state.open.get(key);
     if (o.holds) {
+      if (open?.state === 'firing') return;
       if (!open) {
         const firing = o.rule.forMs === 0;
         transition(hostId, state, key, async (now) => {
@@ -252,9 +261,23 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     for (const sample of samples) {
       if (sample.ts <= state.lastTs) continue;
       state.lastTs = sample.ts;
+      // The series of a sample are extracted once, for all the rules that need them.
+      let values: SeriesValues | undefined;
+      const series = () => (values ??= extractSeries(sample));
       for (const rule of rules) {
         if (!applies(rule, hostId)) continue;
-        for (const o of observe(rule, sample, state)) apply(hostId, state, o, sample.ts);
+        const condition = rule.condition;
+        if (condition.kind === 'metric') {
+          // The hot path (every sample, every metric rule): no allocation unless the state changes.
+          const value = series()[condition.series];
+          const holds = compareAlert(value, condition.op, condition.threshold);
+          const open = state.open.get(rule.metricKey);
+          if (holds ? open?.state === 'firing' : open === undefined) continue;
+          apply(hostId, state, { rule, container: '', holds, value }, sample.ts, rule.metricKey);
+          continue;
+        }
+        for (const o of observe(rule, sample, series, state))
+          apply(hostId, state, o, sample.ts, keyOf(rule.id, o.container));
       }
     }
   }
