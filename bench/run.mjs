@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * @module bench/run — the benchmark suite (`npm run bench`): fanout, connect-storm, slow-consumer and
- * agent-footprint, each against Hostwire and the bare ws relay, printed as tables plus a summary.
- *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint] [--json FILE]
+ * agent-footprint, each against Hostwire and the bare ws relay, printed as tables plus a summary; and
+ * alert-rules, Hostwire's ingest with 0 and then 100 alert rules side by side.
+ *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint|alert-rules] [--json FILE]
  * Exit 0 once the runs completed (the figures are measurements, not pass/fail); 1 when a run failed.
  */
 import { spawn } from 'node:child_process';
@@ -12,12 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runConnectStorm, runFanout, runSlowConsumer } from './gateway.mjs';
+import { renderAlertRules, runAlertRules } from './lib/alert-rules.mjs';
 import { openFilesLimit } from './lib/process.mjs';
 import { renderFanout, renderSlow, renderStorm, renderSummary } from './lib/report.mjs';
 import { runWithTarget } from './lib/scope.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint'];
+const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint', 'alert-rules'];
 /** Time allowed per run on top of its measurement windows (start, provisioning, connects, teardown). */
 const SETUP_ALLOWANCE_MS = 60_000;
 
@@ -33,6 +35,7 @@ const PROFILES = {
     stormAgents: 1000,
     slow: { windowMs: 10_000, warmupMs: 2000, graceMs: 2000, observeCloseMs: 36_000 },
     footprintArgs: ['--slow', '8', '--fast', '8', '--warmup', '3', '--collects', '50'],
+    alertRules: { hosts: 1000, rules: 100, rate: 1, windowMs: 10_000, warmupMs: 3000 },
   },
   quick: {
     fanout: [{ name: 'fanout 10/s (live)', agents: 20, rate: 10, clients: 50, subs: 5 }],
@@ -42,6 +45,7 @@ const PROFILES = {
     stormAgents: 200,
     slow: { windowMs: 3000, warmupMs: 1000, graceMs: 1000, observeCloseMs: 0 },
     footprintArgs: ['--slow', '2', '--fast', '2', '--warmup', '2', '--collects', '10'],
+    alertRules: { hosts: 200, rules: 100, rate: 1, windowMs: 3000, warmupMs: 1000 },
   },
 };
 
@@ -69,7 +73,13 @@ const profile = values.quick ? PROFILES.quick : PROFILES.full;
 const errors = [];
 /** Wall time of each run of the current scenario, printed under its table. */
 let timings = [];
-const results = { fanout: new Map(), storm: undefined, slow: undefined, footprint: undefined };
+const results = {
+  fanout: new Map(),
+  storm: undefined,
+  slow: undefined,
+  footprint: undefined,
+  alertRules: undefined,
+};
 
 const print = (text = '') => process.stdout.write(`${text}\n`);
 
@@ -135,6 +145,21 @@ async function slowConsumer() {
   );
 }
 
+async function alertRules() {
+  const o = profile.alertRules;
+  const limit = openFilesLimit();
+  const hosts = Math.min(o.hosts, limit - 256);
+  const timeout = 2 * (o.windowMs + o.warmupMs) + 90_000;
+  const r = await attempt('alert-rules', 'hostwire', timeout, (t, s) => runAlertRules(t, s, { ...o, hosts }));
+  results.alertRules = r;
+  report(
+    renderAlertRules(
+      `alert-rules: ${hosts} agents x ${o.rate} sample/s, 0 then ${o.rules} rules on every host, ${o.windowMs / 1000} s windows`,
+      r,
+    ),
+  );
+}
+
 /** Prints a scenario's table and the wall time its runs took. */
 function report(text) {
   print(text);
@@ -191,7 +216,8 @@ if (chosen.includes('fanout')) await fanout();
 if (chosen.includes('connect-storm')) await connectStorm();
 if (chosen.includes('slow-consumer')) await slowConsumer();
 if (chosen.includes('agent-footprint')) await agentFootprint();
-if (chosen.some((s) => s !== 'agent-footprint')) print(renderSummary(results));
+if (chosen.includes('alert-rules')) await alertRules();
+if (chosen.some((s) => s !== 'agent-footprint' && s !== 'alert-rules')) print(renderSummary(results));
 print(
   `\ncompleted in ${((performance.now() - started) / 1000).toFixed(0)} s${errors.length ? ` with ${errors.length} error(s):\n  ${errors.join('\n  ')}` : ''}`,
 );

@@ -153,6 +153,19 @@ export async function startHostwire(env = {}) {
       const { ticket } = expect(await request('POST', '/api/ws-ticket', { cookie }), 201, 'ws-ticket');
       return `ws://127.0.0.1:${port}/ws/client?ticket=${encodeURIComponent(ticket)}`;
     },
+    /** Creates `count` alert rules for every host (`condition(i)` gives each one's condition). */
+    async createAlertRules(count, condition) {
+      for (let i = 0; i < count; i += 1) {
+        expect(
+          await request('POST', `/api/orgs/${organizationId}/alert-rules`, {
+            cookie,
+            body: { name: `bench rule ${i}`, condition: condition(i), forSeconds: 60, channelIds: [] },
+          }),
+          201,
+          'create alert rule',
+        );
+      }
+    },
     /** The value of a Prometheus counter/gauge (summed over labels), or undefined. */
     async promValue(name) {
       const res = await fetch(`${httpUrl}/metrics`);
