@@ -15,7 +15,7 @@ import { createSessions } from './sessions.js';
 
 export function createDomain(deps: DomainDeps) {
   const alerts = createAlerts(deps);
-  const presence = createPresence(deps, alerts.hostStatus);
+  const presence = createPresence(deps, (...args) => alerts.hostStatus(...args));
   const sessions = createSessions(deps);
   const mailer = createMailer(deps.config, deps.logger);
   return {
