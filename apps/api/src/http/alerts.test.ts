@@ -101,7 +101,7 @@ describe('metric rules', () => {
     expect(receiver.received).toHaveLength(0);
     // Held for 1 s: still pending.
     agent.send({ type: 'metrics', samples: [makeSample(2, now - 2000, cpu(96))] });
-    await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(2));
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
     expect(await alerts('firing')).toHaveLength(0);
     // Held for 2 s: firing, notified once.
     agent.send({ type: 'metrics', samples: [makeSample(3, now - 1000, cpu(97))] });
@@ -131,7 +131,7 @@ describe('metric rules', () => {
     expect(String(hook?.json.url)).toContain(`/hosts/${host.hostId}?at=`);
     // Still above: nothing new.
     agent.send({ type: 'metrics', samples: [makeSample(4, now - 500, cpu(99))] });
-    await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(4));
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(4));
     // Below: resolved, same alert id.
     agent.send({ type: 'metrics', samples: [makeSample(5, now, cpu(10))] });
     const resolved = await client.next((m) => m.type === 'alert.resolved');
@@ -217,7 +217,7 @@ describe('metric rules', () => {
       await waitFor(() => receiver.received.length === 1 && hanging.received.length === 1);
       // Ingest goes on while the hanging attempt is open.
       agent.send({ type: 'metrics', samples: [makeSample(2, now, cpu(10))] });
-      await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(2), 2000);
+      await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2), 2000);
       await waitFor(() => receiver.received.length === 2, 2000);
       // The hanging attempt ends at the deadline and is logged, then retried.
       await waitFor(async () => (await deliveries(slowId)).some((d) => d.lastError !== null), 5000);
@@ -251,7 +251,7 @@ describe('restarts', () => {
     server = await startTestServer(FAST, { dataDir: server.dataDir });
     agent = await connectRawAgent(server, host);
     agent.send({ type: 'metrics', samples: [makeSample(2, now - 1000, cpu(85))] });
-    await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(2));
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
     const [after] = await alerts('firing');
     expect(after?.id).toBe(before?.id);
     agent.send({ type: 'metrics', samples: [makeSample(3, now, cpu(5))] });
@@ -397,7 +397,7 @@ describe('container conditions', () => {
     await waitFor(async () => (await alerts('firing')).length === 1);
     // Absent for 5 minutes: still down. Absent for more than 10 minutes (the default): gone for good.
     agent.send({ type: 'metrics', samples: [makeSample(2, now - 400_000, { containers: [] })] });
-    await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(2));
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
     expect(await alerts('firing')).toHaveLength(1);
     agent.send({ type: 'metrics', samples: [makeSample(3, now, { containers: [] })] });
     await waitFor(async () => (await alerts('resolved')).length === 1);
@@ -562,7 +562,7 @@ describe('rules validation', () => {
     await waitFor(() => receiver.received.length === 2);
     expect(receiver.received[1]?.json.type).toBe('alert.resolved');
     agent.send({ type: 'metrics', samples: [makeSample(2, now, cpu(80))] });
-    await agent.next((m) => m.type === 'metrics.ack' && (m.seqs).includes(2));
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
     expect(await alerts('firing')).toEqual([]);
     expect(
       (await server.request('DELETE', `/api/alert-rules/${r.id}`, { cookie: owner.cookie })).status,
