@@ -99,6 +99,42 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
     expect((await remove(r.id)).status).toBe(204);
   });
 
+  it('evaluates a host that moves between instances from the store, not from a stale cache', async () => {
+    receiver.received.length = 0;
+    const host = await a.createEnrolledHost(owner.cookie, owner.organizationId, 'mover');
+    const r = await rule({
+      name: 'mover cpu',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+      forSeconds: 0,
+      hostIds: [host.hostId],
+      channelIds: [channelId],
+    });
+    const types = () => receiver.received.map((h) => h.json.type);
+    const cpu = (total: number) => ({ cpu: { total, cores: [total] } });
+    const now = Date.now();
+    // Fires on B, resolves on A, fires again on B: B must not trust what it cached the first time.
+    let agent = await connectRawAgent(b, host);
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 3000, cpu(90))] });
+    await waitFor(() => types().length === 1);
+    await agent.close();
+    agent = await connectRawAgent(a, host);
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 2000, cpu(10))] });
+    await waitFor(() => types().length === 2);
+    await agent.close();
+    agent = await connectRawAgent(b, host);
+    agent.send({ type: 'metrics', samples: [makeSample(3, now - 1000, cpu(95))] });
+    await waitFor(() => types().length === 3);
+    expect(types()).toEqual(['alert.firing', 'alert.resolved', 'alert.firing']);
+    const ids = receiver.received.map((h) => (h.json.alert as { id: string }).id);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+    await agent.close();
+    // Deleting the rule resolves its firing alert (notified before the next test starts).
+    expect((await remove(r.id)).status).toBe(204);
+    await waitFor(() => types().length === 4);
+    expect(types()[3]).toBe('alert.resolved');
+  });
+
   it('fires host_offline once when the agent stops, though both instances sweep', async () => {
     receiver.received.length = 0;
     const host = await a.createEnrolledHost(owner.cookie, owner.organizationId, 'stopping');

@@ -29,6 +29,11 @@ import { ruleView } from './views.js';
 /** Instances tell each other that an organization's rules changed on this bus topic. */
 const RULES_TOPIC = 'alerts:rules';
 const SAMPLE_KINDS = ['metric', 'container_down', 'container_metric'] as const;
+/** Resolved alerts and finished deliveries are kept this long. */
+const HISTORY_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3600_000;
+/** How often every instance re-reads all rules, whatever the bus said. */
+const RELOAD_EVERY_MS = 60_000;
 
 interface CompiledRule extends RuleSnapshot {
   condition: AlertCondition;
@@ -83,6 +88,12 @@ function compile(row: Parameters<typeof ruleView>[0]): CompiledRule {
   };
 }
 
+const signatureOf = (rows: readonly { id: string; updated_at: number }[]) =>
+  rows
+    .map((r) => `${r.id}:${r.updated_at}`)
+    .sort()
+    .join(',');
+
 const applies = (rule: CompiledRule, hostId: string) => rule.hostIds === null || rule.hostIds.has(hostId);
 
 export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wake: () => void) {
@@ -95,8 +106,13 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping = false;
   let closed = false;
+  let lastPrune = 0;
+
+  /** Per organization, the ids and versions of the rules indexed (a reload that changes nothing keeps the caches). */
+  const signatures = new Map<string, string>();
 
   function setRules(organizationId: string, rows: Parameters<typeof ruleView>[0][]): void {
+    signatures.set(organizationId, signatureOf(rows));
     const compiled = rows.flatMap((row) => {
       try {
         return [compile(row)];
@@ -111,6 +127,17 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     else index.set(organizationId, { samples, offline });
     // The open alerts cached for the organization's hosts may belong to changed rules: reload them.
     for (const [hostId, state] of hosts) if (state.organizationId === organizationId) hosts.delete(hostId);
+  }
+
+  /** Replaces the whole index with the store's rules; caches of organizations whose rules changed are dropped. */
+  async function reloadAll(): Promise<void> {
+    const byOrg = new Map<string, Parameters<typeof ruleView>[0][]>();
+    for (const row of await deps.store.alerts.listAllRules())
+      byOrg.set(row.organization_id, [...(byOrg.get(row.organization_id) ?? []), row]);
+    for (const organizationId of new Set([...index.keys(), ...byOrg.keys()])) {
+      const rows = byOrg.get(organizationId) ?? [];
+      if (signatures.get(organizationId) !== signatureOf(rows)) setRules(organizationId, rows);
+    }
   }
 
   async function reloadOrganization(organizationId: string): Promise<void> {
@@ -383,6 +410,10 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
       await unitOfWork(deps, (tx, outbox) => transitions.resolve(tx, outbox, alert, rule, Date.now()));
     }
     if (deliveries > 0) wake();
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      await deps.store.alerts.pruneHistory(now - HISTORY_MS);
+    }
   }
 
   /** Resolves every open alert of a deleted host (each instance tries; the store lets one succeed). */
@@ -411,10 +442,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
 
   return {
     async start(): Promise<void> {
-      const byOrg = new Map<string, Parameters<typeof ruleView>[0][]>();
-      for (const row of await deps.store.alerts.listAllRules())
-        byOrg.set(row.organization_id, [...(byOrg.get(row.organization_id) ?? []), row]);
-      for (const [organizationId, rows] of byOrg) setRules(organizationId, rows);
+      await reloadAll();
       unsubscribers.push(
         deps.bus.subscribe(RULES_TOPIC, (frame) => {
           const { organizationId } = JSON.parse(frame.data) as { organizationId: string };
@@ -429,8 +457,24 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
             );
         }),
       );
+      // Rule changes announced while the backplane was down were lost: reload every rule.
+      unsubscribers.push(
+        deps.bus.onGap((topics) => {
+          if (topics.includes(RULES_TOPIC))
+            void reloadAll().catch((error: unknown) =>
+              log.warn({ err: error }, 'reloading alert rules failed'),
+            );
+        }),
+      );
+      let sweeps = 0;
       sweepTimer = setInterval(() => {
         if (sweeping || closed) return;
+        sweeps += 1;
+        // A safety net under the bus: every instance re-reads all rules now and then.
+        if ((sweeps * deps.config.alerts.sweepMs) % RELOAD_EVERY_MS < deps.config.alerts.sweepMs)
+          void reloadAll().catch((error: unknown) =>
+            log.warn({ err: error }, 'reloading alert rules failed'),
+          );
         sweeping = true;
         sweep()
           .catch((error: unknown) => log.warn({ err: error }, 'alert sweep failed'))
@@ -477,6 +521,9 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
 
     /** A host went online or offline (presence). */
     hostStatus(hostId: string, organizationId: string, status: HostStatus, at: number): void {
+      // Every (re)connection re-reads the host's open alerts: another instance may have changed them
+      // while the agent was connected there.
+      hosts.delete(hostId);
       if (!index.get(organizationId)?.offline.length) return;
       const next = (offlineChains.get(hostId) ?? Promise.resolve())
         .then(() => evaluateOffline(hostId, organizationId, status, at))

@@ -283,6 +283,20 @@ export function createAlertsRepository(db: Kysely<Database>) {
         ?.name;
     },
 
+    /** Deletes resolved alerts and finished deliveries (with their attempts) older than `before`. */
+    async pruneHistory(before: number): Promise<void> {
+      await db
+        .deleteFrom('alerts')
+        .where('state', '=', 'resolved')
+        .where('updated_at', '<', before)
+        .execute();
+      await db
+        .deleteFrom('alert_deliveries')
+        .where('status', 'in', ['delivered', 'failed'])
+        .where('created_at', '<', before)
+        .execute();
+    },
+
     // ---- leases ----
     /** Takes or renews the lease `name` for `owner` until `until`; false while another owner holds it. */
     async acquireLease(name: string, owner: string, now: number, until: number): Promise<boolean> {
