@@ -40,6 +40,9 @@ const CONFIG_SCHEMAS = {
 } as const;
 
 const MAX_ALERTS = 200;
+/** Rules and channels per organization: bounds the in-memory index and the work of every sample. */
+export const MAX_RULES = 500;
+export const MAX_CHANNELS = 100;
 const MAX_DELIVERIES = 50;
 
 function snapshotOf(rule: AlertRule): RuleSnapshot {
@@ -180,6 +183,8 @@ export function createAlerts(deps: DomainDeps) {
       await unitOfWork(deps, async (tx) => {
         if (!(await tx.locks.organization(organizationId)))
           throw new ApiError('not_found', 'Organization not found');
+        if ((await tx.alerts.listRules(organizationId)).length >= MAX_RULES)
+          throw new ApiError('limit_reached', `An organization has at most ${MAX_RULES} alert rules`);
         await checkRefs(tx, organizationId, body.hostIds, body.channelIds);
         await tx.alerts.insertRule(row);
         await tx.audit.record({
@@ -292,6 +297,11 @@ export function createAlerts(deps: DomainDeps) {
       await unitOfWork(deps, async (tx) => {
         if (!(await tx.locks.organization(organizationId)))
           throw new ApiError('not_found', 'Organization not found');
+        if ((await tx.alerts.listChannels(organizationId)).length >= MAX_CHANNELS)
+          throw new ApiError(
+            'limit_reached',
+            `An organization has at most ${MAX_CHANNELS} notification channels`,
+          );
         await tx.alerts.insertChannel(row);
         await tx.audit.record({
           organizationId,
