@@ -58,6 +58,9 @@ export function createDeliveryWorker(deps: DomainDeps, senders: Senders) {
       error: result.error,
       durationMs: now - started,
     };
+    deps.metrics.alertDeliveries.inc({
+      result: next.status === 'delivered' ? 'delivered' : next.status === 'failed' ? 'failed' : 'retry',
+    });
     const recorded = await deps.store.transaction((tx) =>
       tx.alerts.recordAttempt(row.id, owner, attemptRow, next),
     );
