@@ -17,6 +17,7 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
   let a: TestServer;
   let b: TestServer;
   let doomed: ServerProcess | undefined;
+  let doomed2: ServerProcess | undefined;
   let receiver: WebhookReceiver;
   let owner: { cookie: string; organizationId: string };
   let channelId: string;
@@ -29,6 +30,7 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
       WS_HEARTBEAT_MS: String(HEARTBEAT_MS),
       ALERT_SWEEP_MS: '200',
       ALERT_RETRY_BASE_MS: '100',
+      ALERT_DELIVERY_TIMEOUT_MS: '1000',
       AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
       SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
       COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
@@ -51,6 +53,7 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
 
   afterAll(async () => {
     await doomed?.kill();
+    await doomed2?.kill();
     await b?.cleanup();
     await a?.cleanup();
     await receiver?.close();
@@ -182,5 +185,48 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
     expect(new Set(ofHost().map((h) => (h.json.alert as { id: string }).id)).size).toBe(1);
     await back.close();
     expect((await remove(r.id)).status).toBe(204);
+  });
+
+  it('retries with the same webhook-id a delivery whose instance died in the middle of it', async () => {
+    const hanging = await startWebhookReceiver();
+    // The first attempt never gets an answer (its instance is killed meanwhile); later ones succeed.
+    hanging.respond = (_hook, index) => (index === 0 ? 'hang' : 200);
+    try {
+      const created = await a.request('POST', `/api/orgs/${owner.organizationId}/notification-channels`, {
+        cookie: owner.cookie,
+        body: { name: 'slow', type: 'webhook', config: { url: `${hanging.url}/hook` } },
+      });
+      const channel = (await created.json()) as { channel: { id: string }; secret: string };
+      hanging.secret = channel.secret;
+      const host = await a.createEnrolledHost(owner.cookie, owner.organizationId, 'lease-host');
+      const r = await rule({
+        name: 'lease cpu',
+        condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+        forSeconds: 0,
+        hostIds: [host.hostId],
+        channelIds: [channel.channel.id],
+      });
+      // The transition happens on the instance holding the agent, which attempts its delivery at once.
+      doomed2 = await startServerProcess(shared);
+      const agent = await connectRawAgent({ ...a, wsUrl: doomed2.wsUrl }, host);
+      await waitFor(async () => {
+        agent.send({
+          type: 'metrics',
+          samples: [makeSample(1, Date.now(), { cpu: { total: 90, cores: [90] } })],
+        });
+        await agent.next((m) => m.type === 'metrics.ack');
+        agent.messages.length = 0;
+        return hanging.received.length > 0;
+      });
+      await doomed2.kill();
+      await waitFor(() => hanging.received.some((h) => h.status === 200), 15_000);
+      const ids = new Set(hanging.received.map((h) => h.headers['webhook-id']));
+      expect(ids.size).toBe(1);
+      expect(hanging.received.every((h) => h.verified)).toBe(true);
+      expect(hanging.received.filter((h) => h.status === 200)).toHaveLength(1);
+      expect((await remove(r.id)).status).toBe(204);
+    } finally {
+      await hanging.close();
+    }
   });
 });

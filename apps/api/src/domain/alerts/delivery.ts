@@ -22,7 +22,7 @@ export function createDeliveryWorker(deps: DomainDeps, senders: Senders) {
   const cfg = deps.config.alerts;
   const owner = deps.bus.instanceId;
   // A lease outlives an attempt's deadline by a margin; an instance that died mid-attempt loses it after that.
-  const leaseMs = cfg.deliveryTimeoutMs * 2 + 5_000;
+  const leaseMs = cfg.deliveryTimeoutMs * 2 + 1_000;
   const perChannel = Math.max(1, Math.ceil(cfg.deliveryConcurrency / 4));
   const inFlight = new Map<string, number>();
   const running = new Set<Promise<void>>();
