@@ -473,6 +473,12 @@ describe('channels', () => {
     receiver.secret = secret;
     await post(`/api/notification-channels/${(hook.json.channel as Json).id as string}/test`, {});
     expect(receiver.received[0]?.verified).toBe(true);
+    const id = (hook.json.channel as Json).id as string;
+    const unsign = await server.request('PATCH', `/api/notification-channels/${id}`, {
+      cookie: owner.cookie,
+      body: { config: { secret: null } },
+    });
+    expect(unsign.status).toBe(400);
     for (const type of ['slack', 'discord']) {
       const c = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
         name: type,

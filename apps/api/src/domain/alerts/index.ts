@@ -326,6 +326,12 @@ export function createAlerts(deps: DomainDeps) {
       const schema = CONFIG_SCHEMAS[existing.type as keyof typeof CONFIG_SCHEMAS] as z.ZodType;
       const merged = { ...channelConfig(existing), ...(body.config ?? {}) };
       for (const [key, value] of Object.entries(merged)) if (value === null) delete merged[key];
+      // Webhooks are always signed: the key can be replaced, never removed.
+      if (existing.type === 'webhook' && merged.secret === undefined)
+        throw new ApiError(
+          'bad_request',
+          'config.secret: a webhook keeps its signing key; send a new whsec_ key to replace it',
+        );
       const config = parseOrThrow(schema, merged) as ChannelConfig;
       checkTarget(existing.type, config);
       const fields = {
