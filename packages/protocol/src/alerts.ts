@@ -1,6 +1,7 @@
 /**
  * @module alerts — alert rules and their conditions, alerts (pending → firing → resolved), notification
- * channels, deliveries, and the `alert.firing` / `alert.resolved` frames on `org:<id>`.
+ * channels, deliveries, and the `alert.firing` / `alert.resolved` frames on `org:<id>`. Imported schemas of
+ * the agent-facing modules (which may be zod/mini) are wrapped with functions (`z.nullable(Id)`), not methods.
  */
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
@@ -105,8 +106,8 @@ export const Alert = z.object({
   value: z.number().nullable(),
   /** When the condition started to hold. */
   startedAt: Timestamp,
-  firedAt: Timestamp.nullable(),
-  resolvedAt: Timestamp.nullable(),
+  firedAt: z.nullable(Timestamp),
+  resolvedAt: z.nullable(Timestamp),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -239,15 +240,15 @@ export const DeliveryAttempt = z.object({
 export const Delivery = z.object({
   id: z.string(),
   channelId: Id,
-  alertId: Id.nullable(),
+  alertId: z.nullable(Id),
   event: z.enum(['alert.firing', 'alert.resolved', 'test']),
   status: DeliveryStatus,
   attempts: z.number().int().nonnegative(),
   lastStatusCode: z.number().int().nullable(),
   lastError: z.string().nullable(),
   createdAt: Timestamp,
-  nextAttemptAt: Timestamp.nullable(),
-  deliveredAt: Timestamp.nullable(),
+  nextAttemptAt: z.nullable(Timestamp),
+  deliveredAt: z.nullable(Timestamp),
   attemptLog: z.array(DeliveryAttempt),
 });
 export type Delivery = z.infer<typeof Delivery>;

@@ -185,7 +185,9 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
         for (const c of sample.containers) {
           if (!containerNameMatches(condition.container, c.name)) continue;
           seen.add(c.name);
-          state.containerSeen.set(keyOf(rule.id, c.name), sample.ts);
+          // Only containers with an open alert are remembered (names come and go).
+          const key = keyOf(rule.id, c.name);
+          if (state.open.has(key)) state.containerSeen.set(key, sample.ts);
           if (condition.kind === 'container_down') {
             out.push({ rule, container: c.name, holds: isContainerDown(c), value: null });
           } else {
@@ -235,6 +237,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
           );
           if (!done) return 'stale';
           state.open.set(key, done.row);
+          if (o.container !== '') state.containerSeen.set(key, ts);
           return done.deliveries;
         });
       } else if (open.state === 'pending' && ts - open.started_at >= o.rule.forMs) {
@@ -329,7 +332,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
           transitions.resolve(tx, outbox, alert, rule, now),
         );
         deliveries += done?.deliveries ?? 0;
-      } else if (status === 'offline' && !alert && host && host.enrolledAt !== null) {
+      } else if (status === 'offline' && !alert && host && host.lastSeenAt !== null) {
         const since = host.lastSeenAt ?? at;
         const state = now - since >= rule.forMs ? 'firing' : 'pending';
         const target = { hostId, hostName: host.name, container: '' };
@@ -358,7 +361,8 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
       const orgHosts = await deps.store.hosts.listByOrganization(organizationId);
       for (const rule of rules) {
         for (const host of orgHosts) {
-          if (!applies(rule, host.id) || host.enrolledAt === null) continue;
+          // A host whose agent never connected is not "offline" yet (it is being set up).
+          if (!applies(rule, host.id) || host.lastSeenAt === null) continue;
           const alert = openByKey.get(`${rule.id}|${host.id}`);
           openByKey.delete(`${rule.id}|${host.id}`);
           const at = Date.now();
@@ -371,7 +375,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
             }
             continue;
           }
-          const since = host.lastSeenAt ?? host.enrolledAt;
+          const since = host.lastSeenAt;
           const held = at - since >= rule.forMs;
           if (!alert) {
             const target = { hostId: host.id, hostName: host.name, container: '' };
