@@ -358,11 +358,11 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     for (const rule of offlineRules)
       byOrg.set(rule.organizationId, [...(byOrg.get(rule.organizationId) ?? []), rule]);
     for (const [organizationId, rules] of byOrg) {
-      const orgHosts = await deps.store.hosts.listByOrganization(organizationId);
+      const orgHosts = await deps.store.alerts.listHostStates(organizationId);
       for (const rule of rules) {
         for (const host of orgHosts) {
           // A host whose agent never connected is not "offline" yet (it is being set up).
-          if (!applies(rule, host.id) || host.lastSeenAt === null) continue;
+          if (!applies(rule, host.id) || host.last_seen_at === null) continue;
           const alert = openByKey.get(`${rule.id}|${host.id}`);
           openByKey.delete(`${rule.id}|${host.id}`);
           const at = Date.now();
@@ -375,7 +375,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
             }
             continue;
           }
-          const since = host.lastSeenAt;
+          const since = host.last_seen_at;
           const held = at - since >= rule.forMs;
           if (!alert) {
             const target = { hostId: host.id, hostName: host.name, container: '' };

@@ -278,6 +278,16 @@ export function createAlertsRepository(db: Kysely<Database>) {
         )
         .execute();
     },
+    /** What the host_offline sweep needs of an organization's hosts (no JSON columns parsed). */
+    listHostStates(
+      organizationId: string,
+    ): Promise<{ id: string; name: string; status: string; last_seen_at: number | null }[]> {
+      return db
+        .selectFrom('hosts')
+        .select(['id', 'name', 'status', 'last_seen_at'])
+        .where('organization_id', '=', organizationId)
+        .execute();
+    },
     async organizationName(id: string): Promise<string | undefined> {
       return (await db.selectFrom('organizations').select('name').where('id', '=', id).executeTakeFirst())
         ?.name;
