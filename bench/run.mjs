@@ -145,6 +145,27 @@ async function slowConsumer() {
   );
 }
 
+/** Runs bench/alert-eval.mjs (the evaluation alone, in-process, µs per sample) and prints what it says. */
+function alertEval(o) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(HERE, 'alert-eval.mjs'), '--hosts', String(o.hosts), '--rules', String(o.rules)],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const timer = setTimeout(() => {
+      errors.push('alert-eval: exceeded 60 s');
+      child.kill('SIGKILL');
+    }, 60_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) errors.push(`alert-eval exited with ${code ?? signal}`);
+      print();
+      resolve();
+    });
+  });
+}
+
 async function alertRules() {
   const o = profile.alertRules;
   const limit = openFilesLimit();
@@ -158,6 +179,8 @@ async function alertRules() {
       r,
     ),
   );
+  print('alert-eval: the rules alone, in-process (domain.alerts.samples as ingest calls it):');
+  await alertEval(o);
 }
 
 /** Prints a scenario's table and the wall time its runs took. */
