@@ -105,6 +105,7 @@ describe.skipIf(skip)('alerts in the browser', () => {
     await page.getByTestId('rule-threshold').fill('90');
     await page.getByTestId('rule-for').fill('0');
     await page.getByTestId('rule-channel-ops hook').check();
+    await screenshot(page, 'alerts-rule-editor');
     await page.getByTestId('rule-save').click();
     await page.getByTestId('rule-row-High CPU').filter({ hasText: 'cpu > 90 %' }).waitFor();
 

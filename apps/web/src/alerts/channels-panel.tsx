@@ -36,8 +36,13 @@ function ChannelEditor({
   );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const { busy, error, run } = useTask();
-  const set = <K extends keyof ChannelDraft>(key: K, value: ChannelDraft[K]) =>
+  const set = <K extends keyof ChannelDraft>(key: K, value: ChannelDraft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
+    // An edited field's complaint goes away until the next save checks again.
+    setErrors((e) =>
+      e[key] === undefined ? e : Object.fromEntries(Object.entries(e).filter(([k]) => k !== key)),
+    );
+  };
   const editing = channel !== null;
   const submit = async (event: FormEvent) => {
     event.preventDefault();

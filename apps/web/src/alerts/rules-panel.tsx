@@ -54,8 +54,13 @@ function RuleEditor({
   const [draft, setDraft] = useState<RuleDraft>(() => (rule ? draftFromRule(rule) : emptyRuleDraft()));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const { busy, error, run } = useTask();
-  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) =>
+  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
+    // An edited field's complaint goes away until the next save checks again.
+    setErrors((e) =>
+      e[key] === undefined ? e : Object.fromEntries(Object.entries(e).filter(([k]) => k !== key)),
+    );
+  };
   const toggle = (key: 'hostIds' | 'channelIds', id: string) =>
     setDraft((d) => ({
       ...d,
