@@ -509,6 +509,25 @@ describe('channels', () => {
   });
 });
 
+describe('channel deletion', () => {
+  it('takes a deleted channel out of the rules that named it', async () => {
+    const keep = await webhookChannel(receiver, 'keep');
+    const gone = await webhookChannel(receiver, 'gone');
+    const r = await rule({
+      name: 'down',
+      condition: { kind: 'host_offline' },
+      forSeconds: 0,
+      channelIds: [keep, gone],
+    });
+    expect(
+      (await server.request('DELETE', `/api/notification-channels/${gone}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
+    const rules = (await get(`/api/orgs/${owner.organizationId}/alert-rules`)).json.rules as Json[];
+    expect(rules.find((x) => x.id === r.id)?.channelIds).toEqual([keep]);
+    expect((await get(`/api/notification-channels/${gone}/deliveries`)).status).toBe(404);
+  });
+});
+
 describe('rules validation', () => {
   it('answers 400 with a clear message for bad rules', async () => {
     const bad = [

@@ -356,8 +356,20 @@ export function createAlerts(deps: DomainDeps) {
     },
     async deleteChannel(actor: Actor, channelId: string): Promise<void> {
       const existing = await ownChannel(actor, channelId, 'admin');
-      await unitOfWork(deps, async (tx) => {
+      const changedRules = await unitOfWork(deps, async (tx) => {
+        await tx.locks.organization(existing.organization_id);
         await tx.alerts.deleteChannel(channelId);
+        // Rules stop naming it (their other channels stay).
+        let changed = 0;
+        for (const rule of await tx.alerts.listRules(existing.organization_id)) {
+          const ids = ruleView(rule).channelIds;
+          if (!ids.includes(channelId)) continue;
+          await tx.alerts.updateRule(rule.id, {
+            channel_ids: JSON.stringify(ids.filter((id) => id !== channelId)),
+            updated_at: Date.now(),
+          });
+          changed += 1;
+        }
         await tx.audit.record({
           organizationId: existing.organization_id,
           actorType: 'user',
@@ -368,7 +380,9 @@ export function createAlerts(deps: DomainDeps) {
           details: { name: existing.name },
           ip: actor.ip,
         });
+        return changed;
       });
+      if (changedRules > 0) await engine.rulesChanged(existing.organization_id);
     },
     /** Sends a `"type":"test"` notification now and reports how the attempt went. */
     async testChannel(actor: Actor, channelId: string): Promise<Delivery> {
