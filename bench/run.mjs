@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * @module bench/run — the benchmark suite (`npm run bench`): fanout, connect-storm, slow-consumer and
- * agent-footprint, each against Hostwire and the bare ws relay, printed as tables plus a summary.
- *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint|prometheus] [--json FILE]
+ * agent-footprint, each against Hostwire and the bare ws relay, printed as tables plus a summary; the
+ * fleet's Prometheus endpoint; and alert-rules, Hostwire's ingest with 0 and then 100 alert rules side by side.
+ *   node bench/run.mjs [--quick] [--scenario fanout|connect-storm|slow-consumer|agent-footprint|prometheus|alert-rules] [--json FILE]
  * Exit 0 once the runs completed (the figures are measurements, not pass/fail); 1 when a run failed.
  */
 import { spawn } from 'node:child_process';
@@ -13,12 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runConnectStorm, runFanout, runSlowConsumer } from './gateway.mjs';
 import { prometheusEnv, renderPrometheus, runPrometheusScrape } from './prometheus.mjs';
+import { renderAlertRules, runAlertRules } from './lib/alert-rules.mjs';
 import { openFilesLimit } from './lib/process.mjs';
 import { renderFanout, renderSlow, renderStorm, renderSummary } from './lib/report.mjs';
 import { runWithTarget } from './lib/scope.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint', 'prometheus'];
+const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint', 'prometheus', 'alert-rules'];
 /** Time allowed per run on top of its measurement windows (start, provisioning, connects, teardown). */
 const SETUP_ALLOWANCE_MS = 60_000;
 
@@ -35,6 +37,7 @@ const PROFILES = {
     slow: { windowMs: 10_000, warmupMs: 2000, graceMs: 2000, observeCloseMs: 36_000 },
     footprintArgs: ['--slow', '8', '--fast', '8', '--warmup', '3', '--collects', '50'],
     prometheus: { hosts: 10_000, scrapes: 5 },
+    alertRules: { hosts: 1000, rules: 100, rate: 1, windowMs: 8000, warmupMs: 3000 },
   },
   quick: {
     fanout: [{ name: 'fanout 10/s (live)', agents: 20, rate: 10, clients: 50, subs: 5 }],
@@ -45,6 +48,7 @@ const PROFILES = {
     slow: { windowMs: 3000, warmupMs: 1000, graceMs: 1000, observeCloseMs: 0 },
     footprintArgs: ['--slow', '2', '--fast', '2', '--warmup', '2', '--collects', '10'],
     prometheus: { hosts: 1000, scrapes: 3 },
+    alertRules: { hosts: 200, rules: 100, rate: 1, windowMs: 3000, warmupMs: 1000 },
   },
 };
 
@@ -78,6 +82,7 @@ const results = {
   slow: undefined,
   footprint: undefined,
   prometheus: undefined,
+  alertRules: undefined,
 };
 
 const print = (text = '') => process.stdout.write(`${text}\n`);
@@ -165,6 +170,44 @@ async function prometheusScrape() {
   );
 }
 
+/** Runs bench/alert-eval.mjs (the evaluation alone, in-process, µs per sample) and prints what it says. */
+function alertEval(o) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(HERE, 'alert-eval.mjs'), '--hosts', String(o.hosts), '--rules', String(o.rules)],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const timer = setTimeout(() => {
+      errors.push('alert-eval: exceeded 60 s');
+      child.kill('SIGKILL');
+    }, 60_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) errors.push(`alert-eval exited with ${code ?? signal}`);
+      print();
+      resolve();
+    });
+  });
+}
+
+async function alertRules() {
+  const o = profile.alertRules;
+  const limit = openFilesLimit();
+  const hosts = Math.min(o.hosts, limit - 256);
+  const timeout = 4 * (o.windowMs + 2 * o.warmupMs) + 60_000;
+  const r = await attempt('alert-rules', 'hostwire', timeout, (t, s) => runAlertRules(t, s, { ...o, hosts }));
+  results.alertRules = r;
+  report(
+    renderAlertRules(
+      `alert-rules: ${hosts} agents x ${o.rate} sample/s, 0 and ${o.rules} rules on every host, interleaved, 2 x ${o.windowMs / 1000} s windows each`,
+      r,
+    ),
+  );
+  print('alert-eval: the rules alone, in-process (domain.alerts.samples as ingest calls it):');
+  await alertEval(o);
+}
+
 /** Prints a scenario's table and the wall time its runs took. */
 function report(text) {
   print(text);
@@ -222,7 +265,9 @@ if (chosen.includes('connect-storm')) await connectStorm();
 if (chosen.includes('slow-consumer')) await slowConsumer();
 if (chosen.includes('agent-footprint')) await agentFootprint();
 if (chosen.includes('prometheus')) await prometheusScrape();
-if (chosen.some((s) => s !== 'agent-footprint' && s !== 'prometheus')) print(renderSummary(results));
+if (chosen.includes('alert-rules')) await alertRules();
+const ownTables = new Set(['agent-footprint', 'prometheus', 'alert-rules']);
+if (chosen.some((s) => !ownTables.has(s))) print(renderSummary(results));
 print(
   `\ncompleted in ${((performance.now() - started) / 1000).toFixed(0)} s${errors.length ? ` with ${errors.length} error(s):\n  ${errors.join('\n  ')}` : ''}`,
 );

@@ -157,6 +157,26 @@ export async function startHostwire(env = {}) {
       const { ticket } = expect(await request('POST', '/api/ws-ticket', { cookie }), 201, 'ws-ticket');
       return `ws://127.0.0.1:${port}/ws/client?ticket=${encodeURIComponent(ticket)}`;
     },
+    /** Creates `count` alert rules for every host (`condition(i)` gives each one's condition); returns their ids. */
+    async createAlertRules(count, condition) {
+      const ids = [];
+      for (let i = 0; i < count; i += 1) {
+        const created = expect(
+          await request('POST', `/api/orgs/${organizationId}/alert-rules`, {
+            cookie,
+            body: { name: `bench rule ${i}`, condition: condition(i), forSeconds: 60, channelIds: [] },
+          }),
+          201,
+          'create alert rule',
+        );
+        ids.push(created.rule.id);
+      }
+      return ids;
+    },
+    async deleteAlertRules(ids) {
+      for (const id of ids)
+        expect(await request('DELETE', `/api/alert-rules/${id}`, { cookie }), 204, 'delete rule');
+    },
     /** The value of a Prometheus counter/gauge (summed over labels), or undefined. */
     async promValue(name) {
       const res = await fetch(`${httpUrl}/metrics`);

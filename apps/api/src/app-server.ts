@@ -49,6 +49,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   };
   const domain = createDomain(partial);
   await domain.presence.start();
+  await domain.alerts.start();
   const ctx: AppContext = { ...partial, domain, hub: createHub({ ...partial, domain }) };
   const setupUrl = await domain.sessions.prepareSetup();
   const server = http.createServer(createApp(ctx));
@@ -83,6 +84,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         await ctx.hub.close();
         await domain.presence.close();
         domain.fleetMetrics.close();
+        await domain.alerts.close();
         await ctx.tickets.close();
         await bus.close();
         await store.close();

@@ -81,6 +81,19 @@ export const EnvSchema = z.object({
   METRICS_LIVE_INTERVAL_MS: int(250, 60_000).default(1_000),
   ACTION_OUTPUT_CAP_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   ACTION_COMMAND_TTL_SECONDS: int(5, 3600).default(60),
+  ALERT_ALLOWED_HOSTS: z
+    .string()
+    .regex(
+      /^\s*(\*\.)?[A-Za-z0-9.:[\]-]+\s*(,\s*(\*\.)?[A-Za-z0-9.:[\]-]+\s*)*$/,
+      'must be a comma-separated list of host names (optionally *.example.com)',
+    )
+    .optional(),
+  ALERT_SWEEP_MS: int(50, 600_000).default(5_000),
+  ALERT_DELIVERY_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  ALERT_DELIVERY_CONCURRENCY: int(1, 256).default(16),
+  ALERT_RETRY_BASE_MS: int(10, 60_000).default(5_000),
+  ALERT_RETRY_HOURS: int(1, 24 * 30).default(25),
+  ALERT_CONTAINER_GONE_SECONDS: int(1, 86_400).default(600),
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
   WEB_DIST_DIR: z.string().optional(),
   AGENT_BINARIES_DIR: z.string().optional(),
@@ -133,6 +146,18 @@ export interface Config {
     liveIntervalMs: number;
   };
   actions: { outputCapBytes: number; commandTtlMs: number };
+  alerts: {
+    /** Host names (or `*.suffix`) notifications may go to; undefined: any. */
+    allowedHosts: string[] | undefined;
+    sweepMs: number;
+    deliveryTimeoutMs: number;
+    deliveryConcurrency: number;
+    retryBaseMs: number;
+    /** How long a delivery is retried before it is given up (at least 24 h by default). */
+    retryForMs: number;
+    /** An alert of a container that has not been in any sample for this long resolves (the container is gone). */
+    containerGoneMs: number;
+  };
   localAgent: boolean;
   webDistDir: string | undefined;
   /** Where the compiled hostwire-agent executables and SHA256SUMS are served from (`/downloads/…`). */
@@ -254,6 +279,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       liveIntervalMs: e.METRICS_LIVE_INTERVAL_MS,
     },
     actions: { outputCapBytes: e.ACTION_OUTPUT_CAP_BYTES, commandTtlMs: e.ACTION_COMMAND_TTL_SECONDS * 1000 },
+    alerts: {
+      allowedHosts: e.ALERT_ALLOWED_HOSTS?.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      sweepMs: e.ALERT_SWEEP_MS,
+      deliveryTimeoutMs: e.ALERT_DELIVERY_TIMEOUT_MS,
+      deliveryConcurrency: e.ALERT_DELIVERY_CONCURRENCY,
+      retryBaseMs: e.ALERT_RETRY_BASE_MS,
+      retryForMs: e.ALERT_RETRY_HOURS * 3600_000,
+      containerGoneMs: e.ALERT_CONTAINER_GONE_SECONDS * 1000,
+    },
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,
     agentBinariesDir: e.AGENT_BINARIES_DIR,

@@ -1,9 +1,11 @@
 /** @module app — the top-level shell: session gate, realtime connection and the page for the current path. */
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { ConnectionBanner } from './components/connection-banner.js';
 import { Header } from './components/header.js';
 import { ErrorText, Loading } from './components/bits.js';
 import { AccountPage } from './account/account-page.js';
+import { AlertsProvider } from './alerts/alerts-context.js';
+import { AlertsPage } from './alerts/alerts-page.js';
 import { AuditPage } from './audit/audit-page.js';
 import { FleetPage } from './fleet/fleet-page.js';
 import { MembersPage } from './members/members-page.js';
@@ -36,6 +38,8 @@ function SignedInPage() {
   if (pathname === '/members') return <MembersPage key={organization.id} organization={organization} />;
   if (pathname === '/audit') return <AuditPage key={organization.id} organization={organization} />;
   if (pathname === '/settings') return <SettingsPage key={organization.id} organization={organization} />;
+  const alerts = matchPath('/alerts/:tab?', pathname);
+  if (alerts) return <AlertsPage organization={organization} tab={alerts.tab ?? 'alerts'} />;
   return <NotFoundPage />;
 }
 
@@ -46,6 +50,17 @@ function SignedInMain() {
     <main id="main" tabIndex={-1} className="page" data-connection={state === 'open' ? 'open' : 'lost'}>
       <SignedInPage />
     </main>
+  );
+}
+
+/** The organization's live alerts for every page (fleet rows, host header, Alerts page, the header count). */
+function OrganizationAlerts({ children }: { children: ReactNode }) {
+  const { organization } = useSession();
+  if (!organization) return <>{children}</>;
+  return (
+    <AlertsProvider key={organization.id} organizationId={organization.id}>
+      {children}
+    </AlertsProvider>
   );
 }
 
@@ -84,9 +99,11 @@ function Gate() {
           <a href="#main" className="skip-link">
             Skip to content
           </a>
-          <Header />
-          <ConnectionBanner />
-          <SignedInMain />
+          <OrganizationAlerts>
+            <Header />
+            <ConnectionBanner />
+            <SignedInMain />
+          </OrganizationAlerts>
         </RealtimeProvider>
       );
   }

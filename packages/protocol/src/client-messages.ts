@@ -5,6 +5,7 @@ import { Id, RequestId, Timestamp, Topic, HostStatus, Role } from './common.js';
 import { LogFilter, LogLine, LogSourceDescriptor, LogSourceName, MAX_LOG_BACKFILL } from './logs.js';
 import { HostSummary, MetricsSample } from './metrics.js';
 import { ServerAck, ServerError } from './agent-messages.js';
+import { AlertFiringEvent, AlertResolvedEvent } from './alerts.js';
 
 // ---- client → server ------------------------------------------------------------------------
 
@@ -200,5 +201,7 @@ export const ServerToClient = z.discriminatedUnion('type', [
   ActionStatusEvent,
   ActionOutputEvent,
   GapEvent,
+  AlertFiringEvent,
+  AlertResolvedEvent,
 ]);
 export type ServerToClient = z.infer<typeof ServerToClient>;

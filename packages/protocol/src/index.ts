@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './errors.js';
 export * from './metrics.js';
 export * from './containers.js';
+export * from './alerts.js';
 export * from './actions.js';
 export * from './logs.js';
 export * from './log-filter.js';

@@ -5,6 +5,7 @@
 import { createActions } from './actions.js';
 import { createApiTokens } from './api-tokens.js';
 import { createContainers } from './containers.js';
+import { createAlerts } from './alerts/index.js';
 import type { DomainDeps } from './deps.js';
 import { createFleetMetrics } from './fleet-metrics.js';
 import { createHealth } from './health.js';
@@ -19,7 +20,8 @@ import { createSingleSignOn } from './single-sign-on.js';
 import { createTwoFactor } from './two-factor.js';
 
 export function createDomain(deps: DomainDeps) {
-  const presence = createPresence(deps);
+  const alerts = createAlerts(deps);
+  const presence = createPresence(deps, (...args) => alerts.hostStatus(...args));
   // One throttle for everything that checks a password or a second factor.
   const throttle = new LoginThrottle(deps.config.login);
   const twoFactor = createTwoFactor(deps, { throttle });
@@ -39,6 +41,7 @@ export function createDomain(deps: DomainDeps) {
     apiTokens: createApiTokens(deps),
     fleetMetrics: createFleetMetrics(deps),
     containers: createContainers(deps),
+    alerts,
   };
 }
 

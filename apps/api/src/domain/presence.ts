@@ -34,7 +34,10 @@ interface LocalAgent {
 /** Hosts per statement (stays under every database's bound-parameter limit). */
 const BATCH = 500;
 
-export function createPresence(deps: DomainDeps) {
+/** Who else hears of status changes in this process (alerts: host_offline). */
+export type StatusListener = (hostId: string, organizationId: string, status: HostStatus, at: number) => void;
+
+export function createPresence(deps: DomainDeps, onStatus?: StatusListener) {
   const heartbeatMs = deps.config.ws.heartbeatMs;
   const leaseMs = Math.round(heartbeatMs * 1.5);
   const local = new Map<string, LocalAgent>();
@@ -51,6 +54,7 @@ export function createPresence(deps: DomainDeps) {
     const frame = createFrame({ type: 'host.status', organizationId, hostId, status, lastSeenAt: at });
     deps.bus.publish(topicFor.org(organizationId), frame);
     deps.bus.publish(topicFor.host(hostId), frame);
+    onStatus?.(hostId, organizationId, status, at);
   }
 
   /** Runs `change` after the host's previous change; failures are logged, never thrown. */

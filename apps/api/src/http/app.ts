@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
 import { createAgentDownloadsRouter } from './agent-downloads.js';
 import { createApiTokensRouter } from './api-tokens.js';
+import { createAlertsRouter } from './alerts.js';
 import { createAuthRouter, createTicketRouter } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { createContainersRouter } from './containers.js';
@@ -47,6 +48,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api', createApiTokensRouter(ctx));
   app.use('/api', createPrometheusRouter(ctx));
   app.use('/api', createContainersRouter(ctx));
+  app.use('/api', createAlertsRouter(ctx));
   app.use('/api', notFoundHandler());
   serveWebUi(app, ctx.config.webDistDir ?? DEFAULT_WEB_DIST);
   app.use(notFoundHandler());

@@ -31,6 +31,8 @@ export interface ServerMetrics {
   samplesRefused: Counter<'reason'>;
   /** Actions sent to an agent. */
   actionsStarted: Counter;
+  /** Alert notification attempts by outcome (delivered, retry, failed). */
+  alertDeliveries: Counter<'result'>;
 }
 
 /**
@@ -117,6 +119,12 @@ export function createServerMetrics(): ServerMetrics {
     actionsStarted: new Counter({
       name: 'hostwire_actions_started_total',
       help: 'Actions sent to an agent',
+      registers,
+    }),
+    alertDeliveries: new Counter({
+      name: 'hostwire_alert_delivery_attempts_total',
+      help: 'Alert notification attempts (result: delivered, retry or failed)',
+      labelNames: ['result'],
       registers,
     }),
   };

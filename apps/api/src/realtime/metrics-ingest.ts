@@ -143,6 +143,7 @@ export function createMetricsIngest(ctx: HubContext) {
       const newest = ordered.reduce((a, b) => (b.ts >= a.ts ? b : a));
       publishLive(agent, newest);
       ctx.domain.fleetMetrics.observe(agent.hostId, newest);
+      ctx.domain.alerts.samples(agent.hostId, agent.organizationId, ordered);
       queue.push({
         agent,
         batch: {

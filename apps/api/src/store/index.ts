@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import { openDatabase, type DatabaseTarget } from './database.js';
 import type { Dialect } from './migrations.js';
 import { createApiTokensRepository } from './repositories/api-tokens.js';
+import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createEnrollmentTokensRepository, createHostsRepository } from './repositories/hosts.js';
 import { createInvitationsRepository } from './repositories/invitations.js';
@@ -37,6 +38,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     locks: createLocksRepository(db, dialect),
     recoveryCodes: createRecoveryCodesRepository(db),
     identities: createIdentitiesRepository(db),
+    alerts: createAlertsRepository(db),
   };
 }
 

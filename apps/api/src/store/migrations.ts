@@ -204,6 +204,132 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '005_alerts': {
+      async up(db: Kysely<unknown>) {
+        const real = dialect === 'postgres' ? 'double precision' : 'real';
+        // Rules and channels of an organization; conditions, host and channel lists as JSON.
+        await db.schema
+          .createTable('alert_rules')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('condition', 'text', (c) => c.notNull())
+          .addColumn('for_seconds', 'integer', (c) => c.notNull())
+          .addColumn('host_ids', 'text')
+          .addColumn('channel_ids', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('alert_rules_org').on('alert_rules').column('organization_id').execute();
+        await db.schema
+          .createTable('notification_channels')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('notification_channels_org')
+          .on('notification_channels')
+          .column('organization_id')
+          .execute();
+        // Alerts outlive their rule and host (history); rule and host names are kept with them.
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('rule_id', 'text', (c) => c.notNull())
+          .addColumn('rule_name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('host_id', 'text', (c) => c.notNull())
+          .addColumn('host_name', 'text', (c) => c.notNull())
+          .addColumn('container', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('pending','firing','resolved')`))
+          .addColumn('value', real)
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('fired_at', ms)
+          .addColumn('resolved_at', ms)
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        // At most one open alert per (rule, host, container): two instances racing cannot open two.
+        await db.schema
+          .createIndex('alerts_open')
+          .on('alerts')
+          .columns(['rule_id', 'host_id', 'container'])
+          .unique()
+          .where(sql.ref('state'), '<>', 'resolved')
+          .execute();
+        await db.schema
+          .createIndex('alerts_org_state')
+          .on('alerts')
+          .columns(['organization_id', 'state', 'updated_at'])
+          .execute();
+        await db.schema.createIndex('alerts_host').on('alerts').columns(['host_id', 'state']).execute();
+        // The outbox: a delivery is stored with its transition, then attempted until delivered or too old.
+        await db.schema
+          .createTable('alert_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) =>
+            c.notNull().references('organizations.id').onDelete('cascade'),
+          )
+          .addColumn('channel_id', 'text', (c) =>
+            c.notNull().references('notification_channels.id').onDelete('cascade'),
+          )
+          .addColumn('alert_id', 'text')
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', ms)
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', ms)
+          .addColumn('last_status_code', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('delivered_at', ms)
+          .execute();
+        await db.schema
+          .createIndex('alert_deliveries_due')
+          .on('alert_deliveries')
+          .columns(['status', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('alert_deliveries_channel')
+          .on('alert_deliveries')
+          .columns(['channel_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createTable('alert_delivery_attempts')
+          .addColumn('delivery_id', 'text', (c) =>
+            c.notNull().references('alert_deliveries.id').onDelete('cascade'),
+          )
+          .addColumn('attempt', 'integer', (c) => c.notNull())
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('status_code', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('alert_delivery_attempts_pk', ['delivery_id', 'attempt'])
+          .execute();
+        // Named leases: the one instance that sweeps host_offline rules at a time.
+        await db.schema
+          .createTable('alert_leases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
     '006_api_tokens': {
       async up(db: Kysely<unknown>) {
         // Organization API tokens: only the SHA-256 of the token is kept (it has 256 random bits).

@@ -191,6 +191,88 @@ export interface HostContainersTable {
   containers_json: string;
 }
 
+export interface AlertRulesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  /** JSON of the AlertCondition. */
+  condition: string;
+  for_seconds: number;
+  /** JSON array of host ids; null: every host of the organization. */
+  host_ids: string | null;
+  /** JSON array of channel ids. */
+  channel_ids: string;
+  severity: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationChannelsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  type: string;
+  /** JSON of the channel's config, secrets included (never returned by the API). */
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlertsTable {
+  id: string;
+  organization_id: string;
+  rule_id: string;
+  rule_name: string;
+  /** The rule's condition kind when the alert opened. */
+  kind: string;
+  host_id: string;
+  host_name: string;
+  /** The container of a container condition; '' otherwise. */
+  container: string;
+  severity: string;
+  state: string;
+  value: number | null;
+  started_at: number;
+  fired_at: number | null;
+  resolved_at: number | null;
+  updated_at: number;
+}
+
+export interface AlertDeliveriesTable {
+  /** Also the `webhook-id` of every attempt. */
+  id: string;
+  organization_id: string;
+  channel_id: string;
+  alert_id: string | null;
+  event: string;
+  /** The JSON body sent (the same on every attempt). */
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface AlertDeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface AlertLeasesTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -210,4 +292,10 @@ export interface Database {
   container_samples: ContainerSamplesTable;
   container_rollups: ContainerRollupsTable;
   host_containers: HostContainersTable;
+  alert_rules: AlertRulesTable;
+  notification_channels: NotificationChannelsTable;
+  alerts: AlertsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_delivery_attempts: AlertDeliveryAttemptsTable;
+  alert_leases: AlertLeasesTable;
 }

@@ -3,6 +3,12 @@ import {
   Account,
   ActionRecord,
   AuthConfig,
+  Alert,
+  AlertRule,
+  Delivery,
+  NotificationChannel,
+  type CreateRuleBody,
+  type UpdateRuleBody,
   AgentRelease,
   ApiToken,
   CreatedApiToken,
@@ -39,6 +45,14 @@ const AuditList = z.object({ events: z.array(AuditEvent) });
 const Ticket = z.object({ ticket: z.string(), expiresAt: z.number() });
 const OrganizationOne = z.object({ organization: Organization });
 const ApiTokenList = z.object({ apiTokens: z.array(ApiToken) });
+const AlertList = z.object({ alerts: z.array(Alert) });
+const RuleList = z.object({ rules: z.array(AlertRule) });
+const RuleOne = z.object({ rule: AlertRule });
+const ChannelList = z.object({ channels: z.array(NotificationChannel) });
+const ChannelOne = z.object({ channel: NotificationChannel });
+const CreatedChannel = z.object({ channel: NotificationChannel, secret: z.string().optional() });
+const DeliveryList = z.object({ deliveries: z.array(Delivery) });
+const DeliveryOne = z.object({ delivery: Delivery });
 
 /** A freshly created host with the one-time token its agent enrolls with. */
 export type CreatedHost = z.infer<typeof CreatedHost>;
@@ -117,6 +131,24 @@ export const api = {
   createApiToken: (orgId: string, body: { name: string; role: Role; expiresInDays?: number }) =>
     http.post(`/api/orgs/${enc(orgId)}/api-tokens`, body, CreatedApiToken),
   revokeApiToken: (tokenId: string) => http.delete(`/api/api-tokens/${enc(tokenId)}`),
+  alerts: (orgId: string, state?: 'firing' | 'resolved') =>
+    http.get(`/api/orgs/${enc(orgId)}/alerts${state ? `?state=${state}` : ''}`, AlertList),
+  alertRules: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/alert-rules`, RuleList),
+  createAlertRule: (orgId: string, body: CreateRuleBody) =>
+    http.post(`/api/orgs/${enc(orgId)}/alert-rules`, body, RuleOne),
+  updateAlertRule: (ruleId: string, body: UpdateRuleBody) =>
+    http.patch(`/api/alert-rules/${enc(ruleId)}`, body, RuleOne),
+  deleteAlertRule: (ruleId: string) => http.delete(`/api/alert-rules/${enc(ruleId)}`),
+  channels: (orgId: string) => http.get(`/api/orgs/${enc(orgId)}/notification-channels`, ChannelList),
+  createChannel: (orgId: string, body: { name: string; type: string; config: Record<string, unknown> }) =>
+    http.post(`/api/orgs/${enc(orgId)}/notification-channels`, body, CreatedChannel),
+  updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
+    http.patch(`/api/notification-channels/${enc(channelId)}`, body, ChannelOne),
+  deleteChannel: (channelId: string) => http.delete(`/api/notification-channels/${enc(channelId)}`),
+  testChannel: (channelId: string) =>
+    http.post(`/api/notification-channels/${enc(channelId)}/test`, {}, DeliveryOne),
+  deliveries: (channelId: string) =>
+    http.get(`/api/notification-channels/${enc(channelId)}/deliveries`, DeliveryList),
 
   /** A page of the audit log, newest first; every filter given narrows it. */
   audit: (orgId: string, query: AuditQuery) => {

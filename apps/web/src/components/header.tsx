@@ -1,6 +1,7 @@
 /** @module header — top bar: brand, navigation, organization switcher, user and logout. */
 import { roleAtLeast } from '@hostwire/protocol';
 import { useState } from 'react';
+import { useAlerts } from '../alerts/alerts-context.js';
 import { errorMessage } from '../api/http.js';
 import { Link, usePathname } from '../router/router.js';
 import { useMe, useSession } from '../session/session.js';
@@ -25,6 +26,7 @@ export function Header() {
   const [error, setError] = useState<string | null>(null);
   const isAdmin = organization ? roleAtLeast(organization.role, 'admin') : false;
   const fleetActive = pathname === '/' || pathname.startsWith('/hosts/');
+  const firing = useAlerts().firing?.length ?? 0;
 
   return (
     <header className="app-header">
@@ -36,6 +38,23 @@ export function Header() {
         <NavLink to="/" active={fleetActive}>
           Fleet
         </NavLink>
+        <Link
+          to="/alerts"
+          className={pathname.startsWith('/alerts') ? 'nav-link active' : 'nav-link'}
+          aria-current={pathname.startsWith('/alerts') ? 'page' : undefined}
+          data-testid="nav-alerts"
+        >
+          Alerts
+          {firing > 0 ? (
+            <span
+              className="badge badge-danger nav-count"
+              data-testid="nav-firing-count"
+              aria-label={`${firing} firing`}
+            >
+              {firing}
+            </span>
+          ) : null}
+        </Link>
         {isAdmin ? (
           <NavLink to="/members" active={pathname === '/members'}>
             Members

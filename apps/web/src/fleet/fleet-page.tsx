@@ -1,6 +1,7 @@
 /** @module fleet-page — every host of the organization, live over the `org:` topic, via a store outside React. */
 import { roleAtLeast, topicFor, type Organization } from '@hostwire/protocol';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useAlerts } from '../alerts/alerts-context.js';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { EmptyState, ErrorText, Loading } from '../components/bits.js';
@@ -32,6 +33,7 @@ export function FleetPage({ organization }: { organization: Organization }) {
   const [order, setOrder] = useState<SortOrder>({ key: 'name', descending: false });
   const [adding, setAdding] = useState(false);
   const canManage = roleAtLeast(organization.role, 'admin');
+  const alertsByHost = useAlerts().byHost;
 
   useEffect(() => () => store.dispose(), [store]);
 
@@ -166,6 +168,7 @@ export function FleetPage({ organization }: { organization: Organization }) {
           order={order}
           labels={SORT_LABELS}
           onSort={toggleSort}
+          alertsByHost={alertsByHost}
         />
       )}
       {adding ? (

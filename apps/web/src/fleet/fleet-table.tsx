@@ -1,5 +1,5 @@
 /** @module fleet-table — the host table (cards on a phone) with sortable headers and honest liveness per row. */
-import type { Host } from '@hostwire/protocol';
+import type { Alert, Host } from '@hostwire/protocol';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { StatusLabel, UsageBar } from '../components/bits.js';
@@ -21,6 +21,8 @@ interface FleetTableProps {
   order: SortOrder;
   labels: Record<SortKey, string>;
   onSort: (key: SortKey) => void;
+  /** Firing alerts by host id. */
+  alertsByHost: ReadonlyMap<string, readonly Alert[]>;
 }
 
 type HeadProps = Pick<FleetTableProps, 'order' | 'labels' | 'onSort'>;
@@ -68,6 +70,8 @@ interface RowProps {
   index: number;
   /** The agent version the server hands out (null when unknown). */
   latestAgent: string | null;
+  /** The host's firing alerts (the same array while they do not change). */
+  alerts: readonly Alert[] | undefined;
 }
 
 // A row re-renders only when its host, liveness or age text changed: a summary of one host of 1000
@@ -80,6 +84,7 @@ const FleetRow = memo(function FleetRow({
   measure,
   index,
   latestAgent,
+  alerts,
 }: RowProps) {
   const stale = !isFresh(liveness);
   const href = `/hosts/${encodeURIComponent(host.id)}`;
@@ -95,6 +100,16 @@ const FleetRow = memo(function FleetRow({
         <Link to={href} className="host-link">
           {host.name}
         </Link>
+        {alerts && alerts.length > 0 ? (
+          <Link
+            to="/alerts"
+            className="badge badge-danger"
+            title={alerts.map((a) => a.ruleName + (a.container ? ` (${a.container})` : '')).join(', ')}
+            data-testid="host-firing-alerts"
+          >
+            {alerts.length === 1 ? '1 alert' : `${alerts.length} alerts`}
+          </Link>
+        ) : null}
         {duplicate ? (
           <span
             className="badge badge-warn"
@@ -211,6 +226,7 @@ export function FleetTable({
   order,
   labels,
   onSort,
+  alertsByHost,
 }: FleetTableProps) {
   const now = useNow(1000);
   const latestAgent = useAgentRelease();
@@ -238,6 +254,7 @@ export function FleetTable({
         measure={measure}
         index={index}
         latestAgent={latestAgent}
+        alerts={alertsByHost.get(host.id)}
       />
     );
   };

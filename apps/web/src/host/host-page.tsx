@@ -1,6 +1,8 @@
 /** @module host-page — one host: live header (status, agent, OS) and the Metrics / Containers / Logs / Actions tabs. */
 import { roleAtLeast, topicFor, type Host } from '@hostwire/protocol';
 import { useCallback, useEffect, useState } from 'react';
+import { useHostAlerts } from '../alerts/alerts-context.js';
+import { chartLink } from '../alerts/alerts-page.js';
 import { api } from '../api/endpoints.js';
 import { ApiError, errorMessage } from '../api/http.js';
 import { ErrorText, Loading, StatusLabel } from '../components/bits.js';
@@ -36,6 +38,7 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
   const connection = useConnectionFacts();
   const [clock, recordSample] = useSampleClock();
   const [onlineAtLoss, setOnlineAtLoss] = useState(false);
+  const firing = useHostAlerts(hostId);
   useOnConnectionLost(() => setOnlineAtLoss(host?.status === 'online'));
 
   const load = useCallback(async () => {
@@ -129,6 +132,16 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: string }) {
               </>
             ) : null}
           </p>
+          {firing.length > 0 ? (
+            <p className="host-alerts" data-testid="host-alerts" role="status">
+              {firing.map((a) => (
+                <Link key={a.id} to={chartLink(a)} className={`badge badge-danger severity-${a.severity}`}>
+                  {a.ruleName}
+                  {a.container ? ` (${a.container})` : ''} firing
+                </Link>
+              ))}
+            </p>
+          ) : null}
         </div>
         {isAdmin ? <HostAdmin host={host} /> : null}
       </div>

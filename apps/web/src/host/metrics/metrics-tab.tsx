@@ -31,6 +31,8 @@ function chartsFor(build: (spec: ChartSpec) => ChartData): ChartsState['byChart'
 }
 
 const DEFAULT_RANGE = RANGES[1] as RangeSpec;
+/** An alert's link shows this long before and after its moment. */
+const AROUND_MS = 30 * 60_000;
 /** Live samples kept for the per-entity series (an hour at 1 s). */
 const MAX_LIVE_SAMPLES = 3600;
 
@@ -38,7 +40,13 @@ const MAX_LIVE_SAMPLES = 3600;
 export function MetricsTab({ hostId }: { hostId: string }) {
   const rangeParam = useSearchParam('range');
   const range = RANGES.find((r) => r.id === rangeParam) ?? DEFAULT_RANGE;
-  const setRange = (r: RangeSpec) => setSearchParam('range', r.id === DEFAULT_RANGE.id ? null : r.id);
+  // `?at=<ms>` (an alert's link): the hour around that moment, not live, until a range is chosen.
+  const atParam = useSearchParam('at');
+  const at = atParam !== null && /^\d{1,15}$/.test(atParam) ? Number(atParam) : null;
+  const setRange = (r: RangeSpec) => {
+    setSearchParam('at', null);
+    setSearchParam('range', r.id === DEFAULT_RANGE.id ? null : r.id);
+  };
   const [charts, setCharts] = useState<ChartsState | null>(null);
   const [samples, setSamples] = useState<readonly MetricsSample[]>([]);
   const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
@@ -49,14 +57,15 @@ export function MetricsTab({ hostId }: { hostId: string }) {
 
   useEffect(() => {
     const controller = new AbortController();
-    const to = Date.now();
-    const from = to - range.ms;
+    const now = Date.now();
+    const to = at === null ? now : Math.min(now, at + AROUND_MS);
+    const from = at === null ? to - range.ms : at - AROUND_MS;
     setZoom(null);
     api
       .metrics(hostId, from, to, controller.signal)
       .then((history) => {
         setCharts({
-          rangeId: range.id,
+          rangeId: at === null ? range.id : `at:${at}`,
           resolution: history.resolution,
           window: { from, to },
           byChart: chartsFor((spec) => historyToChartData(history, spec.keys)),
@@ -67,7 +76,7 @@ export function MetricsTab({ hostId }: { hostId: string }) {
         if (!controller.signal.aborted) setError(errorMessage(e));
       });
     return () => controller.abort();
-  }, [hostId, range, reload]);
+  }, [hostId, range, reload, at]);
 
   useRealtimeMessages((message) => {
     if (message.type !== 'metrics' || message.hostId !== hostId) return;
@@ -78,7 +87,7 @@ export function MetricsTab({ hostId }: { hostId: string }) {
       const next = [...list, sample];
       return next.length > MAX_LIVE_SAMPLES ? next.slice(next.length - MAX_LIVE_SAMPLES) : next;
     });
-    if (!range.live) return;
+    if (!range.live || at !== null) return;
     const values = extractSeries(sample);
     const to = Math.max(Date.now(), sample.ts);
     const from = to - range.ms;
@@ -116,8 +125,8 @@ export function MetricsTab({ hostId }: { hostId: string }) {
             <button
               key={r.id}
               type="button"
-              className={r.id === range.id ? 'segment active' : 'segment'}
-              aria-pressed={r.id === range.id}
+              className={r.id === range.id && at === null ? 'segment active' : 'segment'}
+              aria-pressed={r.id === range.id && at === null}
               data-testid={`range-${r.id}`}
               onClick={() => setRange(r)}
             >
@@ -125,10 +134,18 @@ export function MetricsTab({ hostId }: { hostId: string }) {
             </button>
           ))}
         </div>
+        {at !== null ? (
+          <span className="zoomed" data-testid="metrics-at">
+            <span className="small">Around {formatDateTime(at)}</span>
+            <button type="button" className="button small ghost" onClick={() => setSearchParam('at', null)}>
+              Back to live
+            </button>
+          </span>
+        ) : null}
         {charts ? (
           <span className="muted small" data-testid="metrics-resolution">
             {charts.resolution === 'raw' ? 'raw samples' : `${charts.resolution} rollups (band: min–max)`}
-            {range.live ? ' · live' : ''}
+            {range.live && at === null ? ' · live' : ''}
           </span>
         ) : null}
         {zoom ? (

@@ -1,0 +1,758 @@
+// Alerts end to end on one instance: rules evaluated from a raw agent's samples, signed webhooks received by a
+// real HTTP server, e-mail by a real SMTP server, retries, a hanging receiver, restarts, roles and tenants.
+import type { ContainerInfo } from '@hostwire/protocol';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectRawAgent, connectRawClient, makeSample, waitFor } from '../test-support/raw-peers.js';
+import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
+
+const FAST = { ALERT_RETRY_BASE_MS: '100', ALERT_SWEEP_MS: '100', ALERT_DELIVERY_TIMEOUT_MS: '1000' };
+
+let server: TestServer;
+let receiver: WebhookReceiver;
+let owner: { cookie: string; userId: string; organizationId: string };
+
+beforeEach(async () => {
+  server = await startTestServer(FAST);
+  receiver = await startWebhookReceiver();
+  owner = await server.setup();
+});
+afterEach(async () => {
+  await server.cleanup();
+  await receiver.close();
+});
+
+type Json = Record<string, unknown>;
+
+async function post(
+  path: string,
+  body: unknown,
+  cookie = owner.cookie,
+): Promise<{ status: number; json: Json }> {
+  const res = await server.request('POST', path, { cookie, body });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Json };
+}
+async function get(path: string, cookie = owner.cookie): Promise<{ status: number; json: Json }> {
+  const res = await server.request('GET', path, { cookie });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Json };
+}
+
+async function webhookChannel(target: WebhookReceiver = receiver, name = 'hook'): Promise<string> {
+  const res = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+    name,
+    type: 'webhook',
+    config: { url: `${target.url}/hook` },
+  });
+  expect(res.status).toBe(201);
+  target.secret = res.json.secret as string;
+  return (res.json.channel as { id: string }).id;
+}
+
+async function rule(body: Json): Promise<{ id: string }> {
+  const res = await post(`/api/orgs/${owner.organizationId}/alert-rules`, body);
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return res.json.rule as { id: string };
+}
+
+const cpu = (total: number) => ({ cpu: { total, cores: [total] } });
+const alerts = async (state?: string) =>
+  (await get(`/api/orgs/${owner.organizationId}/alerts${state ? `?state=${state}` : ''}`)).json
+    .alerts as Json[];
+const deliveries = async (channelId: string) =>
+  (await get(`/api/notification-channels/${channelId}/deliveries`)).json.deliveries as Json[];
+
+function container(name: string, over: Partial<ContainerInfo> = {}): ContainerInfo {
+  return {
+    id: `id${name.replace(/[^A-Za-z0-9]/g, '')}`,
+    name,
+    image: 'nginx:1',
+    state: 'running',
+    health: 'none',
+    cpuPercent: 1,
+    memoryBytes: 1e6,
+    memoryLimitBytes: 0,
+    netRxBps: 0,
+    netTxBps: 0,
+    blockReadBps: 0,
+    blockWriteBps: 0,
+    restartCount: 0,
+    ...over,
+  };
+}
+
+describe('metric rules', () => {
+  it('goes pending → firing after forSeconds, then resolves; each change is pushed and signed', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'web-1');
+    const channelId = await webhookChannel();
+    const r = await rule({
+      name: 'High CPU',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 90 },
+      forSeconds: 2,
+      channelIds: [channelId],
+      severity: 'critical',
+    });
+    const client = await connectRawClient(server, owner.cookie);
+    await client.request({ type: 'subscribe', topic: `org:${owner.organizationId}` });
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 3000, cpu(95))] });
+    await waitFor(async () => (await alerts('pending')).length === 1);
+    expect(receiver.received).toHaveLength(0);
+    // Held for 1 s: still pending.
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 2000, cpu(96))] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
+    expect(await alerts('firing')).toHaveLength(0);
+    // Held for 2 s: firing, notified once.
+    agent.send({ type: 'metrics', samples: [makeSample(3, now - 1000, cpu(97))] });
+    const firing = await client.next((m) => m.type === 'alert.firing');
+    expect(firing).toMatchObject({
+      organizationId: owner.organizationId,
+      alert: {
+        ruleId: r.id,
+        hostId: host.hostId,
+        hostName: 'web-1',
+        state: 'firing',
+        value: 97,
+        startedAt: now - 3000,
+      },
+    });
+    await waitFor(() => receiver.received.length === 1);
+    const hook = receiver.received[0];
+    expect(hook?.verified).toBe(true);
+    expect(hook?.headers['webhook-id']).toMatch(/^msg_/);
+    expect(hook?.json).toMatchObject({
+      type: 'alert.firing',
+      rule: { id: r.id, name: 'High CPU' },
+      host: { id: host.hostId, name: 'web-1' },
+      organization: { id: owner.organizationId, name: 'Acme' },
+      alert: { state: 'firing', severity: 'critical' },
+    });
+    expect(String(hook?.json.url)).toContain(`/hosts/${host.hostId}?at=`);
+    // Still above: nothing new.
+    agent.send({ type: 'metrics', samples: [makeSample(4, now - 500, cpu(99))] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(4));
+    // Below: resolved, same alert id.
+    agent.send({ type: 'metrics', samples: [makeSample(5, now, cpu(10))] });
+    const resolved = await client.next((m) => m.type === 'alert.resolved');
+    expect((resolved.alert as Json).id).toBe((firing.alert as Json).id);
+    await waitFor(() => receiver.received.length === 2);
+    expect(receiver.received[1]?.json).toMatchObject({
+      type: 'alert.resolved',
+      alert: { state: 'resolved' },
+    });
+    expect(receiver.received[1]?.verified).toBe(true);
+    expect((await alerts('resolved'))[0]).toMatchObject({ id: (firing.alert as Json).id, state: 'resolved' });
+    const log = await deliveries(channelId);
+    expect(log.map((d) => [d.event, d.status, d.lastStatusCode])).toEqual([
+      ['alert.resolved', 'delivered', 200],
+      ['alert.firing', 'delivered', 200],
+    ]);
+    await Promise.all([agent.close(), client.close()]);
+  });
+
+  it('forgets a pending alert whose condition stops before forSeconds, without notifying', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    await rule({
+      name: 'load',
+      condition: { kind: 'metric', series: 'load1', op: '>=', threshold: 4 },
+      forSeconds: 60,
+      channelIds: [channelId],
+    });
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 1000, { load: [5, 1, 1] })] });
+    await waitFor(async () => (await alerts('pending')).length === 1);
+    agent.send({ type: 'metrics', samples: [makeSample(2, now, { load: [1, 1, 1] })] });
+    await waitFor(async () => (await alerts('pending')).length === 0);
+    expect(await alerts()).toEqual([]);
+    expect(receiver.received).toHaveLength(0);
+    await agent.close();
+  });
+
+  it('retries a failing receiver with backoff, every attempt with the same webhook-id', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    receiver.respond = (_hook, index) => (index < 2 ? 503 : 200);
+    await rule({
+      name: 'cpu',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    const agent = await connectRawAgent(server, host);
+    agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(80))] });
+    await waitFor(() => receiver.received.length === 3, 10_000);
+    const ids = new Set(receiver.received.map((h) => h.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    expect(receiver.received.every((h) => h.verified)).toBe(true);
+    await waitFor(async () => (await deliveries(channelId))[0]?.status === 'delivered');
+    const [delivery] = await deliveries(channelId);
+    expect(delivery).toMatchObject({ attempts: 3, status: 'delivered', lastStatusCode: 200 });
+    expect((delivery?.attemptLog as Json[]).map((a) => [a.attempt, a.statusCode, a.error])).toEqual([
+      [3, 200, null],
+      [2, 503, 'HTTP 503'],
+      [1, 503, 'HTTP 503'],
+    ]);
+    await agent.close();
+  });
+
+  it('keeps ingest and other channels moving while one receiver hangs', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const hanging = await startWebhookReceiver();
+    hanging.respond = () => 'hang';
+    try {
+      const slowId = await webhookChannel(hanging, 'hangs');
+      const fastId = await webhookChannel(receiver, 'answers');
+      await rule({
+        name: 'cpu',
+        condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+        forSeconds: 0,
+        channelIds: [slowId, fastId],
+      });
+      const agent = await connectRawAgent(server, host);
+      const now = Date.now();
+      agent.send({ type: 'metrics', samples: [makeSample(1, now - 100, cpu(80))] });
+      await waitFor(() => receiver.received.length === 1 && hanging.received.length === 1);
+      // Ingest goes on while the hanging attempt is open.
+      agent.send({ type: 'metrics', samples: [makeSample(2, now, cpu(10))] });
+      await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2), 2000);
+      await waitFor(() => receiver.received.length === 2, 2000);
+      // The hanging attempt ends at the deadline and is logged, then retried.
+      await waitFor(async () => (await deliveries(slowId)).some((d) => d.lastError !== null), 5000);
+      const failed = (await deliveries(slowId)).find((d) => d.lastError !== null);
+      expect(failed?.lastError).toMatch(/no answer within 1000 ms/);
+      expect(failed?.status).toBe('pending');
+      await agent.close();
+    } finally {
+      await hanging.close();
+    }
+  });
+});
+
+describe('restarts', () => {
+  it('keeps a firing alert across a restart: same id, no second notification, then resolves', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    await rule({
+      name: 'disk',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    let agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000, cpu(80))] });
+    await waitFor(() => receiver.received.length === 1);
+    const [before] = await alerts('firing');
+    await agent.close();
+    await server.close();
+    server = await startTestServer(FAST, { dataDir: server.dataDir });
+    agent = await connectRawAgent(server, host);
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 1000, cpu(85))] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
+    const [after] = await alerts('firing');
+    expect(after?.id).toBe(before?.id);
+    agent.send({ type: 'metrics', samples: [makeSample(3, now, cpu(5))] });
+    await waitFor(() => receiver.received.length === 2);
+    expect(receiver.received.map((h) => h.json.type)).toEqual(['alert.firing', 'alert.resolved']);
+    expect((receiver.received[1]?.json.alert as Json).id).toBe(before?.id);
+    await agent.close();
+  });
+
+  it('delivers after a restart what was stored but not yet delivered', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    receiver.respond = () => 500;
+    await rule({
+      name: 'cpu',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    const agent = await connectRawAgent(server, host);
+    agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(80))] });
+    await waitFor(() => receiver.received.length >= 1);
+    await agent.close();
+    await server.close();
+    receiver.respond = () => 200;
+    const failedIds = new Set(receiver.received.map((h) => h.headers['webhook-id']));
+    server = await startTestServer(FAST, { dataDir: server.dataDir });
+    await waitFor(() => receiver.received.some((h) => h.status === 200), 10_000);
+    const delivered = receiver.received.find((h) => h.status === 200);
+    expect(failedIds.has(delivered?.headers['webhook-id'])).toBe(true);
+  });
+});
+
+describe('host_offline', () => {
+  it('fires when the agent stops and resolves when it is back', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'db-1');
+    const channelId = await webhookChannel();
+    await rule({ name: 'down', condition: { kind: 'host_offline' }, forSeconds: 0, channelIds: [channelId] });
+    const client = await connectRawClient(server, owner.cookie);
+    await client.request({ type: 'subscribe', topic: `org:${owner.organizationId}` });
+    let agent = await connectRawAgent(server, host);
+    await agent.close();
+    const firing = await client.next((m) => m.type === 'alert.firing');
+    expect(firing.alert).toMatchObject({
+      hostId: host.hostId,
+      hostName: 'db-1',
+      value: null,
+      container: null,
+    });
+    await waitFor(() => receiver.received.length === 1);
+    expect(receiver.received[0]?.json).toMatchObject({ type: 'alert.firing', host: { name: 'db-1' } });
+    agent = await connectRawAgent(server, host);
+    await client.next((m) => m.type === 'alert.resolved');
+    await waitFor(() => receiver.received.length === 2);
+    await Promise.all([agent.close(), client.close()]);
+  });
+
+  it('waits forSeconds before firing (the sweep fires it) and resolves its alerts when the host is deleted', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    await rule({ name: 'down', condition: { kind: 'host_offline' }, forSeconds: 1, channelIds: [] });
+    const agent = await connectRawAgent(server, host);
+    await agent.close();
+    await waitFor(async () => (await alerts('pending')).length === 1);
+    await waitFor(async () => (await alerts('firing')).length === 1, 5000);
+    expect(
+      (await server.request('DELETE', `/api/hosts/${host.hostId}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
+    await waitFor(async () => (await alerts('resolved')).length === 1);
+    expect(await alerts('firing')).toEqual([]);
+  });
+});
+
+describe('container conditions', () => {
+  it('fires per container matched by a glob and resolves when the container runs again', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    await rule({
+      name: 'web containers down',
+      condition: { kind: 'container_down', container: 'web-*' },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    await rule({
+      name: 'worker memory',
+      condition: { kind: 'container_metric', container: 'work?r', series: 'memory', op: '>', threshold: 5e8 },
+      forSeconds: 0,
+      channelIds: [],
+    });
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({
+      type: 'metrics',
+      samples: [
+        makeSample(1, now - 2000, {
+          containers: [
+            container('web-1', { state: 'exited' }),
+            container('web-2', { health: 'unhealthy' }),
+            container('web-3'),
+            container('db', { state: 'exited' }),
+            container('worker', { memoryBytes: 9e8 }),
+          ],
+        }),
+      ],
+    });
+    await waitFor(async () => (await alerts('firing')).length === 3);
+    const firing = await alerts('firing');
+    expect(firing.map((a) => `${a.ruleName as string}:${a.container as string}`).sort()).toEqual([
+      'web containers down:web-1',
+      'web containers down:web-2',
+      'worker memory:worker',
+    ]);
+    expect(firing.find((a) => a.container === 'worker')?.value).toBe(9e8);
+    await waitFor(() => receiver.received.length === 2);
+    expect(receiver.received.map((h) => (h.json.alert as Json).container).sort()).toEqual(['web-1', 'web-2']);
+    // web-1 runs again, web-2 is healthy, worker's memory drops.
+    agent.send({
+      type: 'metrics',
+      samples: [
+        makeSample(2, now - 1000, {
+          containers: [container('web-1'), container('web-2', { health: 'healthy' }), container('worker')],
+        }),
+      ],
+    });
+    await waitFor(async () => (await alerts('firing')).length === 0);
+    expect((await alerts('resolved')).map((a) => a.container).sort()).toEqual(['web-1', 'web-2', 'worker']);
+    await agent.close();
+  });
+
+  it('keeps a vanished container down until it has been gone for ALERT_CONTAINER_GONE_SECONDS', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    await rule({
+      name: 'api down',
+      condition: { kind: 'container_down', container: 'api' },
+      forSeconds: 0,
+      channelIds: [],
+    });
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({
+      type: 'metrics',
+      samples: [makeSample(1, now - 700_000, { containers: [container('api', { state: 'dead' })] })],
+    });
+    await waitFor(async () => (await alerts('firing')).length === 1);
+    // Absent for 5 minutes: still down. Absent for more than 10 minutes (the default): gone for good.
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 400_000, { containers: [] })] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
+    expect(await alerts('firing')).toHaveLength(1);
+    agent.send({ type: 'metrics', samples: [makeSample(3, now, { containers: [] })] });
+    await waitFor(async () => (await alerts('resolved')).length === 1);
+    await agent.close();
+  });
+});
+
+describe('channels', () => {
+  it('never shows a secret, masks URL credentials, and keeps the secret on edit', async () => {
+    const created = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'slack',
+      type: 'slack',
+      config: {
+        url: 'https://user:pass@hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=abc',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.secret).toBeUndefined();
+    const shown = JSON.stringify(created.json);
+    expect(shown).not.toContain('pass');
+    expect(shown).not.toContain('XXXXXXXXXXXXXXXXXXXXXXXX');
+    expect(shown).not.toContain('abc');
+    const hook = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'ntfy',
+      type: 'ntfy',
+      config: { url: `${receiver.url}/alerts`, token: 'tk_secret_token', priority: 5, tags: ['server'] },
+    });
+    const id = (hook.json.channel as Json).id as string;
+    expect(JSON.stringify(hook.json)).not.toContain('tk_secret_token');
+    expect((hook.json.channel as Json).hasSecret).toBe(true);
+    const patched = await server.request('PATCH', `/api/notification-channels/${id}`, {
+      cookie: owner.cookie,
+      body: { name: 'phone' },
+    });
+    expect(patched.status).toBe(200);
+    const tested = await post(`/api/notification-channels/${id}/test`, {});
+    expect(tested.status).toBe(202);
+    expect(tested.json.delivery).toMatchObject({ event: 'test', status: 'delivered', lastStatusCode: 200 });
+    const got = receiver.received[0];
+    expect(got?.headers.authorization).toBe('Bearer tk_secret_token');
+    expect(got?.headers.priority).toBe('5');
+    expect(got?.headers.tags).toBe('test_tube,server');
+    const list = await get(`/api/orgs/${owner.organizationId}/notification-channels`);
+    expect(JSON.stringify(list.json)).not.toContain('tk_secret_token');
+  });
+
+  it('sends a signed "type":"test" webhook and reports a failure', async () => {
+    const channelId = await webhookChannel();
+    const ok = await post(`/api/notification-channels/${channelId}/test`, {});
+    expect(ok.status).toBe(202);
+    expect(receiver.received[0]?.json).toMatchObject({
+      type: 'test',
+      organization: { id: owner.organizationId },
+    });
+    expect(receiver.received[0]?.verified).toBe(true);
+    receiver.respond = () => 404;
+    const failed = await post(`/api/notification-channels/${channelId}/test`, {});
+    expect(failed.json.delivery).toMatchObject({
+      status: 'failed',
+      lastStatusCode: 404,
+      lastError: 'HTTP 404',
+    });
+  });
+
+  it('uses a given whsec_ key, and formats slack and discord bodies', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const hook = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'mine',
+      type: 'webhook',
+      config: { url: `${receiver.url}/w`, secret },
+    });
+    expect(hook.json.secret).toBeUndefined();
+    receiver.secret = secret;
+    await post(`/api/notification-channels/${(hook.json.channel as Json).id as string}/test`, {});
+    expect(receiver.received[0]?.verified).toBe(true);
+    const id = (hook.json.channel as Json).id as string;
+    const unsign = await server.request('PATCH', `/api/notification-channels/${id}`, {
+      cookie: owner.cookie,
+      body: { config: { secret: null } },
+    });
+    expect(unsign.status).toBe(400);
+    for (const type of ['slack', 'discord']) {
+      const c = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: type,
+        type,
+        config: { url: `${receiver.url}/${type}` },
+      });
+      await post(`/api/notification-channels/${(c.json.channel as Json).id as string}/test`, {});
+    }
+    expect(receiver.received[1]?.json.text).toMatch(/test notification/i);
+    expect(receiver.received[2]?.json.content).toMatch(/test notification/i);
+  });
+
+  it('refuses non-http URLs, bad bodies and e-mail without SMTP with 400', async () => {
+    const bad = [
+      { name: 'x', type: 'webhook', config: { url: 'file:///etc/passwd' } },
+      { name: 'x', type: 'webhook', config: { url: 'gopher://example.com' } },
+      { name: 'x', type: 'webhook', config: { url: 'https://example.com', secret: 'nope' } },
+      { name: 'x', type: 'sms', config: {} },
+      { name: '', type: 'slack', config: { url: 'https://example.com' } },
+      { name: 'x', type: 'email', config: { to: ['not-an-email'] } },
+      { name: 'x', type: 'email', config: { to: ['ops@example.com'] } },
+    ];
+    for (const body of bad) {
+      const res = await post(`/api/orgs/${owner.organizationId}/notification-channels`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((res.json.error as Json).code).toBe('bad_request');
+    }
+  });
+});
+
+describe('channel deletion', () => {
+  it('takes a deleted channel out of the rules that named it', async () => {
+    const keep = await webhookChannel(receiver, 'keep');
+    const gone = await webhookChannel(receiver, 'gone');
+    const r = await rule({
+      name: 'down',
+      condition: { kind: 'host_offline' },
+      forSeconds: 0,
+      channelIds: [keep, gone],
+    });
+    expect(
+      (await server.request('DELETE', `/api/notification-channels/${gone}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
+    const rules = (await get(`/api/orgs/${owner.organizationId}/alert-rules`)).json.rules as Json[];
+    expect(rules.find((x) => x.id === r.id)?.channelIds).toEqual([keep]);
+    expect((await get(`/api/notification-channels/${gone}/deliveries`)).status).toBe(404);
+  });
+});
+
+describe('rules validation', () => {
+  it('answers 400 with a clear message for bad rules', async () => {
+    const bad = [
+      {
+        name: 'x',
+        condition: { kind: 'metric', series: 'nope', op: '>', threshold: 1 },
+        forSeconds: 0,
+        channelIds: [],
+      },
+      {
+        name: 'x',
+        condition: { kind: 'metric', series: 'cpu', op: '==', threshold: 1 },
+        forSeconds: 0,
+        channelIds: [],
+      },
+      { name: 'x', condition: { kind: 'metric', series: 'cpu', op: '>' }, forSeconds: 0, channelIds: [] },
+      { name: 'x', condition: { kind: 'host_offline' }, forSeconds: -1, channelIds: [] },
+      { name: 'x', condition: { kind: 'container_down', container: 'a/b' }, forSeconds: 0, channelIds: [] },
+      { name: 'x', condition: { kind: 'teapot' }, forSeconds: 0, channelIds: [] },
+      { name: 'x', condition: { kind: 'host_offline' }, forSeconds: 0, channelIds: ['unknown-channel'] },
+      {
+        name: 'x',
+        condition: { kind: 'host_offline' },
+        forSeconds: 0,
+        channelIds: [],
+        hostIds: ['unknown-host'],
+      },
+    ];
+    for (const body of bad) {
+      const res = await post(`/api/orgs/${owner.organizationId}/alert-rules`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(typeof (res.json.error as Json).message).toBe('string');
+    }
+    expect((await get(`/api/orgs/${owner.organizationId}/alerts?state=bogus`)).status).toBe(400);
+  });
+
+  it('resolves the alerts of an edited rule and applies the new condition', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const channelId = await webhookChannel();
+    const r = await rule({
+      name: 'cpu',
+      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    const agent = await connectRawAgent(server, host);
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 1000, cpu(80))] });
+    await waitFor(async () => (await alerts('firing')).length === 1);
+    const res = await server.request('PATCH', `/api/alert-rules/${r.id}`, {
+      cookie: owner.cookie,
+      body: { condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 90 } },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { rule: Json }).rule).toMatchObject({ condition: { threshold: 90 } });
+    expect(await alerts('firing')).toEqual([]);
+    await waitFor(() => receiver.received.length === 2);
+    expect(receiver.received[1]?.json.type).toBe('alert.resolved');
+    agent.send({ type: 'metrics', samples: [makeSample(2, now, cpu(80))] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
+    expect(await alerts('firing')).toEqual([]);
+    expect(
+      (await server.request('DELETE', `/api/alert-rules/${r.id}`, { cookie: owner.cookie })).status,
+    ).toBe(204);
+    expect((await get(`/api/orgs/${owner.organizationId}/alert-rules`)).json.rules).toEqual([]);
+    await agent.close();
+  });
+});
+
+describe('roles and tenants', () => {
+  it('lets viewers read rules and alerts but not write (403), and hides another org (404)', async () => {
+    const channelId = await webhookChannel();
+    const r = await rule({
+      name: 'down',
+      condition: { kind: 'host_offline' },
+      forSeconds: 0,
+      channelIds: [channelId],
+    });
+    const viewer = await server.addMember(owner.cookie, owner.organizationId, 'viewer@example.com', 'viewer');
+    expect((await get(`/api/orgs/${owner.organizationId}/alert-rules`, viewer.cookie)).status).toBe(200);
+    expect((await get(`/api/orgs/${owner.organizationId}/alerts`, viewer.cookie)).status).toBe(200);
+    const ruleBody = { name: 'x', condition: { kind: 'host_offline' }, forSeconds: 0, channelIds: [] };
+    expect(
+      (await post(`/api/orgs/${owner.organizationId}/alert-rules`, ruleBody, viewer.cookie)).status,
+    ).toBe(403);
+    expect(
+      (
+        await post(
+          `/api/orgs/${owner.organizationId}/notification-channels`,
+          { name: 'x', type: 'slack', config: { url: 'https://e.com' } },
+          viewer.cookie,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await server.request('DELETE', `/api/alert-rules/${r.id}`, { cookie: viewer.cookie })).status,
+    ).toBe(403);
+    expect((await post(`/api/notification-channels/${channelId}/test`, {}, viewer.cookie)).status).toBe(403);
+    expect((await get(`/api/notification-channels/${channelId}/deliveries`, viewer.cookie)).status).toBe(403);
+
+    // Someone of another organization: every resource of this one is 404, even with a bad body.
+    const otherOrg = await post('/api/orgs', { name: 'Other' }, viewer.cookie);
+    expect(otherOrg.status).toBe(201);
+    const other = await server.addMember(
+      viewer.cookie,
+      (otherOrg.json.organization as Json).id as string,
+      'eve@example.com',
+      'admin',
+    );
+    expect((await get(`/api/orgs/${owner.organizationId}/alerts`, other.cookie)).status).toBe(404);
+    expect((await get(`/api/orgs/${owner.organizationId}/alert-rules`, other.cookie)).status).toBe(404);
+    expect(
+      (await post(`/api/orgs/${owner.organizationId}/alert-rules`, { bad: true }, other.cookie)).status,
+    ).toBe(404);
+    expect(
+      (await server.request('PATCH', `/api/alert-rules/${r.id}`, { cookie: other.cookie, body: { bad: 1 } }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await server.request('DELETE', `/api/alert-rules/${r.id}`, { cookie: other.cookie })).status,
+    ).toBe(404);
+    expect(
+      (
+        await server.request('PATCH', `/api/notification-channels/${channelId}`, {
+          cookie: other.cookie,
+          body: {},
+        })
+      ).status,
+    ).toBe(404);
+    expect((await post(`/api/notification-channels/${channelId}/test`, {}, other.cookie)).status).toBe(404);
+    expect((await get(`/api/notification-channels/${channelId}/deliveries`, other.cookie)).status).toBe(404);
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('sends org frames only to that organization', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    await rule({ name: 'down', condition: { kind: 'host_offline' }, forSeconds: 0, channelIds: [] });
+    const stranger = await server.addMember(owner.cookie, owner.organizationId, 's@example.com', 'viewer');
+    const otherOrg = await post('/api/orgs', { name: 'Elsewhere' }, stranger.cookie);
+    const outsider = await server.addMember(
+      stranger.cookie,
+      (otherOrg.json.organization as Json).id as string,
+      'o@example.com',
+      'owner',
+    );
+    const spy = await connectRawClient(server, outsider.cookie);
+    const denied = await spy.request({ type: 'subscribe', topic: `org:${owner.organizationId}` });
+    expect(denied.type).toBe('error');
+    const agent = await connectRawAgent(server, host);
+    await agent.close();
+    await waitFor(async () => (await alerts('firing')).length === 1);
+    expect(spy.messages.filter((m) => m.type.startsWith('alert.'))).toEqual([]);
+    await spy.close();
+  });
+});
+
+describe('e-mail channel', () => {
+  it('sends text and HTML through a real SMTP server', async () => {
+    const mails: string[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, callback) {
+        let data = '';
+        stream.on('data', (c: Buffer) => (data += c.toString()));
+        stream.on('end', () => {
+          mails.push(data);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const port = (smtp.server.address() as { port: number }).port;
+    await server.close();
+    server = await startTestServer(
+      { ...FAST, SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'alerts@example.com' },
+      { dataDir: server.dataDir },
+    );
+    try {
+      const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'mail-host');
+      const c = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'ops',
+        type: 'email',
+        config: { to: ['ops@example.com'] },
+      });
+      expect(c.status).toBe(201);
+      const channelId = (c.json.channel as Json).id as string;
+      await rule({
+        name: 'Mail CPU',
+        condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+        forSeconds: 0,
+        channelIds: [channelId],
+      });
+      const agent = await connectRawAgent(server, host);
+      agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(70))] });
+      await waitFor(() => mails.length === 1, 5000);
+      expect(mails[0]).toContain('To: ops@example.com');
+      expect(mails[0]).toMatch(/Subject: \[FIRING\] Mail CPU on mail-host/);
+      expect(mails[0]).toContain('text/plain');
+      expect(mails[0]).toContain('text/html');
+      await waitFor(async () => (await deliveries(channelId))[0]?.status === 'delivered');
+      await agent.close();
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
+  });
+});
+
+describe('ALERT_ALLOWED_HOSTS', () => {
+  it('refuses channels to other hosts', async () => {
+    await server.close();
+    server = await startTestServer(
+      { ...FAST, ALERT_ALLOWED_HOSTS: '*.example.com,127.0.0.1' },
+      { dataDir: server.dataDir },
+    );
+    const make = (url: string) =>
+      post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'x',
+        type: 'slack',
+        config: { url },
+      });
+    expect((await make('https://hooks.example.com/x')).status).toBe(201);
+    expect((await make(`${receiver.url}/x`)).status).toBe(201);
+    const refused = await make('https://169.254.169.254/latest/meta-data');
+    expect(refused.status).toBe(400);
+    expect((refused.json.error as Json).message).toMatch(/ALERT_ALLOWED_HOSTS/);
+  });
+});
