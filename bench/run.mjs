@@ -20,7 +20,14 @@ import { renderFanout, renderSlow, renderStorm, renderSummary } from './lib/repo
 import { runWithTarget } from './lib/scope.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'connect-storm', 'slow-consumer', 'agent-footprint', 'prometheus', 'alert-rules'];
+const SCENARIOS = [
+  'fanout',
+  'connect-storm',
+  'slow-consumer',
+  'agent-footprint',
+  'prometheus',
+  'alert-rules',
+];
 /** Time allowed per run on top of its measurement windows (start, provisioning, connects, teardown). */
 const SETUP_ALLOWANCE_MS = 60_000;
 

@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Actor, AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, route } from './middleware.js';
+import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
 
 const AlertsQuery = z.object({ state: z.enum(['pending', 'firing', 'resolved']).optional() });
 
@@ -13,7 +13,7 @@ export function createAlertsRouter(ctx: AppContext): Router {
   const alerts = ctx.domain.alerts;
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
   const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
-  const session = requireSession(ctx);
+  const session = requireSessionOrApiToken(ctx);
 
   router.get(
     '/orgs/:orgId/alerts',

@@ -3,12 +3,12 @@ import { ContainerName } from '@hostwire/protocol';
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, route } from './middleware.js';
+import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
 import { MetricsQuery } from './schemas.js';
 
 export function createContainersRouter(ctx: AppContext): Router {
   const router = Router();
-  const session = requireSession(ctx);
+  const session = requireSessionOrApiToken(ctx);
   const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 
   router.get(
