@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TEST_ENGINE_SOCKET, TestEngine, skipWithoutEngine } from '../apps/agent/src/test-support/engine.js';
 import { connectRawClient, waitFor } from '../apps/api/src/test-support/raw-peers.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { startWebhookReceiver } from '../apps/api/src/test-support/webhook-receiver.js';
 import { enrollAgent, startAgent } from './support/agent-process.js';
 
 const EXECUTABLE = path.resolve(
@@ -140,6 +141,79 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
     expect(new Set(starts()).size).toBe(starts().length);
     await waitFor(async () => (await find(app))?.state === 'running', 10_000, 'app running again');
     expect(agent.output()).not.toMatch(/ERROR/);
+  });
+
+  it('alerts when a container goes down and when it is back, and exports its gauges to Prometheus', async () => {
+    const s = await startTestServer({ ...FAST, ALERT_SWEEP_MS: '500', ALERT_RETRY_BASE_MS: '200' });
+    cleanups.push(() => s.cleanup());
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => receiver.close());
+    const web = engine.uniqueName('web');
+    await engine.run(web, { cmd: ['sleep', '600'] });
+    const { owner, hostId } = await setupHost(s, false);
+    const post = async (url: string, body: unknown) => {
+      const res = await s.request('POST', url, { cookie: owner.cookie, body });
+      const json = (await res.json()) as Record<string, unknown>;
+      expect(res.status, JSON.stringify(json)).toBe(201);
+      return json;
+    };
+    const org = owner.organizationId;
+    const channel = await post(`/api/orgs/${org}/notification-channels`, {
+      name: 'hook',
+      type: 'webhook',
+      config: { url: `${receiver.url}/hook` },
+    });
+    receiver.secret = channel.secret as string;
+    // A glob over the test's own prefix: the rule matches this container and no other test's.
+    await post(`/api/orgs/${org}/alert-rules`, {
+      name: 'web down',
+      condition: { kind: 'container_down', container: `${web.slice(0, -2)}*` },
+      forSeconds: 1,
+      channelIds: [(channel.channel as { id: string }).id],
+    });
+    const { token } = (await post(`/api/orgs/${org}/api-tokens`, { name: 'prometheus', role: 'viewer' })) as {
+      token: string;
+    };
+    const scrape = async () => {
+      const res = await fetch(`${s.url}/api/orgs/${org}/prometheus`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const up = (text: string) =>
+      new RegExp(`^hostwire_container_up\\{[^}]*container="${web}"[^}]*\\} (\\d)`, 'm').exec(text)?.[1];
+
+    await waitFor(
+      async () => up(await scrape()) === '1',
+      20_000,
+      'the container is up in the Prometheus endpoint',
+    );
+    const hooks = (type: string) => receiver.received.filter((h) => h.json.type === type);
+
+    await engine.action(web, 'kill');
+    const firing = await waitFor(() => hooks('alert.firing')[0], 20_000, 'the alert fired and was delivered');
+    expect(firing.verified).toBe(true);
+    expect(firing.json.host).toMatchObject({ id: hostId });
+    expect(firing.json.alert).toMatchObject({ hostId, state: 'firing', container: web });
+    await waitFor(
+      async () => up(await scrape()) === '0',
+      20_000,
+      'the container is down in the Prometheus endpoint',
+    );
+
+    await engine.action(web, 'start');
+    const resolved = await waitFor(
+      () => hooks('alert.resolved')[0],
+      20_000,
+      'the alert resolved and was delivered',
+    );
+    expect(resolved.verified).toBe(true);
+    expect(resolved.json.alert).toMatchObject({ state: 'resolved', container: web });
+    expect(resolved.headers['webhook-id']).not.toBe(firing.headers['webhook-id']);
+    const res = await s.request('GET', `/api/orgs/${org}/alerts?state=resolved`, { cookie: owner.cookie });
+    const { alerts } = (await res.json()) as { alerts: { hostId: string; container?: string }[] };
+    expect(alerts).toEqual([expect.objectContaining({ hostId, container: web })]);
   });
 
   it('runs container-start|stop|restart as signed actions, only for containers the engine reports', async () => {
