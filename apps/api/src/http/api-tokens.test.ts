@@ -172,6 +172,22 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
       ok: 201,
     },
     { method: 'GET', path: `/api/orgs/${owner.organizationId}/invitations`, role: 'admin', ok: 200 },
+    { method: 'GET', path: `/api/orgs/${owner.organizationId}/alerts`, role: 'viewer', ok: 200 },
+    { method: 'GET', path: `/api/orgs/${owner.organizationId}/alert-rules`, role: 'viewer', ok: 200 },
+    {
+      method: 'GET',
+      path: `/api/orgs/${owner.organizationId}/notification-channels`,
+      role: 'viewer',
+      ok: 200,
+    },
+    {
+      method: 'POST',
+      path: `/api/orgs/${owner.organizationId}/alert-rules`,
+      role: 'admin',
+      body: { name: 'by-token', condition: { kind: 'host_offline' }, forSeconds: 60, channelIds: [] },
+      ok: 201,
+    },
+    { method: 'GET', path: `/api/hosts/${hostA.hostId}/containers`, role: 'viewer', ok: 200 },
   ];
   const RANK = ['viewer', 'operator', 'admin', 'owner'];
 
