@@ -21,7 +21,7 @@ export interface StoredSample {
   containers?: ContainerValues;
 }
 
-interface Aggregate {
+export interface Aggregate {
   min: number;
   max: number;
   sum: number;
