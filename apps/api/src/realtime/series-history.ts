@@ -4,7 +4,7 @@
  */
 import type { Resolution, SeriesColumns } from '@hostwire/protocol';
 import type { Config } from '../config.js';
-import { ROLLUP_BUCKET_MS, type Aggregate } from '../store/repositories/metrics.js';
+import { ROLLUP_BUCKET_MS, type Aggregate } from '../store/repositories/rollups.js';
 
 export const TARGET_POINTS = 1000;
 export const RAW_ROW_LIMIT = 20_000;
