@@ -7,7 +7,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { EmptyState, ErrorText, Loading } from '../components/bits.js';
-import { ConfirmDialog, Dialog } from '../components/dialog.js';
+import { ConfirmDeleteDialog, Dialog } from '../components/dialog.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
 import { checkChannelDraft, draftFromChannel, emptyChannelDraft, type ChannelDraft } from './alert-forms.js';
@@ -251,7 +251,6 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
     delivery: Delivery | null;
     error: string | null;
   } | null>(null);
-  const removal = useTask();
   const load = useCallback(async () => {
     try {
       setChannels((await api.channels(organizationId)).channels);
@@ -388,23 +387,18 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
       ) : null}
       {log ? <DeliveryLog channel={log} onClose={() => setLog(null)} /> : null}
       {deleting ? (
-        <ConfirmDialog
+        <ConfirmDeleteDialog
           title={`Delete channel ${deleting.name}?`}
           confirmLabel="Delete channel"
-          danger
-          busy={removal.busy}
-          error={removal.error}
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            void removal.run(async () => {
-              await api.deleteChannel(deleting.id);
-              setDeleting(null);
-              await load();
-            })
-          }
+          onDelete={async () => {
+            await api.deleteChannel(deleting.id);
+            setDeleting(null);
+            await load();
+          }}
         >
           <p>Rules stop notifying it, and its delivery log is deleted.</p>
-        </ConfirmDialog>
+        </ConfirmDeleteDialog>
       ) : null}
     </div>
   );

@@ -13,7 +13,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { EmptyState, ErrorText, Loading } from '../components/bits.js';
-import { ConfirmDialog, Dialog } from '../components/dialog.js';
+import { ConfirmDeleteDialog, Dialog } from '../components/dialog.js';
 import { useTask } from '../util/hooks.js';
 import {
   CONDITION_LABELS,
@@ -277,7 +277,6 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
-  const removal = useTask();
   const load = useCallback(async () => {
     try {
       const [r, c, h] = await Promise.all([
@@ -380,23 +379,18 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
         />
       ) : null}
       {deleting ? (
-        <ConfirmDialog
+        <ConfirmDeleteDialog
           title={`Delete rule ${deleting.name}?`}
           confirmLabel="Delete rule"
-          danger
-          busy={removal.busy}
-          error={removal.error}
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            void removal.run(async () => {
-              await api.deleteAlertRule(deleting.id);
-              setDeleting(null);
-              await load();
-            })
-          }
+          onDelete={async () => {
+            await api.deleteAlertRule(deleting.id);
+            setDeleting(null);
+            await load();
+          }}
         >
           <p>Its firing alerts resolve (and are notified as resolved).</p>
-        </ConfirmDialog>
+        </ConfirmDeleteDialog>
       ) : null}
     </div>
   );
