@@ -13,6 +13,7 @@ import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
+import { RoleField, TextField } from '../components/field.js';
 import { useMe } from '../session/session.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
@@ -54,20 +55,8 @@ function InviteForm({
     <form className="card form add-member" data-testid="invite-form" onSubmit={(e) => void submit(e)}>
       <h2>Invite someone</h2>
       <div className="form-row">
-        <label className="field grow">
-          <span>Email</span>
-          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TextField label="Email" grow type="email" required value={email} onValue={setEmail} />
+        <RoleField roles={roles} value={role} onValue={setRole} />
       </div>
       <small className="hint">
         They get a link that works once for 7 days, where they choose their own password (or, with an account

@@ -17,6 +17,7 @@ import { errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ConfirmDialog } from '../components/dialog.js';
+import { RoleField, TextField } from '../components/field.js';
 import { formatAgo, formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
 
@@ -56,27 +57,17 @@ function CreateTokenForm({
     <form className="card form" data-testid="token-form" onSubmit={(e) => void submit(e)}>
       <h3>New token</h3>
       <div className="form-row">
-        <label className="field grow">
-          <span>Name</span>
-          <input
-            required
-            maxLength={100}
-            value={name}
-            placeholder="grafana, deploy-ci, …"
-            data-testid="token-name"
-            onChange={(e) => setName(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>Role</span>
-          <select value={role} data-testid="token-role" onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TextField
+          label="Name"
+          grow
+          required
+          maxLength={100}
+          value={name}
+          placeholder="grafana, deploy-ci, …"
+          data-testid="token-name"
+          onValue={setName}
+        />
+        <RoleField roles={roles} value={role} onValue={setRole} testId="token-role" />
         <label className="field">
           <span>Expires</span>
           <select
