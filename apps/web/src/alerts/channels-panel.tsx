@@ -6,7 +6,7 @@ import { CHANNEL_TYPES, type ChannelType, type Delivery, type NotificationChanne
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { EmptyState, ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, EmptyState, ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDeleteDialog, Dialog } from '../components/dialog.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
@@ -312,11 +312,7 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
               <th scope="col">Name</th>
               <th scope="col">Type</th>
               <th scope="col">Target</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {canEdit ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>

@@ -12,7 +12,7 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { EmptyState, ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, EmptyState, ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDeleteDialog, Dialog } from '../components/dialog.js';
 import { useTask } from '../util/hooks.js';
 import {
@@ -331,11 +331,7 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
               <th scope="col">For</th>
               <th scope="col">Hosts</th>
               <th scope="col">Notify</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {canEdit ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>

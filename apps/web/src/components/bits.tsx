@@ -1,4 +1,7 @@
-/** @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner. */
+/**
+ * @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner,
+ * a table's actions header.
+ */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { LIVENESS_LABELS, type Liveness } from '../liveness/liveness.js';
 import { formatPercent } from '../util/format.js';
@@ -83,5 +86,14 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
     <p className="loading" role="status">
       {label}
     </p>
+  );
+}
+
+/** The header cell over a table's row buttons: named for screen readers only. */
+export function ActionsHeader() {
+  return (
+    <th scope="col">
+      <span className="visually-hidden">Actions</span>
+    </th>
   );
 }

@@ -11,7 +11,7 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { RoleField, TextField } from '../components/field.js';
 import { useMe } from '../session/session.js';
@@ -107,9 +107,7 @@ function PendingInvitations({
             <th scope="col">Email</th>
             <th scope="col">Role</th>
             <th scope="col">Expires</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>
@@ -214,9 +212,7 @@ export function MembersPage({ organization }: { organization: Organization }) {
               <th scope="col">Email</th>
               <th scope="col">Role</th>
               <th scope="col">Member since</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>

@@ -14,7 +14,7 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, ErrorText, Loading } from '../components/bits.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { RoleField, TextField } from '../components/field.js';
@@ -197,9 +197,7 @@ export function ApiTokensSection({ organization }: { organization: Organization 
               <th scope="col">Created</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
