@@ -151,3 +151,29 @@ export function ConfirmDeleteDialog({
     </ConfirmDialog>
   );
 }
+
+/** The footer of a dialog around a form: Cancel, and the button that submits form `form`. */
+export function FormDialogFooter({
+  form,
+  label,
+  busy,
+  onCancel,
+  testId,
+}: {
+  form: string;
+  label: string;
+  busy: boolean;
+  onCancel: () => void;
+  testId?: string;
+}) {
+  return (
+    <>
+      <button type="button" className="button ghost" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} className="button primary" disabled={busy} data-testid={testId}>
+        {busy ? 'Saving…' : label}
+      </button>
+    </>
+  );
+}
