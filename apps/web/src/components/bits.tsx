@@ -1,6 +1,6 @@
 /**
  * @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner,
- * a table's actions header.
+ * a table's actions header and a row's destructive button.
  */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { LIVENESS_LABELS, type Liveness } from '../liveness/liveness.js';
@@ -95,5 +95,24 @@ export function ActionsHeader() {
     <th scope="col">
       <span className="visually-hidden">Actions</span>
     </th>
+  );
+}
+
+/** A row's last cell with its destructive button (which opens a confirmation). */
+export function DangerButtonCell({
+  label,
+  onClick,
+  testId,
+}: {
+  label: string;
+  onClick: () => void;
+  testId: string;
+}) {
+  return (
+    <td className="num">
+      <button type="button" className="button small ghost danger-text" onClick={onClick} data-testid={testId}>
+        {label}
+      </button>
+    </td>
   );
 }

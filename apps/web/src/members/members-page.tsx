@@ -11,7 +11,7 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ActionsHeader, ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, DangerButtonCell, ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { RoleField, TextField } from '../components/field.js';
 import { useMe } from '../session/session.js';
@@ -116,16 +116,11 @@ function PendingInvitations({
               <td data-label="Email">{invitation.email}</td>
               <td data-label="Role">{invitation.role}</td>
               <td data-label="Expires">{formatDateTime(invitation.expiresAt)}</td>
-              <td className="num">
-                <button
-                  type="button"
-                  className="button small ghost danger-text"
-                  onClick={() => onRevoke(invitation)}
-                  data-testid={`invitation-revoke-${invitation.id}`}
-                >
-                  Revoke
-                </button>
-              </td>
+              <DangerButtonCell
+                label="Revoke"
+                onClick={() => onRevoke(invitation)}
+                testId={`invitation-revoke-${invitation.id}`}
+              />
             </tr>
           ))}
         </tbody>
@@ -238,16 +233,11 @@ export function MembersPage({ organization }: { organization: Organization }) {
                   </label>
                 </td>
                 <td data-label="Member since">{formatDateTime(member.createdAt)}</td>
-                <td className="num">
-                  <button
-                    type="button"
-                    className="button small ghost danger-text"
-                    onClick={() => setRemoving(member)}
-                    data-testid={`member-remove-${member.userId}`}
-                  >
-                    Remove
-                  </button>
-                </td>
+                <DangerButtonCell
+                  label="Remove"
+                  onClick={() => setRemoving(member)}
+                  testId={`member-remove-${member.userId}`}
+                />
               </tr>
             ))}
           </tbody>

@@ -14,7 +14,7 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ActionsHeader, ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, DangerButtonCell, ErrorText, Loading } from '../components/bits.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ConfirmDialog } from '../components/dialog.js';
 import { RoleField, TextField } from '../components/field.js';
@@ -220,16 +220,11 @@ export function ApiTokensSection({ organization }: { organization: Organization 
                   <td data-label="Last used" data-testid={`token-last-used-${token.id}`}>
                     {token.lastUsedAt === null ? 'never' : formatAgo(token.lastUsedAt, now)}
                   </td>
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="button small ghost danger-text"
-                      onClick={() => setRevoking(token)}
-                      data-testid={`token-revoke-${token.id}`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
+                  <DangerButtonCell
+                    label="Revoke"
+                    onClick={() => setRevoking(token)}
+                    testId={`token-revoke-${token.id}`}
+                  />
                 </tr>
               );
             })}
