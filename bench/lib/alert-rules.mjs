@@ -23,7 +23,7 @@ const SERIES = [
 const OPS = ['>', '>=', '<', '<='];
 
 /** Rule i of the bench: mostly metric rules (thresholds a bench sample never crosses), some others. */
-function ruleCondition(i) {
+export function ruleCondition(i) {
   if (i % 20 === 19) return { kind: 'host_offline' };
   if (i % 20 === 18) return { kind: 'container_down', container: `svc-${i}-*` };
   const op = OPS[i % OPS.length];
