@@ -1,10 +1,10 @@
 // Sign-in with two API instances behind one PostgreSQL and one Redis: a password change on one instance
 // closes the other sessions' sockets on the other, and TOTP set up on one works (once) on both.
-import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRawClient } from '../apps/api/src/test-support/raw-peers.js';
 import { skipWithout } from '../apps/api/src/test-support/services.js';
 import type { TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { totpCode } from '../apps/api/src/test-support/totp.js';
 import { startTestCluster, type TestCluster } from './support/cluster.js';
 
 const skip = (await skipWithout('postgres')) || (await skipWithout('redis'));
@@ -41,14 +41,7 @@ describe.skipIf(skip)('sign-in across two instances', () => {
     // Set up on A, confirm on B (the sealing key derives from the shared SESSION_JWT_SECRET).
     const setup = await a.request('POST', '/api/auth/totp/setup', { cookie });
     const { secret } = (await setup.json()) as { secret: string };
-    const code = (offset: number) =>
-      TOTP.generate({
-        secret: Secret.fromBase32(secret),
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        timestamp: Date.now() + offset * 30_000,
-      });
+    const code = (offset: number) => totpCode(secret, offset);
     const enabled = await b.request('POST', '/api/auth/totp/enable', { cookie, body: { code: code(0) } });
     expect(enabled.status).toBe(200);
     const next = code(1);
