@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ruleCondition } from './lib/alert-rules.mjs';
 import { makeSample } from './lib/peers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,21 +29,6 @@ const { values } = parseArgs({
 const hosts = Number(values.hosts);
 const rules = Number(values.rules);
 const perHost = Number(values.samples);
-
-const SERIES = [
-  'cpu',
-  'memory',
-  'swap',
-  'disk',
-  'diskRead',
-  'diskWrite',
-  'netRx',
-  'netTx',
-  'load1',
-  'load5',
-  'load15',
-];
-const OPS = ['>', '>=', '<', '<='];
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'hostwire-alert-eval-'));
 const running = await startServer(
@@ -91,21 +77,9 @@ try {
 
   const without = await time('0 rules');
   for (let i = 0; i < rules; i += 1) {
-    const op = OPS[i % OPS.length];
-    const condition =
-      i % 20 === 19
-        ? { kind: 'host_offline' }
-        : i % 20 === 18
-          ? { kind: 'container_down', container: `svc-${i}-*` }
-          : {
-              kind: 'metric',
-              series: SERIES[i % SERIES.length],
-              op,
-              threshold: op.startsWith('>') ? 1e15 : -1,
-            };
     await alerts.createRule(actor, organizationId, {
       name: `r${i}`,
-      condition,
+      condition: ruleCondition(i),
       forSeconds: 60,
       channelIds: [],
       severity: 'warning',

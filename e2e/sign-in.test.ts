@@ -1,14 +1,13 @@
 // Two-factor sign-in in Debian's Chromium against the real server: set it up on the Account page (QR code,
 // confirming code, recovery codes shown once), then sign in with a TOTP code and with a recovery code.
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  freePort,
-  startOidcProvider,
+  startTestServerWithOidc,
   type TestOidcProvider,
 } from '../apps/api/src/test-support/oidc-provider.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { totpCode } from '../apps/api/src/test-support/totp.js';
 import { launchBrowser, newPage, screenshot, signIn, skipWithoutChromium } from './support/browser.js';
 
 const skip = skipWithoutChromium();
@@ -17,17 +16,6 @@ const PASSWORD = 'correct horse battery';
 // An anonymous visit asks /api/auth/me first, sign-in without a code answers 401 totp_required, a wrong
 // enabling code 400: the browser logs them.
 const EXPECTED_CONSOLE = /status of 40[01]/;
-
-/** The TOTP code of `secret` for the step `offset` steps from now. */
-function codeAt(secret: string, offset = 0): string {
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    timestamp: Date.now() + offset * 30_000,
-  });
-}
 
 describe.skipIf(skip)('two-factor sign-in in the browser', () => {
   let server: TestServer;
@@ -96,7 +84,7 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await page.getByTestId('totp-enable-code').fill('000000');
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     await page.getByTestId('totp-enable-form').getByRole('alert').waitFor();
-    const enablingCode = codeAt(secret);
+    const enablingCode = totpCode(secret);
     await page.getByTestId('totp-enable-code').fill(enablingCode);
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     const codes = page.getByTestId('recovery-codes');
@@ -121,7 +109,7 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await expect
       .poll(() => page.getByTestId('form-error').textContent())
       .toMatch(/wrong or was already used/);
-    await page.getByTestId('totp-code').fill(codeAt(secret, 1));
+    await page.getByTestId('totp-code').fill(totpCode(secret, 1));
     await page.getByTestId('login-form').getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Fleet' }).waitFor();
 
@@ -140,18 +128,7 @@ describe.skipIf(skip)('single sign-on in the browser', () => {
   let errors: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider({ redirectUri: `${publicUrl}/api/auth/oidc/callback` });
-    server = await startTestServer({
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      LOG_LEVEL: 'warn',
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_NAME: 'Acme ID',
-    });
+    ({ provider, server } = await startTestServerWithOidc());
     const owner = await server.setup(EMAIL, PASSWORD);
     await server.request('POST', `/api/orgs/${owner.organizationId}/invitations`, {
       cookie: owner.cookie,

@@ -1,18 +1,18 @@
 // Alerts across instances on PostgreSQL and Redis: rules reach every instance, each transition is notified
 // once, and host_offline fires for the hosts of an instance that dies.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRawAgent, makeSample, waitFor } from '../apps/api/src/test-support/raw-peers.js';
-import { createPostgresDatabase, REDIS_URL, skipWithout } from '../apps/api/src/test-support/services.js';
-import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { skipWithout } from '../apps/api/src/test-support/services.js';
+import type { TestServer } from '../apps/api/src/test-support/start-test-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../apps/api/src/test-support/webhook-receiver.js';
+import { startTestCluster, type TestCluster } from './support/cluster.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const skip = (await skipWithout('postgres')) || (await skipWithout('redis'));
 const HEARTBEAT_MS = 500;
 
 describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
-  let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let cluster: TestCluster | undefined;
   let shared: Record<string, string>;
   let a: TestServer;
   let b: TestServer;
@@ -23,22 +23,13 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
   let channelId: string;
 
   beforeAll(async () => {
-    database = await createPostgresDatabase();
-    shared = {
-      DATABASE_URL: database.url,
-      REDIS_URL,
+    cluster = await startTestCluster({
       WS_HEARTBEAT_MS: String(HEARTBEAT_MS),
       ALERT_SWEEP_MS: '200',
       ALERT_RETRY_BASE_MS: '100',
       ALERT_DELIVERY_TIMEOUT_MS: '1000',
-      AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
-      SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
-      COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    };
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    });
+    ({ a, b, env: shared } = cluster);
     (b.ctx.config.allowedOrigins as Set<string>).add(a.origin);
     receiver = await startWebhookReceiver();
     owner = await a.setup();
@@ -54,10 +45,8 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
   afterAll(async () => {
     await doomed?.kill();
     await doomed2?.kill();
-    await b?.cleanup();
-    await a?.cleanup();
+    await cluster?.close();
     await receiver?.close();
-    await database?.drop();
   });
 
   const rule = async (body: object) => {

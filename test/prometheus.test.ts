@@ -1,17 +1,16 @@
 // The fleet's Prometheus endpoint as Prometheus and a cluster see it: Debian's real Prometheus scrapes it
 // with a bearer API token, and a scrape of any instance of a two-instance cluster sees every host.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CreatedApiToken, MetricsSample } from '@hostwire/protocol';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRawAgent, makeSample, waitFor } from '../apps/api/src/test-support/raw-peers.js';
-import { POSTGRES_URL, REDIS_URL, skipWithout } from '../apps/api/src/test-support/services.js';
+import { skipWithout } from '../apps/api/src/test-support/services.js';
 import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { startTestCluster, type TestCluster } from './support/cluster.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const hasPrometheus = existsSync(PROMETHEUS);
@@ -164,35 +163,17 @@ describe.skipIf(!hasPrometheus)('a real Prometheus scraping the fleet with an AP
 const noCluster = (await skipWithout('postgres')) || (await skipWithout('redis'));
 
 describe.skipIf(noCluster)('two instances behind one database and one Redis', () => {
+  let cluster: TestCluster | undefined;
   let a: TestServer;
   let b: TestServer;
-  let admin: pg.Client;
-  const database = `hostwire_prom_${randomUUID().replaceAll('-', '')}`;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const shared = {
-      DATABASE_URL: url.toString(),
-      REDIS_URL,
-      AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
-      SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
-      COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    };
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    cluster = await startTestCluster();
+    ({ a, b } = cluster);
   });
 
   afterAll(async () => {
-    await a?.cleanup();
-    await b?.cleanup();
-    await admin?.query(`drop database if exists ${database} with (force)`);
-    await admin?.end();
+    await cluster?.close();
   });
 
   it('serves, on the instance without the agent, the stored series at once, then every live sample', async () => {

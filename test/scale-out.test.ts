@@ -1,6 +1,4 @@
 // Two API instances sharing PostgreSQL and Redis: what one instance starts, the other delivers.
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectRawAgent,
@@ -8,41 +6,24 @@ import {
   makeSample,
   waitFor,
 } from '../apps/api/src/test-support/raw-peers.js';
-import { POSTGRES_URL, REDIS_URL, skipWithout } from '../apps/api/src/test-support/services.js';
-import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { skipWithout } from '../apps/api/src/test-support/services.js';
+import type { TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { startTestCluster, type TestCluster } from './support/cluster.js';
 
 const skip = (await skipWithout('postgres')) || (await skipWithout('redis'));
 
 describe.skipIf(skip)('two instances behind one database and one Redis', () => {
+  let cluster: TestCluster | undefined;
   let a: TestServer;
   let b: TestServer;
-  let admin: pg.Client;
-  const database = `hostwire_scale_${randomUUID().replaceAll('-', '')}`;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const shared = {
-      DATABASE_URL: url.toString(),
-      REDIS_URL,
-      AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
-      SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
-      COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    };
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    cluster = await startTestCluster();
+    ({ a, b } = cluster);
   });
 
   afterAll(async () => {
-    await a?.cleanup();
-    await b?.cleanup();
-    await admin?.query(`drop database if exists ${database}`);
-    await admin?.end();
+    await cluster?.close();
   });
 
   it('routes metrics, live mode, actions and log tails between the instances', async () => {

@@ -1,42 +1,28 @@
 // Sign-in with two API instances behind one PostgreSQL and one Redis: a password change on one instance
 // closes the other sessions' sockets on the other, and TOTP set up on one works (once) on both.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRawClient } from '../apps/api/src/test-support/raw-peers.js';
-import { createPostgresDatabase, REDIS_URL, skipWithout } from '../apps/api/src/test-support/services.js';
-import { startTestServer, type TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { skipWithout } from '../apps/api/src/test-support/services.js';
+import type { TestServer } from '../apps/api/src/test-support/start-test-server.js';
+import { totpCode } from '../apps/api/src/test-support/totp.js';
+import { startTestCluster, type TestCluster } from './support/cluster.js';
 
 const skip = (await skipWithout('postgres')) || (await skipWithout('redis'));
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'correct horse battery';
 
 describe.skipIf(skip)('sign-in across two instances', () => {
+  let cluster: TestCluster | undefined;
   let a: TestServer;
   let b: TestServer;
-  let drop: () => Promise<void> = () => Promise.resolve();
 
   beforeAll(async () => {
-    const database = await createPostgresDatabase();
-    drop = () => database.drop();
-    const shared = {
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      LOG_LEVEL: 'warn',
-      AGENT_JWT_SECRET: randomBytes(48).toString('base64url'),
-      SESSION_JWT_SECRET: randomBytes(48).toString('base64url'),
-      COMMAND_SIGNING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    };
-    a = await startTestServer(shared);
-    b = await startTestServer(shared);
+    cluster = await startTestCluster({ LOG_LEVEL: 'warn' });
+    ({ a, b } = cluster);
   });
 
   afterAll(async () => {
-    await a?.cleanup();
-    await b?.cleanup();
-    await drop();
+    await cluster?.close();
   });
 
   it('ends the other sessions everywhere on a password change, and shares TOTP state between instances', async () => {
@@ -55,14 +41,7 @@ describe.skipIf(skip)('sign-in across two instances', () => {
     // Set up on A, confirm on B (the sealing key derives from the shared SESSION_JWT_SECRET).
     const setup = await a.request('POST', '/api/auth/totp/setup', { cookie });
     const { secret } = (await setup.json()) as { secret: string };
-    const code = (offset: number) =>
-      TOTP.generate({
-        secret: Secret.fromBase32(secret),
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        timestamp: Date.now() + offset * 30_000,
-      });
+    const code = (offset: number) => totpCode(secret, offset);
     const enabled = await b.request('POST', '/api/auth/totp/enable', { cookie, body: { code: code(0) } });
     expect(enabled.status).toBe(200);
     const next = code(1);

@@ -4,30 +4,23 @@
  * series and operator, plus host_offline and container rules) on every host, interleaved 0, rules, 0, rules.
  * Same process, same fleet: the difference is the rules.
  */
+import { METRIC_SERIES } from '@hostwire/protocol';
 import { connectAgents, sendMetrics } from './fleet.mjs';
 import { cpuMeter, sleep } from './process.mjs';
 
-const SERIES = [
-  'cpu',
-  'memory',
-  'swap',
-  'disk',
-  'diskRead',
-  'diskWrite',
-  'netRx',
-  'netTx',
-  'load1',
-  'load5',
-  'load15',
-];
 const OPS = ['>', '>=', '<', '<='];
 
 /** Rule i of the bench: mostly metric rules (thresholds a bench sample never crosses), some others. */
-function ruleCondition(i) {
+export function ruleCondition(i) {
   if (i % 20 === 19) return { kind: 'host_offline' };
   if (i % 20 === 18) return { kind: 'container_down', container: `svc-${i}-*` };
   const op = OPS[i % OPS.length];
-  return { kind: 'metric', series: SERIES[i % SERIES.length], op, threshold: op.startsWith('>') ? 1e15 : -1 };
+  return {
+    kind: 'metric',
+    series: METRIC_SERIES[i % METRIC_SERIES.length],
+    op,
+    threshold: op.startsWith('>') ? 1e15 : -1,
+  };
 }
 
 async function measure(target, fleet, counting, windowMs) {

@@ -10,6 +10,7 @@ import { hashPassword, NO_PASSWORD } from '../auth/passwords.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { Repositories } from '../store/index.js';
+import type { InvitationRow } from '../store/repositories/invitations.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import type { Mailer } from './mailer.js';
 import { assertMayManage, lockedRole } from './organizations.js';
@@ -27,6 +28,33 @@ export interface InvitationView {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Makes `userId` a member with the role of `invitation` (already marked accepted) and audits it. */
+async function joinByInvitation(
+  tx: Repositories,
+  invitation: InvitationRow,
+  userId: string,
+  now: number,
+  ip: string | null,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await tx.organizations.addMember({
+    organizationId: invitation.organizationId,
+    userId,
+    role: invitation.role,
+    createdAt: now,
+  });
+  await tx.audit.record({
+    organizationId: invitation.organizationId,
+    actorType: 'user',
+    actorId: userId,
+    action: 'invitation.accepted',
+    targetType: 'invitation',
+    targetId: invitation.id,
+    details,
+    ip,
+  });
+}
 const gone = () =>
   new ApiError('not_found', 'This invitation link is invalid, was already used, revoked or expired');
 
@@ -193,21 +221,10 @@ export function createInvitations(
         if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) throw gone();
         if (await tx.organizations.roleOf(user.id, invitation.organizationId))
           throw new ApiError('conflict', 'You are already a member of this organization');
-        await tx.organizations.addMember({
-          organizationId: invitation.organizationId,
-          userId: user.id,
+        await joinByInvitation(tx, invitation, user.id, now, ip, {
+          email: invitation.email,
           role: invitation.role,
-          createdAt: now,
-        });
-        await tx.audit.record({
-          organizationId: invitation.organizationId,
-          actorType: 'user',
-          actorId: user.id,
-          action: 'invitation.accepted',
-          targetType: 'invitation',
-          targetId: invitation.id,
-          details: { email: invitation.email, role: invitation.role, newAccount: !existing },
-          ip,
+          newAccount: !existing,
         });
         outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
         return user.id;
@@ -253,21 +270,10 @@ export function createInvitations(
           if (!(await tx.locks.organization(invitation.organizationId))) continue;
           if (await tx.organizations.roleOf(user.id, invitation.organizationId)) continue;
           if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) continue;
-          await tx.organizations.addMember({
-            organizationId: invitation.organizationId,
-            userId: user.id,
+          await joinByInvitation(tx, invitation, user.id, now, ip, {
+            email,
             role: invitation.role,
-            createdAt: now,
-          });
-          await tx.audit.record({
-            organizationId: invitation.organizationId,
-            actorType: 'user',
-            actorId: user.id,
-            action: 'invitation.accepted',
-            targetType: 'invitation',
-            targetId: invitation.id,
-            details: { email, role: invitation.role, singleSignOn: true },
-            ip,
+            singleSignOn: true,
           });
           joined.add(invitation.organizationId);
         }

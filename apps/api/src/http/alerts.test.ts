@@ -55,6 +55,15 @@ async function rule(body: Json): Promise<{ id: string }> {
   return res.json.rule as { id: string };
 }
 
+/** A rule that fires at once while cpu is above 50, notifying `channelIds`. */
+const cpuRule = (channelIds: string[], name = 'cpu') =>
+  rule({
+    name,
+    condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
+    forSeconds: 0,
+    channelIds,
+  });
+
 const cpu = (total: number) => ({ cpu: { total, cores: [total] } });
 const alerts = async (state?: string) =>
   (await get(`/api/orgs/${owner.organizationId}/alerts${state ? `?state=${state}` : ''}`)).json
@@ -175,12 +184,7 @@ describe('metric rules', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const channelId = await webhookChannel();
     receiver.respond = (_hook, index) => (index < 2 ? 503 : 200);
-    await rule({
-      name: 'cpu',
-      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-      forSeconds: 0,
-      channelIds: [channelId],
-    });
+    await cpuRule([channelId]);
     const agent = await connectRawAgent(server, host);
     agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(80))] });
     await waitFor(() => receiver.received.length === 3, 10_000);
@@ -205,12 +209,7 @@ describe('metric rules', () => {
     try {
       const slowId = await webhookChannel(hanging, 'hangs');
       const fastId = await webhookChannel(receiver, 'answers');
-      await rule({
-        name: 'cpu',
-        condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-        forSeconds: 0,
-        channelIds: [slowId, fastId],
-      });
+      await cpuRule([slowId, fastId]);
       const agent = await connectRawAgent(server, host);
       const now = Date.now();
       agent.send({ type: 'metrics', samples: [makeSample(1, now - 100, cpu(80))] });
@@ -235,12 +234,7 @@ describe('restarts', () => {
   it('keeps a firing alert across a restart: same id, no second notification, then resolves', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const channelId = await webhookChannel();
-    await rule({
-      name: 'disk',
-      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-      forSeconds: 0,
-      channelIds: [channelId],
-    });
+    await cpuRule([channelId], 'disk');
     let agent = await connectRawAgent(server, host);
     const now = Date.now();
     agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000, cpu(80))] });
@@ -265,12 +259,7 @@ describe('restarts', () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const channelId = await webhookChannel();
     receiver.respond = () => 500;
-    await rule({
-      name: 'cpu',
-      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-      forSeconds: 0,
-      channelIds: [channelId],
-    });
+    await cpuRule([channelId]);
     const agent = await connectRawAgent(server, host);
     agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(80))] });
     await waitFor(() => receiver.received.length >= 1);
@@ -567,12 +556,7 @@ describe('rules validation', () => {
   it('resolves the alerts of an edited rule and applies the new condition', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const channelId = await webhookChannel();
-    const r = await rule({
-      name: 'cpu',
-      condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-      forSeconds: 0,
-      channelIds: [channelId],
-    });
+    const r = await cpuRule([channelId]);
     const agent = await connectRawAgent(server, host);
     const now = Date.now();
     agent.send({ type: 'metrics', samples: [makeSample(1, now - 1000, cpu(80))] });
@@ -715,12 +699,7 @@ describe('e-mail channel', () => {
       });
       expect(c.status).toBe(201);
       const channelId = (c.json.channel as Json).id as string;
-      await rule({
-        name: 'Mail CPU',
-        condition: { kind: 'metric', series: 'cpu', op: '>', threshold: 50 },
-        forSeconds: 0,
-        channelIds: [channelId],
-      });
+      await cpuRule([channelId], 'Mail CPU');
       const agent = await connectRawAgent(server, host);
       agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(70))] });
       await waitFor(() => mails.length === 1, 5000);

@@ -1,18 +1,16 @@
 /** @module http/alerts — alert rules, notification channels, deliveries and alerts (rules: domain/alerts). */
 import { CreateRuleBody, UpdateChannelBody, UpdateRuleBody } from '@hostwire/protocol';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { Actor, AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, param, requireSessionOrApiToken, route } from './middleware.js';
 
 const AlertsQuery = z.object({ state: z.enum(['pending', 'firing', 'resolved']).optional() });
 
 export function createAlertsRouter(ctx: AppContext): Router {
   const router = Router();
   const alerts = ctx.domain.alerts;
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
-  const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
   const session = requireSessionOrApiToken(ctx);
 
   router.get(

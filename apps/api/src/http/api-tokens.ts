@@ -3,11 +3,11 @@
  * domain/api-tokens). Managed by signed-in admins only: a token can neither mint nor revoke tokens.
  */
 import { Role } from '@hostwire/protocol';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { Actor, AppContext } from '../context.js';
+import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, route } from './middleware.js';
+import { actorOf, param, requireSession, route } from './middleware.js';
 import { Name } from './schemas.js';
 
 export const CreateApiTokenBody = z.strictObject({
@@ -21,8 +21,6 @@ export function createApiTokensRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSession(ctx);
   const apiTokens = ctx.domain.apiTokens;
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
-  const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
 
   router.get(
     '/orgs/:orgId/api-tokens',

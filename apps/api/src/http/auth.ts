@@ -6,7 +6,15 @@ import { Router, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import type { StartedSession } from '../domain/sessions.js';
 import { ApiError, parseOrThrow } from '../errors.js';
-import { authed, checkOrigin, clientIp, requireSession, route, SESSION_COOKIE } from './middleware.js';
+import {
+  actorOf,
+  authed,
+  checkOrigin,
+  clientIp,
+  requireSession,
+  route,
+  SESSION_COOKIE,
+} from './middleware.js';
 import { ChangePasswordBody, DisableTotpBody, EnableTotpBody, LoginBody, SetupBody } from './schemas.js';
 
 export function createAuthRouter(ctx: AppContext): Router {
@@ -102,7 +110,7 @@ export function createAuthRouter(ctx: AppContext): Router {
     '/totp/setup',
     requireSession(ctx),
     route(async (req, res) => {
-      res.json(await ctx.domain.twoFactor.setup({ userId: authed(res).userId, ip: clientIp(req) }));
+      res.json(await ctx.domain.twoFactor.setup(actorOf(req, res)));
     }),
   );
 
@@ -111,7 +119,7 @@ export function createAuthRouter(ctx: AppContext): Router {
     requireSession(ctx),
     route(async (req, res) => {
       const { code } = parseOrThrow(EnableTotpBody, req.body);
-      res.json(await ctx.domain.twoFactor.enable({ userId: authed(res).userId, ip: clientIp(req) }, code));
+      res.json(await ctx.domain.twoFactor.enable(actorOf(req, res), code));
     }),
   );
 
@@ -120,7 +128,7 @@ export function createAuthRouter(ctx: AppContext): Router {
     requireSession(ctx),
     route(async (req, res) => {
       const body = parseOrThrow(DisableTotpBody, req.body);
-      await ctx.domain.twoFactor.disable({ userId: authed(res).userId, ip: clientIp(req) }, body);
+      await ctx.domain.twoFactor.disable(actorOf(req, res), body);
       res.status(204).end();
     }),
   );

@@ -3,19 +3,18 @@ import { ContainerName } from '@hostwire/protocol';
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, param, requireSessionOrApiToken, route } from './middleware.js';
 import { MetricsQuery } from './schemas.js';
 
 export function createContainersRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSessionOrApiToken(ctx);
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 
   router.get(
     '/hosts/:hostId/containers',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       res.json({ containers: await ctx.domain.containers.list(actor, param(req.params.hostId)) });
     }),
   );
@@ -24,7 +23,7 @@ export function createContainersRouter(ctx: AppContext): Router {
     '/hosts/:hostId/containers/:name/metrics',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       const hostId = param(req.params.hostId);
       // Authorization before validation: a non-member gets 404 whatever the query holds.
       await ctx.access.requireHost(actor.userId, hostId, 'viewer');

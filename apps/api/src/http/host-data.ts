@@ -2,19 +2,18 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, param, requireSessionOrApiToken, route } from './middleware.js';
 import { ListQuery, MetricsQuery, RunActionBody } from './schemas.js';
 
 export function createHostDataRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSessionOrApiToken(ctx);
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 
   router.get(
     '/hosts/:hostId/metrics',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       const hostId = param(req.params.hostId);
       await ctx.access.requireHost(actor.userId, hostId, 'viewer');
       const q = parseOrThrow(MetricsQuery, req.query);
@@ -26,7 +25,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/hosts/:hostId/actions',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       const hostId = param(req.params.hostId);
       await ctx.access.requireHost(actor.userId, hostId, 'viewer');
       const q = parseOrThrow(ListQuery, req.query);
@@ -38,7 +37,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/hosts/:hostId/actions',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       // Authorization before validation: a non-member gets 404 whatever the body holds.
       await ctx.domain.actions.authorizeRun(actor, param(req.params.hostId), req.body);
       const body = parseOrThrow(RunActionBody, req.body);
@@ -51,7 +50,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/actions/:actionId',
     session,
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       res.json({ action: await ctx.domain.actions.get(actor, param(req.params.actionId)) });
     }),
   );
@@ -60,10 +59,7 @@ export function createHostDataRouter(ctx: AppContext): Router {
     '/actions/:actionId/cancel',
     session,
     route(async (req, res) => {
-      const action = await ctx.domain.actions.cancel(
-        { userId: authed(res).userId, ip: clientIp(req) },
-        param(req.params.actionId),
-      );
+      const action = await ctx.domain.actions.cancel(actorOf(req, res), param(req.params.actionId));
       res.status(202).json({ action });
     }),
   );

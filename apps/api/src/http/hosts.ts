@@ -1,15 +1,13 @@
 /** @module http/hosts — hosts of an organization, enrollment, deletion and token rotation (rules: domain/hosts). */
-import { Router, type Request, type Response } from 'express';
-import type { Actor, AppContext } from '../context.js';
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, clientIp, param, requireSessionOrApiToken, route } from './middleware.js';
 import { CreateHostBody, EnrollBody } from './schemas.js';
 
 export function createHostsRouter(ctx: AppContext): Router {
   const router = Router();
   const hosts = ctx.domain.hosts;
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
-  const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
 
   router.post(
     '/agent/enroll',

@@ -4,10 +4,11 @@ import type { AppContext } from '../context.js';
 import type { StartedSession } from '../domain/sessions.js';
 import { parseOrThrow } from '../errors.js';
 import {
-  authed,
+  actorOf,
   checkOrigin,
   clientIp,
   optionalSession,
+  param,
   requireSessionOrApiToken,
   route,
   SESSION_COOKIE,
@@ -17,7 +18,6 @@ import { AcceptInvitationBody } from './schemas.js';
 export function createInvitationsRouter(ctx: AppContext): Router {
   const router = Router();
   const invitations = ctx.domain.invitations;
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
 
   function setCookie(res: Response, started: StartedSession): void {
     res.cookie(SESSION_COOKIE, started.token, {
@@ -33,7 +33,7 @@ export function createInvitationsRouter(ctx: AppContext): Router {
     '/invitations/:id',
     requireSessionOrApiToken(ctx),
     route(async (req, res) => {
-      await invitations.revoke({ userId: authed(res).userId, ip: clientIp(req) }, param(req.params.id));
+      await invitations.revoke(actorOf(req, res), param(req.params.id));
       res.status(204).end();
     }),
   );

@@ -5,7 +5,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { parse as parseCookie } from 'cookie';
-import type { AppContext } from '../context.js';
+import type { Actor, AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 
 export const SESSION_COOKIE = 'session';
@@ -40,6 +40,16 @@ export function authed(res: Response): AuthedLocals {
 
 export function clientIp(req: Request): string | null {
   return req.ip ?? null;
+}
+
+/** Who acts in a request behind `requireSession`/`requireSessionOrApiToken`, and from where (for the audit log). */
+export function actorOf(req: Request, res: Response): Actor {
+  return { userId: authed(res).userId, ip: clientIp(req) };
+}
+
+/** A route parameter as a string ('' when absent). */
+export function param(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 /** Refuses cross-site requests: an unsafe method with a disallowed (or, when `required`, missing) Origin. */

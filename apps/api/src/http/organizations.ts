@@ -1,8 +1,8 @@
 /** @module http/organizations — organizations, their members and roles, and their audit log (rules: domain/organizations). */
-import { Router, type Request, type Response } from 'express';
-import type { AppContext, Actor } from '../context.js';
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
-import { authed, clientIp, requireSession, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, param, requireSession, requireSessionOrApiToken, route } from './middleware.js';
 import { AuditQuery, CreateOrgBody, InviteBody, UpdateMemberBody } from './schemas.js';
 
 export function createOrganizationsRouter(ctx: AppContext): Router {
@@ -11,8 +11,6 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
   // The organization's own routes also take its API tokens; creating an organization needs a person.
   const member = requireSessionOrApiToken(ctx);
   const organizations = ctx.domain.organizations;
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
-  const actorOf = (req: Request, res: Response): Actor => ({ userId: authed(res).userId, ip: clientIp(req) });
 
   router.post(
     '/',

@@ -7,11 +7,10 @@ import type { AppContext } from '../context.js';
 import { ORG_IDLE_MS } from '../domain/fleet-metrics.js';
 import { ExpositionWriter } from '../observability/exposition.js';
 import { FleetRenderer } from '../observability/fleet-exposition.js';
-import { authed, clientIp, requireSessionOrApiToken, route } from './middleware.js';
+import { actorOf, param, requireSessionOrApiToken, route } from './middleware.js';
 
 export function createPrometheusRouter(ctx: AppContext): Router {
   const router = Router();
-  const param = (value: unknown): string => (typeof value === 'string' ? value : '');
   /** One per organization scraped: each keeps its hosts' label sets between scrapes (dropped when idle). */
   const renderers = new Map<string, { renderer: FleetRenderer; usedAt: number }>();
   function rendererOf(orgId: string): FleetRenderer {
@@ -27,7 +26,7 @@ export function createPrometheusRouter(ctx: AppContext): Router {
     '/orgs/:orgId/prometheus',
     requireSessionOrApiToken(ctx),
     route(async (req, res) => {
-      const actor = { userId: authed(res).userId, ip: clientIp(req) };
+      const actor = actorOf(req, res);
       const orgId = param(req.params.orgId);
       const hosts = await ctx.domain.fleetMetrics.fleet(actor, orgId);
       const { chunks, release } = rendererOf(orgId).render(hosts);

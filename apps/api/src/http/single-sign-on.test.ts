@@ -4,7 +4,7 @@ import { EncryptJWT, jwtDecrypt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey } from '../auth/secret-box.js';
 import { CookieBrowser, type Visit } from '../test-support/cookie-browser.js';
-import { freePort, startOidcProvider, type TestOidcProvider } from '../test-support/oidc-provider.js';
+import { startTestServerWithOidc, type TestOidcProvider } from '../test-support/oidc-provider.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 
 let provider: TestOidcProvider;
@@ -12,18 +12,7 @@ let server: TestServer;
 let owner: { cookie: string; userId: string; organizationId: string };
 
 beforeAll(async () => {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  provider = await startOidcProvider({ redirectUri: `${publicUrl}/api/auth/oidc/callback` });
-  server = await startTestServer({
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    LOG_LEVEL: 'warn',
-    OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: provider.clientId,
-    OIDC_CLIENT_SECRET: provider.clientSecret,
-    OIDC_NAME: 'Acme ID',
-  });
+  ({ provider, server } = await startTestServerWithOidc());
   owner = await server.setup('owner@example.com', 'correct horse battery');
 });
 afterAll(async () => {

@@ -1,8 +1,8 @@
 // Password change, sign-out everywhere and TOTP two-factor sign-in, over HTTP and live client sockets.
-import { Secret, TOTP } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 import { connect } from '../test-support/ws-client.js';
+import { totpCode } from '../test-support/totp.js';
 
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'correct horse battery';
@@ -14,17 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.cleanup();
 });
-
-/** The TOTP code of `secret` for the step `offset` steps from now. */
-function codeAt(secret: string, offset = 0): string {
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    timestamp: Date.now() + offset * 30_000,
-  });
-}
 
 async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
@@ -45,7 +34,7 @@ async function enableTotp(
   const setup = await server.request('POST', '/api/auth/totp/setup', { cookie });
   expect(setup.status).toBe(200);
   const { secret } = await json<{ secret: string }>(setup);
-  const enablingCode = codeAt(secret);
+  const enablingCode = totpCode(secret);
   const enabled = await server.request('POST', '/api/auth/totp/enable', {
     cookie,
     body: { code: enablingCode },
@@ -133,7 +122,7 @@ describe('TOTP two-factor sign-in', () => {
     expect((await server.request('POST', '/api/auth/totp/enable', { cookie, body: {} })).status).toBe(400);
     const enabled = await server.request('POST', '/api/auth/totp/enable', {
       cookie,
-      body: { code: codeAt(secret) },
+      body: { code: totpCode(secret) },
     });
     expect(enabled.status).toBe(200);
     const { recoveryCodes } = await json<{ recoveryCodes: string[] }>(enabled);
@@ -147,7 +136,7 @@ describe('TOTP two-factor sign-in', () => {
     const again = await server.request('POST', '/api/auth/totp/setup', { cookie });
     expect(again.status).toBe(409);
     expect(
-      (await server.request('POST', '/api/auth/totp/enable', { cookie, body: { code: codeAt(secret, 1) } }))
+      (await server.request('POST', '/api/auth/totp/enable', { cookie, body: { code: totpCode(secret, 1) } }))
         .status,
     ).toBe(409);
   });
@@ -159,12 +148,12 @@ describe('TOTP two-factor sign-in', () => {
     expect(missing.status).toBe(401);
     expect(await errorCode(missing)).toBe('totp_required');
     expect(missing.headers.getSetCookie()).toEqual([]);
-    const wrong = await login({ code: codeAt(secret, 5) });
+    const wrong = await login({ code: totpCode(secret, 5) });
     expect(wrong.status).toBe(401);
     expect(await errorCode(wrong)).toBe('totp_required');
     // The enabling code's step is used up; the next step's code is within the window.
     expect((await login({ code: enablingCode })).status).toBe(401);
-    const next = codeAt(secret, 1);
+    const next = totpCode(secret, 1);
     const ok = await login({ code: next });
     expect(ok.status).toBe(200);
     expect(ok.headers.getSetCookie().join()).toMatch(/^session=/);
@@ -172,7 +161,7 @@ describe('TOTP two-factor sign-in', () => {
     expect(replay.status).toBe(401);
     expect(await errorCode(replay)).toBe('totp_required');
     // A wrong password stays a plain 401, whatever the code.
-    const badPassword = await login({ password: 'wrong password!', code: codeAt(secret, -1) });
+    const badPassword = await login({ password: 'wrong password!', code: totpCode(secret, -1) });
     expect(await errorCode(badPassword)).toBe('unauthorized');
   });
 
@@ -198,7 +187,7 @@ describe('TOTP two-factor sign-in', () => {
     for (let i = 0; i < 5; i++) statuses.push((await login({ code: String(100000 + i) })).status);
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses.slice(3)).toEqual([429, 429]);
-    const blocked = await login({ code: codeAt(secret, 1) });
+    const blocked = await login({ code: totpCode(secret, 1) });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
@@ -208,13 +197,13 @@ describe('TOTP two-factor sign-in', () => {
     const { secret, recoveryCodes } = await enableTotp(cookie);
     const disable = (body: Record<string, unknown>) =>
       server.request('POST', '/api/auth/totp/disable', { cookie, body });
-    const noPassword = await disable({ password: 'wrong password!', code: codeAt(secret, 1) });
+    const noPassword = await disable({ password: 'wrong password!', code: totpCode(secret, 1) });
     expect(noPassword.status).toBe(403);
     const noCode = await disable({ password: PASSWORD, code: '123456' });
     expect(noCode.status).toBe(403);
     expect((await disable({ password: PASSWORD })).status).toBe(400);
     expect((await disable({ password: PASSWORD, code: recoveryCodes[0] })).status).toBe(204);
-    expect((await disable({ password: PASSWORD, code: codeAt(secret, 1) })).status).toBe(409);
+    expect((await disable({ password: PASSWORD, code: totpCode(secret, 1) })).status).toBe(409);
     expect((await login({})).status).toBe(200);
     const account = await json<{ twoFactor: unknown }>(
       await server.request('GET', '/api/auth/account', { cookie }),

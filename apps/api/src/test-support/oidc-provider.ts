@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { startTestServer, type TestServer } from './start-test-server.js';
 
 export interface ProviderAccount {
   email: string;
@@ -74,4 +75,29 @@ export async function startOidcProvider(options: { redirectUri: string }): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A test server signing in through a fresh provider named "Acme ID": the server's port is chosen up front,
+ * since the provider must know the callback URL before the server starts.
+ */
+export async function startTestServerWithOidc(): Promise<{ provider: TestOidcProvider; server: TestServer }> {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const provider = await startOidcProvider({ redirectUri: `${publicUrl}/api/auth/oidc/callback` });
+  try {
+    const server = await startTestServer({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      LOG_LEVEL: 'warn',
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_NAME: 'Acme ID',
+    });
+    return { provider, server };
+  } catch (e) {
+    await provider.close();
+    throw e;
+  }
 }

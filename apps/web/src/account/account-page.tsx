@@ -9,6 +9,7 @@ import { errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ConfirmDialog } from '../components/dialog.js';
+import { TextField } from '../components/field.js';
 import { MIN_PASSWORD_LENGTH } from '../pages/setup-page.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
@@ -51,36 +52,30 @@ function PasswordSection({ hasPassword }: { hasPassword: boolean }) {
   return (
     <form className="card form" data-testid="password-form" onSubmit={(e) => void submit(e)}>
       <h2>Password</h2>
-      <label className="field">
-        <span>Current password</span>
-        <input
-          type="password"
-          autoComplete="current-password"
-          required
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span>New password</span>
-        <input
-          type="password"
-          autoComplete="new-password"
-          required
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span>Repeat the new password</span>
-        <input
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-        />
-      </label>
+      <TextField
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={current}
+        onValue={setCurrent}
+      />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        value={next}
+        onValue={setNext}
+      />
+      <TextField
+        label="Repeat the new password"
+        type="password"
+        autoComplete="new-password"
+        required
+        value={confirm}
+        onValue={setConfirm}
+      />
       <ErrorText message={error} />
       {done ? (
         <p className="banner banner-ok" role="status" data-testid="password-changed">
@@ -183,19 +178,17 @@ function TwoFactorSetup({ setup, onDone }: { setup: TotpSetup; onDone: () => voi
           {setup.secret}
         </code>
       </p>
-      <label className="field">
-        <span>Code from the app</span>
-        <input
-          name="code"
-          data-testid="totp-enable-code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9 ]{6,7}"
-          required
-          value={code}
-          onChange={(e) => setCode(e.target.value)}
-        />
-      </label>
+      <TextField
+        label="Code from the app"
+        name="code"
+        data-testid="totp-enable-code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        pattern="[0-9 ]{6,7}"
+        required
+        value={code}
+        onValue={setCode}
+      />
       <ErrorText message={error} />
       <div className="row-end">
         <button type="submit" className="button primary" disabled={busy}>
@@ -220,25 +213,23 @@ function TwoFactorDisable({ onDone }: { onDone: () => void }) {
   return (
     <form className="form" data-testid="totp-disable-form" onSubmit={(e) => void submit(e)}>
       <div className="form-row">
-        <label className="field grow">
-          <span>Password</span>
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <label className="field grow">
-          <span>Code or recovery code</span>
-          <input
-            autoComplete="one-time-code"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Password"
+          grow
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onValue={setPassword}
+        />
+        <TextField
+          label="Code or recovery code"
+          grow
+          autoComplete="one-time-code"
+          required
+          value={code}
+          onValue={setCode}
+        />
       </div>
       <ErrorText message={error} />
       <div className="row-end">

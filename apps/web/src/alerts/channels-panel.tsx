@@ -6,10 +6,10 @@ import { CHANNEL_TYPES, type ChannelType, type Delivery, type NotificationChanne
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { EmptyState, ErrorText, Loading } from '../components/bits.js';
-import { ConfirmDialog, Dialog } from '../components/dialog.js';
+import { ActionsHeader, EmptyState, ErrorText, Loading } from '../components/bits.js';
+import { ConfirmDeleteDialog, Dialog, FormDialogFooter } from '../components/dialog.js';
 import { formatDateTime } from '../util/format.js';
-import { useTask } from '../util/hooks.js';
+import { useDraft, useTask } from '../util/hooks.js';
 import { checkChannelDraft, draftFromChannel, emptyChannelDraft, type ChannelDraft } from './alert-forms.js';
 
 const TYPE_LABELS: Record<ChannelType, string> = {
@@ -31,18 +31,10 @@ function ChannelEditor({
   onClose: () => void;
   onSaved: (secret: string | undefined) => void;
 }) {
-  const [draft, setDraft] = useState<ChannelDraft>(() =>
+  const { draft, errors, setErrors, set } = useDraft<ChannelDraft>(() =>
     channel ? draftFromChannel(channel) : emptyChannelDraft(),
   );
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const { busy, error, run } = useTask();
-  const set = <K extends keyof ChannelDraft>(key: K, value: ChannelDraft[K]) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    // An edited field's complaint goes away until the next save checks again.
-    setErrors((e) =>
-      e[key] === undefined ? e : Object.fromEntries(Object.entries(e).filter(([k]) => k !== key)),
-    );
-  };
   const editing = channel !== null;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -68,20 +60,13 @@ function ChannelEditor({
       onClose={onClose}
       testId="channel-editor"
       footer={
-        <>
-          <button type="button" className="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="channel-form"
-            className="button primary"
-            disabled={busy}
-            data-testid="channel-save"
-          >
-            {busy ? 'Saving…' : 'Save channel'}
-          </button>
-        </>
+        <FormDialogFooter
+          form="channel-form"
+          label="Save channel"
+          busy={busy}
+          onCancel={onClose}
+          testId="channel-save"
+        />
       }
     >
       <form id="channel-form" className="form" noValidate onSubmit={(e) => void submit(e)}>
@@ -251,7 +236,6 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
     delivery: Delivery | null;
     error: string | null;
   } | null>(null);
-  const removal = useTask();
   const load = useCallback(async () => {
     try {
       setChannels((await api.channels(organizationId)).channels);
@@ -313,11 +297,7 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
               <th scope="col">Name</th>
               <th scope="col">Type</th>
               <th scope="col">Target</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {canEdit ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
@@ -388,23 +368,18 @@ export function ChannelsPanel({ organizationId, canEdit }: { organizationId: str
       ) : null}
       {log ? <DeliveryLog channel={log} onClose={() => setLog(null)} /> : null}
       {deleting ? (
-        <ConfirmDialog
+        <ConfirmDeleteDialog
           title={`Delete channel ${deleting.name}?`}
           confirmLabel="Delete channel"
-          danger
-          busy={removal.busy}
-          error={removal.error}
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            void removal.run(async () => {
-              await api.deleteChannel(deleting.id);
-              setDeleting(null);
-              await load();
-            })
-          }
+          onDelete={async () => {
+            await api.deleteChannel(deleting.id);
+            setDeleting(null);
+            await load();
+          }}
         >
           <p>Rules stop notifying it, and its delivery log is deleted.</p>
-        </ConfirmDialog>
+        </ConfirmDeleteDialog>
       ) : null}
     </div>
   );

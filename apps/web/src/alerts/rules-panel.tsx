@@ -12,9 +12,9 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { EmptyState, ErrorText, Loading } from '../components/bits.js';
-import { ConfirmDialog, Dialog } from '../components/dialog.js';
-import { useTask } from '../util/hooks.js';
+import { ActionsHeader, EmptyState, ErrorText, Loading } from '../components/bits.js';
+import { ConfirmDeleteDialog, Dialog, FormDialogFooter } from '../components/dialog.js';
+import { useDraft, useTask } from '../util/hooks.js';
 import {
   CONDITION_LABELS,
   CONTAINER_SERIES_LABELS,
@@ -51,16 +51,10 @@ function RuleEditor({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [draft, setDraft] = useState<RuleDraft>(() => (rule ? draftFromRule(rule) : emptyRuleDraft()));
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { draft, setDraft, errors, setErrors, set } = useDraft<RuleDraft>(() =>
+    rule ? draftFromRule(rule) : emptyRuleDraft(),
+  );
   const { busy, error, run } = useTask();
-  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-    // An edited field's complaint goes away until the next save checks again.
-    setErrors((e) =>
-      e[key] === undefined ? e : Object.fromEntries(Object.entries(e).filter(([k]) => k !== key)),
-    );
-  };
   const toggle = (key: 'hostIds' | 'channelIds', id: string) =>
     setDraft((d) => ({
       ...d,
@@ -89,20 +83,13 @@ function RuleEditor({
       wide
       testId="rule-editor"
       footer={
-        <>
-          <button type="button" className="button ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="rule-form"
-            className="button primary"
-            disabled={busy}
-            data-testid="rule-save"
-          >
-            {busy ? 'Saving…' : 'Save rule'}
-          </button>
-        </>
+        <FormDialogFooter
+          form="rule-form"
+          label="Save rule"
+          busy={busy}
+          onCancel={onClose}
+          testId="rule-save"
+        />
       }
     >
       <form id="rule-form" className="form" noValidate onSubmit={(e) => void submit(e)}>
@@ -277,7 +264,6 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
-  const removal = useTask();
   const load = useCallback(async () => {
     try {
       const [r, c, h] = await Promise.all([
@@ -332,11 +318,7 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
               <th scope="col">For</th>
               <th scope="col">Hosts</th>
               <th scope="col">Notify</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {canEdit ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
@@ -380,23 +362,18 @@ export function RulesPanel({ organizationId, canEdit }: { organizationId: string
         />
       ) : null}
       {deleting ? (
-        <ConfirmDialog
+        <ConfirmDeleteDialog
           title={`Delete rule ${deleting.name}?`}
           confirmLabel="Delete rule"
-          danger
-          busy={removal.busy}
-          error={removal.error}
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            void removal.run(async () => {
-              await api.deleteAlertRule(deleting.id);
-              setDeleting(null);
-              await load();
-            })
-          }
+          onDelete={async () => {
+            await api.deleteAlertRule(deleting.id);
+            setDeleting(null);
+            await load();
+          }}
         >
           <p>Its firing alerts resolve (and are notified as resolved).</p>
-        </ConfirmDialog>
+        </ConfirmDeleteDialog>
       ) : null}
     </div>
   );

@@ -1,4 +1,7 @@
-/** @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner. */
+/**
+ * @module bits — small presentational pieces: status dot, usage bar, inline error, empty state, spinner,
+ * a table's actions header and a row's destructive button.
+ */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { LIVENESS_LABELS, type Liveness } from '../liveness/liveness.js';
 import { formatPercent } from '../util/format.js';
@@ -83,5 +86,33 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
     <p className="loading" role="status">
       {label}
     </p>
+  );
+}
+
+/** The header cell over a table's row buttons: named for screen readers only. */
+export function ActionsHeader() {
+  return (
+    <th scope="col">
+      <span className="visually-hidden">Actions</span>
+    </th>
+  );
+}
+
+/** A row's last cell with its destructive button (which opens a confirmation). */
+export function DangerButtonCell({
+  label,
+  onClick,
+  testId,
+}: {
+  label: string;
+  onClick: () => void;
+  testId: string;
+}) {
+  return (
+    <td className="num">
+      <button type="button" className="button small ghost danger-text" onClick={onClick} data-testid={testId}>
+        {label}
+      </button>
+    </td>
   );
 }

@@ -1,9 +1,11 @@
 /**
  * @module dialog — a modal built on <dialog>: it focuses its first field (else its first footer button),
  * keeps focus inside, closes on Escape and the close button, and returns focus to its opener.
- * <ConfirmDialog> is the one styled confirmation every destructive step uses (never `window.confirm`).
+ * <ConfirmDialog> is the one styled confirmation every destructive step uses (never `window.confirm`);
+ * <ConfirmDeleteDialog> runs the deletion itself, busy meanwhile and showing why it failed.
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useTask } from '../util/hooks.js';
 import { ErrorText } from './bits.js';
 
 /** Props of <Dialog>. */
@@ -115,5 +117,63 @@ export function ConfirmDialog({
       {children}
       <ErrorText message={error} />
     </Dialog>
+  );
+}
+
+/** A danger <ConfirmDialog> that runs `onDelete` on confirm, busy meanwhile; a failure shows in the dialog. */
+export function ConfirmDeleteDialog({
+  title,
+  confirmLabel,
+  onDelete,
+  onCancel,
+  children,
+}: {
+  title: string;
+  confirmLabel: string;
+  /** Deletes, then closes the dialog (and reloads what it shows). */
+  onDelete: () => Promise<void>;
+  onCancel: () => void;
+  /** What happens, in plain words. */
+  children: ReactNode;
+}) {
+  const task = useTask();
+  return (
+    <ConfirmDialog
+      title={title}
+      confirmLabel={confirmLabel}
+      danger
+      busy={task.busy}
+      error={task.error}
+      onCancel={onCancel}
+      onConfirm={() => void task.run(onDelete)}
+    >
+      {children}
+    </ConfirmDialog>
+  );
+}
+
+/** The footer of a dialog around a form: Cancel, and the button that submits form `form`. */
+export function FormDialogFooter({
+  form,
+  label,
+  busy,
+  onCancel,
+  testId,
+}: {
+  form: string;
+  label: string;
+  busy: boolean;
+  onCancel: () => void;
+  testId?: string;
+}) {
+  return (
+    <>
+      <button type="button" className="button ghost" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} className="button primary" disabled={busy} data-testid={testId}>
+        {busy ? 'Saving…' : label}
+      </button>
+    </>
   );
 }

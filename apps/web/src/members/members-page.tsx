@@ -11,8 +11,9 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, DangerButtonCell, ErrorText, Loading } from '../components/bits.js';
 import { ConfirmDialog } from '../components/dialog.js';
+import { RoleField, TextField } from '../components/field.js';
 import { useMe } from '../session/session.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
@@ -54,20 +55,8 @@ function InviteForm({
     <form className="card form add-member" data-testid="invite-form" onSubmit={(e) => void submit(e)}>
       <h2>Invite someone</h2>
       <div className="form-row">
-        <label className="field grow">
-          <span>Email</span>
-          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TextField label="Email" grow type="email" required value={email} onValue={setEmail} />
+        <RoleField roles={roles} value={role} onValue={setRole} />
       </div>
       <small className="hint">
         They get a link that works once for 7 days, where they choose their own password (or, with an account
@@ -118,9 +107,7 @@ function PendingInvitations({
             <th scope="col">Email</th>
             <th scope="col">Role</th>
             <th scope="col">Expires</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>
@@ -129,16 +116,11 @@ function PendingInvitations({
               <td data-label="Email">{invitation.email}</td>
               <td data-label="Role">{invitation.role}</td>
               <td data-label="Expires">{formatDateTime(invitation.expiresAt)}</td>
-              <td className="num">
-                <button
-                  type="button"
-                  className="button small ghost danger-text"
-                  onClick={() => onRevoke(invitation)}
-                  data-testid={`invitation-revoke-${invitation.id}`}
-                >
-                  Revoke
-                </button>
-              </td>
+              <DangerButtonCell
+                label="Revoke"
+                onClick={() => onRevoke(invitation)}
+                testId={`invitation-revoke-${invitation.id}`}
+              />
             </tr>
           ))}
         </tbody>
@@ -225,9 +207,7 @@ export function MembersPage({ organization }: { organization: Organization }) {
               <th scope="col">Email</th>
               <th scope="col">Role</th>
               <th scope="col">Member since</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -253,16 +233,11 @@ export function MembersPage({ organization }: { organization: Organization }) {
                   </label>
                 </td>
                 <td data-label="Member since">{formatDateTime(member.createdAt)}</td>
-                <td className="num">
-                  <button
-                    type="button"
-                    className="button small ghost danger-text"
-                    onClick={() => setRemoving(member)}
-                    data-testid={`member-remove-${member.userId}`}
-                  >
-                    Remove
-                  </button>
-                </td>
+                <DangerButtonCell
+                  label="Remove"
+                  onClick={() => setRemoving(member)}
+                  testId={`member-remove-${member.userId}`}
+                />
               </tr>
             ))}
           </tbody>

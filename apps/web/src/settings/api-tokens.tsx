@@ -14,9 +14,10 @@ import {
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
-import { ErrorText, Loading } from '../components/bits.js';
+import { ActionsHeader, DangerButtonCell, ErrorText, Loading } from '../components/bits.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ConfirmDialog } from '../components/dialog.js';
+import { RoleField, TextField } from '../components/field.js';
 import { formatAgo, formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
 
@@ -56,27 +57,17 @@ function CreateTokenForm({
     <form className="card form" data-testid="token-form" onSubmit={(e) => void submit(e)}>
       <h3>New token</h3>
       <div className="form-row">
-        <label className="field grow">
-          <span>Name</span>
-          <input
-            required
-            maxLength={100}
-            value={name}
-            placeholder="grafana, deploy-ci, …"
-            data-testid="token-name"
-            onChange={(e) => setName(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>Role</span>
-          <select value={role} data-testid="token-role" onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TextField
+          label="Name"
+          grow
+          required
+          maxLength={100}
+          value={name}
+          placeholder="grafana, deploy-ci, …"
+          data-testid="token-name"
+          onValue={setName}
+        />
+        <RoleField roles={roles} value={role} onValue={setRole} testId="token-role" />
         <label className="field">
           <span>Expires</span>
           <select
@@ -206,9 +197,7 @@ export function ApiTokensSection({ organization }: { organization: Organization 
               <th scope="col">Created</th>
               <th scope="col">Expires</th>
               <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -231,16 +220,11 @@ export function ApiTokensSection({ organization }: { organization: Organization 
                   <td data-label="Last used" data-testid={`token-last-used-${token.id}`}>
                     {token.lastUsedAt === null ? 'never' : formatAgo(token.lastUsedAt, now)}
                   </td>
-                  <td className="num">
-                    <button
-                      type="button"
-                      className="button small ghost danger-text"
-                      onClick={() => setRevoking(token)}
-                      data-testid={`token-revoke-${token.id}`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
+                  <DangerButtonCell
+                    label="Revoke"
+                    onClick={() => setRevoking(token)}
+                    testId={`token-revoke-${token.id}`}
+                  />
                 </tr>
               );
             })}

@@ -1,4 +1,7 @@
-/** @module hooks — small React hooks shared by the pages: a ticking clock, async tasks, stored preferences. */
+/**
+ * @module hooks — small React hooks shared by the pages: a ticking clock, async tasks, form drafts, stored
+ * preferences.
+ */
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { errorMessage } from '../api/http.js';
 
@@ -33,6 +36,31 @@ export function useTask(): {
     }
   }, []);
   return { busy, error, setError, run };
+}
+
+/**
+ * A form's draft and its per-field complaints (from the last check): `set` changes one field and clears
+ * that field's complaint until the next check.
+ */
+export function useDraft<D extends object>(
+  initial: () => D,
+): {
+  draft: D;
+  setDraft: (update: (draft: D) => D) => void;
+  errors: Record<string, string>;
+  setErrors: (errors: Record<string, string>) => void;
+  set: <K extends keyof D & string>(key: K, value: D[K]) => void;
+} {
+  const [draft, setDraft] = useState<D>(initial);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const set = <K extends keyof D & string>(key: K, value: D[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    // An edited field's complaint goes away until the next save checks again.
+    setErrors((e) =>
+      e[key] === undefined ? e : Object.fromEntries(Object.entries(e).filter(([k]) => k !== key)),
+    );
+  };
+  return { draft, setDraft, errors, setErrors, set };
 }
 
 /** Reads a value from localStorage (null when absent or storage is unavailable). */

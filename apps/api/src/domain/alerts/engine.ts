@@ -23,7 +23,7 @@ import {
 import { frameFromData } from '../../realtime/bus/types.js';
 import type { AlertRow } from '../../store/repositories/alerts.js';
 import { unitOfWork, type DomainDeps } from '../deps.js';
-import type { RuleSnapshot, Transitions } from './transitions.js';
+import { snapshotOf, snapshotOfDeleted, type RuleSnapshot, type Transitions } from './transitions.js';
 import { ruleView } from './views.js';
 
 /** Instances tell each other that an organization's rules changed on this bus topic. */
@@ -75,12 +75,7 @@ const keyOf = (ruleId: string, container: string) => `${ruleId}|${container}`;
 function compile(row: Parameters<typeof ruleView>[0]): CompiledRule {
   const rule = ruleView(row);
   return {
-    id: rule.id,
-    organizationId: rule.organizationId,
-    name: rule.name,
-    kind: rule.condition.kind,
-    channelIds: rule.channelIds,
-    severity: rule.severity,
+    ...snapshotOf(rule),
     condition: rule.condition,
     forMs: rule.forSeconds * 1000,
     hostIds: rule.hostIds ? new Set(rule.hostIds) : null,
@@ -403,14 +398,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
       deliveries += done?.deliveries ?? 0;
     }
     for (const alert of await deps.store.alerts.listOpenWithoutRule()) {
-      const rule: RuleSnapshot = {
-        id: alert.rule_id,
-        organizationId: alert.organization_id,
-        name: alert.rule_name,
-        kind: alert.kind,
-        channelIds: [],
-        severity: alert.severity,
-      };
+      const rule = snapshotOfDeleted(alert);
       await unitOfWork(deps, (tx, outbox) => transitions.resolve(tx, outbox, alert, rule, Date.now()));
     }
     if (deliveries > 0) wake();
@@ -426,16 +414,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     let deliveries = 0;
     for (const alert of await deps.store.alerts.listOpenForHost(hostId)) {
       const row = await deps.store.alerts.findRule(alert.rule_id);
-      const rule: RuleSnapshot = row
-        ? compile(row)
-        : {
-            id: alert.rule_id,
-            organizationId: alert.organization_id,
-            name: alert.rule_name,
-            kind: alert.kind,
-            channelIds: [],
-            severity: alert.severity,
-          };
+      const rule: RuleSnapshot = row ? compile(row) : snapshotOfDeleted(alert);
       const done = await unitOfWork(deps, (tx, outbox) =>
         transitions.resolve(tx, outbox, alert, rule, Date.now()),
       );

@@ -28,7 +28,7 @@ import { unitOfWork, type DomainDeps } from '../deps.js';
 import { createDeliveryWorker } from './delivery.js';
 import { createAlertEngine } from './engine.js';
 import { createSenders, hostAllowed } from './senders.js';
-import { createTransitions, newDeliveryId, type RuleSnapshot } from './transitions.js';
+import { createTransitions, newDeliveryId, snapshotOf } from './transitions.js';
 import { alertView, channelConfig, channelView, ruleView, type ChannelConfig } from './views.js';
 
 const CONFIG_SCHEMAS = {
@@ -44,17 +44,6 @@ const MAX_ALERTS = 200;
 export const MAX_RULES = 500;
 export const MAX_CHANNELS = 100;
 const MAX_DELIVERIES = 50;
-
-function snapshotOf(rule: AlertRule): RuleSnapshot {
-  return {
-    id: rule.id,
-    organizationId: rule.organizationId,
-    name: rule.name,
-    kind: rule.condition.kind,
-    channelIds: rule.channelIds,
-    severity: rule.severity,
-  };
-}
 
 export function createAlerts(deps: DomainDeps) {
   const transitions = createTransitions(deps.config.publicUrl);

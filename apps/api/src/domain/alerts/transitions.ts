@@ -5,7 +5,7 @@
  * of the rule in that same transaction (the outbox) and publishes its frame after the commit.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { topicFor, type Alert } from '@hostwire/protocol';
+import { topicFor, type Alert, type AlertRule } from '@hostwire/protocol';
 import { createFrame } from '../../realtime/bus/types.js';
 import type { Repositories } from '../../store/index.js';
 import type { AlertRow } from '../../store/repositories/alerts.js';
@@ -20,6 +20,30 @@ export interface RuleSnapshot {
   kind: string;
   channelIds: readonly string[];
   severity: string;
+}
+
+/** What transitions need of a live rule. */
+export function snapshotOf(rule: AlertRule): RuleSnapshot {
+  return {
+    id: rule.id,
+    organizationId: rule.organizationId,
+    name: rule.name,
+    kind: rule.condition.kind,
+    channelIds: rule.channelIds,
+    severity: rule.severity,
+  };
+}
+
+/** The snapshot of a deleted rule, from what its open alert kept (no channels left to notify). */
+export function snapshotOfDeleted(alert: AlertRow): RuleSnapshot {
+  return {
+    id: alert.rule_id,
+    organizationId: alert.organization_id,
+    name: alert.rule_name,
+    kind: alert.kind,
+    channelIds: [],
+    severity: alert.severity,
+  };
 }
 
 export type AlertEventType = 'alert.firing' | 'alert.resolved';

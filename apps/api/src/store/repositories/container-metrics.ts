@@ -11,18 +11,22 @@ import {
 } from '@hostwire/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
+import {
+  DELETE_CHUNK,
+  INSERT_CHUNK,
+  ROLLUP_RESOLUTIONS,
+  bucketKey,
+  chunks,
+  firstBucketFrom,
+  groupByBucket,
+  type Aggregate,
+  type PruneCutoffs,
+  type RollupResolution,
+} from './rollups.js';
 
 /** Per container name, its CONTAINER_SERIES values in that order (compact: stored once per sample). */
 export type ContainerValues = Record<string, number[]>;
 
-interface Aggregate {
-  min: number;
-  max: number;
-  sum: number;
-  count: number;
-  last: number;
-  lastTs: number;
-}
 export type ContainerAggregates = Record<ContainerSeries, Aggregate>;
 /**
  * Per container name, its bucket as one flat array (compact: a host's bucket is parsed and written at
@@ -31,10 +35,6 @@ export type ContainerAggregates = Record<ContainerSeries, Aggregate>;
 export type ContainerRollupValues = Record<string, number[]>;
 const PER_SERIES = 4;
 const HEAD = 2;
-
-const BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
-type RollupResolution = keyof typeof BUCKET_MS;
-const INSERT_CHUNK = 1000;
 
 /** The values of a sample's containers as stored. */
 export function containerValues(containers: readonly ContainerInfo[]): ContainerValues {
@@ -97,12 +97,6 @@ function expand(agg: number[]): ContainerAggregates {
   return out;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /**
  * Inside the metrics ingest transaction: stores the new samples' containers (raw), folds them into the
  * rollups, and keeps each host's newest container list. Samples without containers cost nothing.
@@ -126,9 +120,7 @@ export async function ingestContainerSamples(
         .onConflict((oc) => oc.columns(['host_id', 'seq']).doNothing())
         .execute();
     }
-    for (const resolution of Object.keys(BUCKET_MS) as RollupResolution[]) {
-      await foldRollups(tx, resolution, added);
-    }
+    for (const resolution of ROLLUP_RESOLUTIONS) await foldRollups(tx, resolution, added);
   }
   const latest = new Map<string, { ts: number; containers: readonly ContainerInfo[] }>();
   for (const n of newest) {
@@ -157,17 +149,7 @@ async function foldRollups(
   resolution: RollupResolution,
   added: readonly ContainerSampleRow[],
 ): Promise<void> {
-  const size = BUCKET_MS[resolution];
-  const buckets = new Map<string, { hostId: string; bucket: number; rows: ContainerSampleRow[] }>();
-  for (const row of added) {
-    const bucket = Math.floor(row.ts / size) * size;
-    const key = `${row.hostId}|${bucket}`;
-    const entry = buckets.get(key);
-    if (entry) entry.rows.push(row);
-    else buckets.set(key, { hostId: row.hostId, bucket, rows: [row] });
-  }
-  const hostIds = [...new Set(added.map((a) => a.hostId))];
-  const bucketIds = [...new Set([...buckets.values()].map((b) => b.bucket))];
+  const { groups, hostIds, bucketIds } = groupByBucket(added, resolution);
   const existing = await tx
     .selectFrom('container_rollups')
     .select(['host_id', 'bucket', 'values_json'])
@@ -177,11 +159,11 @@ async function foldRollups(
     .execute();
   const current = new Map(
     existing.map((r) => [
-      `${r.host_id}|${Number(r.bucket)}`,
+      bucketKey(r.host_id, Number(r.bucket)),
       JSON.parse(r.values_json) as ContainerRollupValues,
     ]),
   );
-  const rows = [...buckets].map(([key, { hostId, bucket, rows: samples }]) => {
+  const rows = [...groups].map(([key, { hostId, bucket, rows: samples }]) => {
     const values = current.get(key) ?? {};
     for (const s of samples) fold(values, s.ts, s.values);
     return { host_id: hostId, resolution, bucket, values_json: JSON.stringify(values) };
@@ -202,7 +184,7 @@ async function foldRollups(
 /** Deletes at most `batch` expired raw rows and the expired rollups (the host's retention). */
 export async function pruneContainerSamples(
   db: Kysely<Database>,
-  cutoffs: { raw: number; '1m': number; '1h': number },
+  cutoffs: PruneCutoffs,
   batch: number,
 ): Promise<number> {
   let deleted = 0;
@@ -212,14 +194,14 @@ export async function pruneContainerSamples(
     .where('ts', '<', cutoffs.raw)
     .limit(batch)
     .execute();
-  for (const chunk of chunks(rawIds, 500)) {
+  for (const chunk of chunks(rawIds, DELETE_CHUNK)) {
     const r = await db
       .deleteFrom('container_samples')
       .where((eb) => eb.or(chunk.map((k) => eb.and([eb('host_id', '=', k.host_id), eb('seq', '=', k.seq)]))))
       .executeTakeFirst();
     deleted += Number(r.numDeletedRows);
   }
-  for (const resolution of ['1m', '1h'] as const) {
+  for (const resolution of ROLLUP_RESOLUTIONS) {
     const r = await db
       .deleteFrom('container_rollups')
       .where('resolution', '=', resolution)
@@ -270,7 +252,7 @@ export function createContainerMetricsRepository(db: Kysely<Database>) {
         .select(['bucket', 'values_json'])
         .where('host_id', '=', hostId)
         .where('resolution', '=', resolution)
-        .where('bucket', '>=', from - BUCKET_MS[resolution] + 1)
+        .where('bucket', '>=', firstBucketFrom(from, resolution))
         .where('bucket', '<=', to)
         .orderBy('bucket')
         .execute();

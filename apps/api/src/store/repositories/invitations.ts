@@ -27,6 +27,15 @@ export function createInvitationsRepository(db: Kysely<Database>) {
     acceptedAt: r.accepted_at === null ? null : Number(r.accepted_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
   });
+  /** Invitations that can still be accepted at `now`, newest first. */
+  const selectPending = (now: number) =>
+    db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc');
   return {
     async insert(
       row: Omit<InvitationRow, 'acceptedAt' | 'revokedAt'> & { tokenHash: string },
@@ -75,29 +84,13 @@ export function createInvitationsRepository(db: Kysely<Database>) {
 
     /** Invitations of an organization that can still be accepted, newest first. */
     async pending(organizationId: string, now: number): Promise<InvitationRow[]> {
-      const rows = await db
-        .selectFrom('invitations')
-        .selectAll()
-        .where('organization_id', '=', organizationId)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .orderBy('created_at', 'desc')
-        .execute();
+      const rows = await selectPending(now).where('organization_id', '=', organizationId).execute();
       return rows.map(toRow);
     },
 
     /** Pending invitations of one address across organizations, newest first (single sign-on). */
     async pendingForEmail(email: string, now: number): Promise<InvitationRow[]> {
-      const rows = await db
-        .selectFrom('invitations')
-        .selectAll()
-        .where('email', '=', email)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .orderBy('created_at', 'desc')
-        .execute();
+      const rows = await selectPending(now).where('email', '=', email).execute();
       return rows.map(toRow);
     },
 

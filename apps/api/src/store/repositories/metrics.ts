@@ -9,9 +9,18 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { ingestContainerSamples, pruneContainerSamples, type ContainerValues } from './container-metrics.js';
-
-export const ROLLUP_BUCKET_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
-export type RollupResolution = keyof typeof ROLLUP_BUCKET_MS;
+import {
+  DELETE_CHUNK,
+  INSERT_CHUNK,
+  ROLLUP_RESOLUTIONS,
+  bucketKey,
+  chunks,
+  firstBucketFrom,
+  groupByBucket,
+  type Aggregate,
+  type PruneCutoffs,
+  type RollupResolution,
+} from './rollups.js';
 
 export interface StoredSample {
   seq: number;
@@ -21,14 +30,6 @@ export interface StoredSample {
   containers?: ContainerValues;
 }
 
-interface Aggregate {
-  min: number;
-  max: number;
-  sum: number;
-  count: number;
-  last: number;
-  lastTs: number;
-}
 export type RollupValues = Record<MetricSeries, Aggregate>;
 
 export interface RollupRow {
@@ -66,27 +67,14 @@ export interface IngestBatch {
   containers?: { ts: number; list: readonly ContainerInfo[] };
 }
 
-/** Rows per INSERT: 4 parameters each stays far below SQLite's 32,766-parameter limit. */
-const INSERT_CHUNK = 1000;
-
 /** Merges new samples into their rollup buckets: one read and one upsert per resolution. */
 async function foldIntoRollups(
   tx: Transaction<Database>,
   resolution: RollupResolution,
-  added: readonly { hostId: string; sample: StoredSample }[],
+  added: readonly { hostId: string; ts: number; values: SeriesValues }[],
 ): Promise<void> {
   if (added.length === 0) return;
-  const size = ROLLUP_BUCKET_MS[resolution];
-  const buckets = new Map<string, { hostId: string; bucket: number; samples: StoredSample[] }>();
-  for (const { hostId, sample } of added) {
-    const bucket = Math.floor(sample.ts / size) * size;
-    const key = `${hostId}|${bucket}`;
-    const entry = buckets.get(key);
-    if (entry) entry.samples.push(sample);
-    else buckets.set(key, { hostId, bucket, samples: [sample] });
-  }
-  const hostIds = [...new Set([...buckets.values()].map((b) => b.hostId))];
-  const bucketIds = [...new Set([...buckets.values()].map((b) => b.bucket))];
+  const { groups, hostIds, bucketIds } = groupByBucket(added, resolution);
   const existing = await tx
     .selectFrom('metric_rollups')
     .select(['host_id', 'bucket', 'values_json'])
@@ -95,9 +83,9 @@ async function foldIntoRollups(
     .where('bucket', 'in', bucketIds)
     .execute();
   const current = new Map(
-    existing.map((r) => [`${r.host_id}|${Number(r.bucket)}`, JSON.parse(r.values_json) as RollupValues]),
+    existing.map((r) => [bucketKey(r.host_id, Number(r.bucket)), JSON.parse(r.values_json) as RollupValues]),
   );
-  const rows = [...buckets].map(([key, { hostId, bucket, samples }]) => {
+  const rows = [...groups].map(([key, { hostId, bucket, rows: samples }]) => {
     let values = current.get(key);
     for (const s of samples) values = mergeInto(values, s.ts, s.values);
     return { host_id: hostId, resolution, bucket, values_json: JSON.stringify(values) };
@@ -151,9 +139,8 @@ export function createMetricsRepository(db: Kysely<Database>) {
           const seqs = new Set(fresh.get(b.hostId));
           return b.samples.filter((s) => seqs.has(s.seq)).map((s) => ({ hostId: b.hostId, sample: s }));
         });
-        for (const resolution of Object.keys(ROLLUP_BUCKET_MS) as RollupResolution[]) {
-          await foldIntoRollups(tx, resolution, added);
-        }
+        const addedValues = added.map(({ hostId, sample: s }) => ({ hostId, ts: s.ts, values: s.values }));
+        for (const resolution of ROLLUP_RESOLUTIONS) await foldIntoRollups(tx, resolution, addedValues);
         await ingestContainerSamples(
           tx,
           added.flatMap(({ hostId, sample: s }) =>
@@ -218,7 +205,7 @@ export function createMetricsRepository(db: Kysely<Database>) {
         .select(['bucket', 'values_json'])
         .where('host_id', '=', hostId)
         .where('resolution', '=', resolution)
-        .where('bucket', '>=', from - ROLLUP_BUCKET_MS[resolution] + 1)
+        .where('bucket', '>=', firstBucketFrom(from, resolution))
         .where('bucket', '<=', to)
         .orderBy('bucket')
         .execute();
@@ -248,7 +235,7 @@ export function createMetricsRepository(db: Kysely<Database>) {
     },
 
     /** Deletes at most `batch` expired rows per table and call, so ingest never waits long on pruning. */
-    async prune(cutoffs: { raw: number; '1m': number; '1h': number }, batch = 5000): Promise<number> {
+    async prune(cutoffs: PruneCutoffs, batch = 5000): Promise<number> {
       let deleted = 0;
       const rawIds = await db
         .selectFrom('metric_samples')
@@ -256,7 +243,7 @@ export function createMetricsRepository(db: Kysely<Database>) {
         .where('ts', '<', cutoffs.raw)
         .limit(batch)
         .execute();
-      for (const chunk of chunks(rawIds, 500)) {
+      for (const chunk of chunks(rawIds, DELETE_CHUNK)) {
         const r = await db
           .deleteFrom('metric_samples')
           .where((eb) =>
@@ -265,7 +252,7 @@ export function createMetricsRepository(db: Kysely<Database>) {
           .executeTakeFirst();
         deleted += Number(r.numDeletedRows);
       }
-      for (const resolution of ['1m', '1h'] as const) {
+      for (const resolution of ROLLUP_RESOLUTIONS) {
         const r = await db
           .deleteFrom('metric_rollups')
           .where('resolution', '=', resolution)
@@ -276,10 +263,4 @@ export function createMetricsRepository(db: Kysely<Database>) {
       return deleted + (await pruneContainerSamples(db, cutoffs, batch));
     },
   };
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
