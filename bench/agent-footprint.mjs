@@ -412,7 +412,7 @@ async function main() {
     );
     if (refresh) {
       console.log(
-        `container refresh in-process (${CONTAINERS} running containers, ${refresh.seen} reported): ${refresh.wallMs.toFixed(0)} ms wall, ${refresh.cpuMs.toFixed(1)} ms agent CPU per refresh (list + one-shot stats each + inspects)`,
+        `container refresh in-process (${CONTAINERS} running containers, ${refresh.seen} reported): ${refresh.wallMs.toFixed(0)} ms wall, ${refresh.cpuMs.toFixed(1)} ms agent CPU per refresh (list + stats: one libpod call on Podman, one call each on Docker + inspects)`,
       );
     }
     const bin = variants.find(([name]) => name === 'executable')?.[1];

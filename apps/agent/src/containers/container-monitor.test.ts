@@ -10,7 +10,7 @@ import { waitFor } from '../test-support/fixtures.js';
 import { TestEngine, skipWithoutEngine } from '../test-support/engine.js';
 import { ContainerMonitor } from './container-monitor.js';
 import { EngineClient } from './engine-client.js';
-import { computeFigures, readStats } from './engine-stats.js';
+import { computeFigures, readLibpodStats, readStats } from './engine-stats.js';
 
 describe('docker stats formulas', () => {
   it('computes CPU % of one core and rates from two readings, memory without the page cache', () => {
@@ -65,6 +65,35 @@ describe('docker stats formulas', () => {
     expect(readStats({ memory_stats: { usage: 5, limit: 8000 } }, 0, 8000).memoryLimitBytes).toBe(0);
     // A restarted container's counters start over: no negative rates.
     expect(computeFigures(second, first).cpuPercent).toBe(0);
+  });
+
+  it("computes the same figures from Podman's bulk counters (CPU time over the engine's wall clock)", () => {
+    const entry = (cpu: number, wall: number, net: number, block: number) => ({
+      ContainerID: 'abc',
+      CPUNano: cpu,
+      SystemNano: wall,
+      MemUsage: 300,
+      MemLimit: 1000,
+      NetInput: net,
+      NetOutput: net / 2,
+      BlockInput: block,
+      BlockOutput: 0,
+    });
+    const first = readLibpodStats(entry(1_000_000_000, 5_000_000_000, 2000, 4096), 0, 8000);
+    const second = readLibpodStats(entry(2_500_000_000, 7_000_000_000, 6000, 8192), 2000, 8000);
+    expect(computeFigures(first, second)).toEqual({
+      cpuPercent: 75, // 1.5 s of CPU over 2 s of wall time
+      memoryBytes: 300,
+      memoryLimitBytes: 1000,
+      netRxBps: 2000,
+      netTxBps: 1000,
+      blockReadBps: 2048,
+      blockWriteBps: 0,
+    });
+    // A reading from the other call is not a previous one: counters differ in meaning.
+    const docker = readStats({ cpu_stats: { cpu_usage: { total_usage: 1 } } }, 0, 8000);
+    expect(computeFigures(docker, second).cpuPercent).toBe(0);
+    expect(readLibpodStats({ MemLimit: 8000 }, 0, 8000).memoryLimitBytes).toBe(0);
   });
 });
 
@@ -134,6 +163,76 @@ describe('container monitor (real engine)', async () => {
       );
       await engine.remove(flappy);
       await monitor.settle();
+    },
+  );
+
+  it.skipIf(skip)(
+    "gives the same figures from Podman's bulk libpod call as from the Docker API's call per container",
+    async () => {
+      const busy = engine.uniqueName('bulk-busy');
+      const idle = engine.uniqueName('bulk-idle');
+      const limit = 64 * 1024 * 1024;
+      await Promise.all([
+        engine.run(busy, { cmd: ['sh', '-c', 'while :; do :; done'], memory: limit }),
+        engine.run(idle, { cmd: ['sleep', '600'] }),
+      ]);
+      const logged: string[] = [];
+      const bulk = new ContainerMonitor({
+        engine: engine.engine,
+        log: { ...silent, debug: (m) => logged.push(m) },
+      });
+      const perContainer = new ContainerMonitor({ engine: engine.engine, log: silent, statsApi: 'docker' });
+      // Both read over the same intervals: refreshed side by side, about a second apart.
+      const both = async () => {
+        await Promise.all([bulk.refresh(), perContainer.refresh()]);
+        return Promise.all([bulk.sample(0, 60_000), perContainer.sample(0, 60_000)]);
+      };
+      await both();
+      const [fromBulk, fromDocker] = await waitFor(
+        async () => {
+          const pair = await both();
+          return pair.every((list) => (byName(list, busy)?.cpuPercent ?? 0) > 10) ? pair : undefined;
+        },
+        15_000,
+        'CPU figures of the busy container on both paths',
+        1000,
+      );
+      expect(logged).toContain('containers: Podman engine, reading stats with one libpod call');
+      expect(logged.filter((m) => m.includes('bulk stats failed'))).toEqual([]);
+      const near = (a: number, b: number, absolute: number, relative: number) =>
+        expect(Math.abs(a - b)).toBeLessThanOrEqual(Math.max(absolute, relative * Math.max(a, b)));
+      for (const name of [busy, idle]) {
+        const a = byName(fromBulk, name);
+        const b = byName(fromDocker, name);
+        expect(a && b).toBeTruthy();
+        if (!a || !b) return;
+        expect({
+          ...a,
+          cpuPercent: 0,
+          memoryBytes: 0,
+          netRxBps: 0,
+          netTxBps: 0,
+          blockReadBps: 0,
+          blockWriteBps: 0,
+        }).toEqual({
+          ...b,
+          cpuPercent: 0,
+          memoryBytes: 0,
+          netRxBps: 0,
+          netTxBps: 0,
+          blockReadBps: 0,
+          blockWriteBps: 0,
+        });
+        near(a.cpuPercent, b.cpuPercent, 5, 0.25);
+        near(a.memoryBytes, b.memoryBytes, 256 * 1024, 0.1);
+        near(a.netRxBps, b.netRxBps, 1024, 0.25);
+        near(a.netTxBps, b.netTxBps, 1024, 0.25);
+        near(a.blockReadBps, b.blockReadBps, 64 * 1024, 0.25);
+        near(a.blockWriteBps, b.blockWriteBps, 64 * 1024, 0.25);
+      }
+      expect(byName(fromBulk, busy)?.memoryLimitBytes).toBe(limit);
+      expect(byName(fromBulk, idle)?.memoryLimitBytes).toBe(0);
+      await Promise.all([engine.remove(busy), engine.remove(idle)]);
     },
   );
 

@@ -1,6 +1,7 @@
 /**
- * @module containers/container-monitor — lists the engine's containers once per sampling tick, reads each
- * running one's stats once (one-shot), inspects new or changed ones (state, health, restarts), and keeps
+ * @module containers/container-monitor — lists the engine's containers once per sampling tick, reads the
+ * running ones' stats (on Podman all in one bulk libpod call, on Docker one one-shot call each, and per
+ * container wherever the bulk call fails or misses one), inspects new or changed ones (state, health, restarts), and keeps
  * the last complete result for the sampler. Runs beside the host collector: a slow, absent or restarting
  * engine costs the host sample at most a short grace, never its interval.
  */
@@ -12,10 +13,13 @@ import {
   computeFigures,
   healthHint,
   healthOf,
+  readLibpodStats,
   readStats,
   type EngineInspect,
   type EngineListEntry,
   type EngineStats,
+  type LibpodStatsAnswer,
+  type LibpodStatsEntry,
   type StatsReading,
 } from './engine-stats.js';
 
@@ -28,6 +32,11 @@ export interface ContainerMonitorOptions {
   requestTimeoutMs?: number;
   /** Inspect every container at least this often, changed or not (ms): a safety net for restarts. */
   inspectMaxAgeMs?: number;
+  /**
+   * Which stats calls to use: `auto` (default) asks the engine once whether it is Podman and then uses its
+   * bulk libpod call; `docker` always uses the per-container Docker API call.
+   */
+  statsApi?: 'auto' | 'docker';
   /** Called when the set of container names changes (log sources follow it). */
   onNamesChanged?: (names: string[]) => void;
 }
@@ -49,6 +58,9 @@ export interface Listed {
   state: string;
   health: string;
 }
+
+/** Podman's own stats call for every running container at once (libpod API, Podman ≥ 4). */
+export const LIBPOD_BULK_STATS_PATH = '/v4.0.0/libpod/containers/stats?stream=false';
 
 const NAME_OK = (name: string): boolean => ContainerName.safeParse(name).success;
 
@@ -113,6 +125,8 @@ export class ContainerMonitor {
   private result: { containers: ContainerInfo[]; at: number } | undefined;
   private reachable: boolean | undefined;
   private names: string[] = [];
+  /** Whether the engine is Podman (undefined: not asked yet, or the question failed). */
+  private podman: boolean | undefined;
 
   constructor(private readonly options: ContainerMonitorOptions) {
     this.engine = options.engine;
@@ -173,6 +187,48 @@ export class ContainerMonitor {
     return entries.map(toListed).filter((c): c is Listed => c !== undefined);
   }
 
+  /** Asks the engine once whether it is Podman (`GET /version`, a component named `Podman Engine`). */
+  private async isPodman(): Promise<boolean> {
+    if (this.options.statsApi === 'docker') return false;
+    if (this.podman === undefined) {
+      try {
+        const version = await this.engine.json<{ Components?: { Name?: unknown }[] | null }>('/version', {
+          timeoutMs: this.requestTimeoutMs,
+        });
+        this.podman = (version?.Components ?? []).some((c) => c?.Name === 'Podman Engine');
+        if (this.podman) this.log.debug('containers: Podman engine, reading stats with one libpod call');
+      } catch (error) {
+        this.log.debug(`containers: engine version unknown: ${(error as Error).message}`);
+        return false;
+      }
+    }
+    return this.podman;
+  }
+
+  /**
+   * On Podman the stats of every running container in one call, by id; undefined on Docker or when the
+   * call fails (the refresh then reads each container's stats with the Docker API call).
+   */
+  private async bulkStats(): Promise<{ entries: Map<string, LibpodStatsEntry>; at: number } | undefined> {
+    if (!(await this.isPodman())) return undefined;
+    try {
+      const answer = await this.engine.json<LibpodStatsAnswer>(LIBPOD_BULK_STATS_PATH, {
+        rawPath: true,
+        timeoutMs: this.requestTimeoutMs,
+      });
+      const at = performance.now();
+      if (!Array.isArray(answer?.Stats)) throw new Error('answer without a Stats list');
+      const entries = new Map<string, LibpodStatsEntry>();
+      for (const entry of answer.Stats) {
+        if (typeof entry?.ContainerID === 'string') entries.set(entry.ContainerID, entry);
+      }
+      return { entries, at };
+    } catch (error) {
+      this.log.debug(`containers: bulk stats failed, reading each container: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** One pass: list, stats of the running ones, inspects where needed. Never throws. */
   async refresh(): Promise<void> {
     let listed: Listed[];
@@ -196,6 +252,7 @@ export class ContainerMonitor {
     for (const id of this.tracked.keys()) if (!ids.has(id)) this.tracked.delete(id);
 
     const now = Date.now();
+    const bulk = listed.some((c) => c.state === 'running') ? await this.bulkStats() : undefined;
     const out = new Map<string, ContainerInfo>();
     await eachLimited(listed, this.concurrency, async (c) => {
       const t: Tracked = this.tracked.get(c.id) ?? {
@@ -218,12 +275,17 @@ export class ContainerMonitor {
       };
       if (c.state === 'running') {
         try {
-          const stats = await this.engine.json<EngineStats>(
-            `/containers/${c.id}/stats?stream=false&one-shot=true`,
-            { timeoutMs: this.requestTimeoutMs },
-          );
-          const reading = readStats(stats, performance.now(), this.hostMemory);
-          if (t.reading && reading.cpuTotal < t.reading.cpuTotal) t.stale = true;
+          const entry = bulk?.entries.get(c.id);
+          const reading = entry
+            ? readLibpodStats(entry, bulk?.at ?? performance.now(), this.hostMemory)
+            : readStats(
+                await this.engine.json<EngineStats>(`/containers/${c.id}/stats?stream=false&one-shot=true`, {
+                  timeoutMs: this.requestTimeoutMs,
+                }),
+                performance.now(),
+                this.hostMemory,
+              );
+          if (t.reading?.source === reading.source && reading.cpuTotal < t.reading.cpuTotal) t.stale = true;
           figures = computeFigures(t.reading, reading);
           t.reading = reading;
         } catch (error) {

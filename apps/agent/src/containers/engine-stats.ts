@@ -41,12 +41,38 @@ export interface EngineStats {
   blkio_stats?: { io_service_bytes_recursive?: BlkioEntry[] | null };
 }
 
+/**
+ * One container of Podman's bulk `GET /v4.0.0/libpod/containers/stats?stream=false` (`{Error, Stats: [...]}`):
+ * cumulative counters, `CPUNano` the container's CPU time and `SystemNano` the engine's wall clock (ns).
+ */
+export interface LibpodStatsEntry {
+  ContainerID?: string;
+  CPUNano?: number;
+  SystemNano?: number;
+  MemUsage?: number;
+  MemLimit?: number;
+  NetInput?: number;
+  NetOutput?: number;
+  BlockInput?: number;
+  BlockOutput?: number;
+}
+
+/** The answer of Podman's bulk stats call. */
+export interface LibpodStatsAnswer {
+  Error?: unknown;
+  Stats?: LibpodStatsEntry[] | null;
+}
+
 /** Cumulative counters of one reading, kept until the next one. */
 export interface StatsReading {
+  /** Which API it came from: deltas are only taken between readings of the same one. */
+  source: 'docker' | 'libpod';
   /** When the agent read it (ms, monotonic clock). */
   at: number;
   cpuTotal: number;
+  /** Docker: the host's CPU time over all cores (ns); libpod: the engine's wall clock (ns). */
   systemCpu: number;
+  /** Docker: the host's online CPUs; libpod: 1 (the wall clock already counts one core). */
   onlineCpus: number;
   rx: number;
   tx: number;
@@ -96,6 +122,7 @@ export function readStats(stats: EngineStats, at: number, hostMemoryBytes: numbe
     else if (op === 'write') blockWrite += num(entry.value);
   }
   return {
+    source: 'docker',
     at,
     cpuTotal: num(usage.total_usage),
     systemCpu: num(cpu.system_cpu_usage),
@@ -110,16 +137,38 @@ export function readStats(stats: EngineStats, at: number, hostMemoryBytes: numbe
 }
 
 /**
+ * Reads the counters of one entry of Podman's bulk stats answer. `MemUsage` is the figure the Docker-compatible
+ * call reports as `memory_stats.usage`; the limit follows the same no-limit rule as `readStats`.
+ */
+export function readLibpodStats(entry: LibpodStatsEntry, at: number, hostMemoryBytes: number): StatsReading {
+  const limit = num(entry.MemLimit);
+  return {
+    source: 'libpod',
+    at,
+    cpuTotal: num(entry.CPUNano),
+    systemCpu: num(entry.SystemNano),
+    onlineCpus: 1,
+    rx: num(entry.NetInput),
+    tx: num(entry.NetOutput),
+    blockRead: num(entry.BlockInput),
+    blockWrite: num(entry.BlockOutput),
+    memoryBytes: num(entry.MemUsage),
+    memoryLimitBytes: limit > 0 && (hostMemoryBytes <= 0 || limit < hostMemoryBytes) ? limit : 0,
+  };
+}
+
+/**
  * The figures between two readings of one container (`docker stats`' formulas):
- * - CPU % = Δ container CPU time / Δ host CPU time × online CPUs × 100 (percent of one core);
+ * - CPU % = Δ container CPU time / Δ host CPU time × online CPUs × 100 (percent of one core); from Podman's
+ *   bulk call Δ container CPU time / Δ engine wall clock × 100, the same figure;
  * - each rate = Δ counter / Δ wall time (s), counters summed over every network and block device.
- * Without a previous reading (first sight, or a counter that went backwards: the container restarted)
- * the rates are 0 and memory is the current reading.
+ * Without a previous reading (first sight, a counter that went backwards: the container restarted, or a
+ * reading from the other API) the rates are 0 and memory is the current reading.
  */
 export function computeFigures(prev: StatsReading | undefined, next: StatsReading): StatsFigures {
   const base = { memoryBytes: next.memoryBytes, memoryLimitBytes: next.memoryLimitBytes };
   const seconds = prev ? (next.at - prev.at) / 1000 : 0;
-  if (!prev || seconds <= 0 || next.cpuTotal < prev.cpuTotal) {
+  if (!prev || prev.source !== next.source || seconds <= 0 || next.cpuTotal < prev.cpuTotal) {
     return { ...base, cpuPercent: 0, netRxBps: 0, netTxBps: 0, blockReadBps: 0, blockWriteBps: 0 };
   }
   const cpuDelta = next.cpuTotal - prev.cpuTotal;

@@ -33,6 +33,8 @@ export interface CreateOptions {
   restart?: 'no' | 'always' | 'on-failure';
   healthcheck?: string[];
   tty?: boolean;
+  /** Memory limit (bytes). */
+  memory?: number;
 }
 
 /** Test containers named `hwt-<prefix>-<random>`; `removeAll()` force-removes every one it made. */
@@ -50,7 +52,10 @@ export class TestEngine {
       Image: TEST_IMAGE,
       Cmd: options.cmd,
       Tty: options.tty ?? false,
-      HostConfig: { RestartPolicy: { Name: options.restart ?? 'no' } },
+      HostConfig: {
+        RestartPolicy: { Name: options.restart ?? 'no' },
+        ...(options.memory ? { Memory: options.memory } : {}),
+      },
       ...(options.healthcheck
         ? { Healthcheck: { Test: options.healthcheck, Interval: 3_600_000_000_000, Retries: 1 } }
         : {}),
