@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ssoStartUrl } from '../api/endpoints.js';
 import { ApiError, errorMessage } from '../api/http.js';
 import { ErrorText, Loading } from '../components/bits.js';
+import { TextField } from '../components/field.js';
 import { navigate } from '../router/router.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
@@ -153,28 +154,24 @@ export function AcceptInvitationPage({ token }: { token: string }) {
         >
           {heading}
           <input type="hidden" name="username" autoComplete="username" value={preview.email} />
-          <label className="field">
-            <span>Choose a password</span>
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={MIN_PASSWORD_LENGTH}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-            <small className="hint">At least {MIN_PASSWORD_LENGTH} characters.</small>
-          </label>
-          <label className="field">
-            <span>Repeat the password</span>
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Choose a password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            value={password}
+            onValue={setPassword}
+            hint={<>At least {MIN_PASSWORD_LENGTH} characters.</>}
+          />
+          <TextField
+            label="Repeat the password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onValue={setConfirm}
+          />
           <ErrorText message={error} testId="form-error" />
           <button type="submit" className="button primary" disabled={busy}>
             {busy ? 'Joining…' : 'Create my account and join'}
@@ -191,26 +188,22 @@ export function AcceptInvitationPage({ token }: { token: string }) {
         >
           {heading}
           <input type="hidden" name="username" autoComplete="username" value={preview.email} />
-          <label className="field">
-            <span>Your password</span>
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Your password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onValue={setPassword}
+          />
           {needsCode ? (
-            <label className="field">
-              <span>Two-factor code</span>
-              <input
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
-            </label>
+            <TextField
+              label="Two-factor code"
+              autoComplete="one-time-code"
+              required
+              value={code}
+              onValue={setCode}
+            />
           ) : null}
           <ErrorText message={error} testId="form-error" />
           <button type="submit" className="button primary" disabled={busy}>

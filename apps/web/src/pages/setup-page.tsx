@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { ErrorText } from '../components/bits.js';
+import { TextField } from '../components/field.js';
 import { navigate } from '../router/router.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
@@ -48,58 +49,52 @@ export function SetupPage() {
         <h1>Welcome to Hostwire</h1>
         <p className="muted">Create the first administrator and your organization.</p>
         {linkCode ? null : (
-          <label className="field">
-            <span>Setup code</span>
-            <input
-              type="text"
-              name="setupCode"
-              autoComplete="one-time-code"
-              required
-              spellCheck={false}
-              value={typedCode}
-              onChange={(e) => setTypedCode(e.target.value)}
-            />
-            <small className="hint">
-              Printed by the server when it started (the link ending in <code>/setup?code=…</code>), and kept
-              in <code>DATA_DIR/setup-code</code> until setup is done.
-            </small>
-          </label>
-        )}
-        <label className="field">
-          <span>Email</span>
-          <input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input
-            type="password"
-            name="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_PASSWORD_LENGTH}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <small className="hint">At least {MIN_PASSWORD_LENGTH} characters.</small>
-        </label>
-        <label className="field">
-          <span>Organization name</span>
-          <input
+          <TextField
+            label="Setup code"
             type="text"
-            name="organizationName"
+            name="setupCode"
+            autoComplete="one-time-code"
             required
-            maxLength={100}
-            value={organizationName}
-            onChange={(e) => setOrganizationName(e.target.value)}
+            spellCheck={false}
+            value={typedCode}
+            onValue={setTypedCode}
+            hint={
+              <>
+                Printed by the server when it started (the link ending in <code>/setup?code=…</code>), and
+                kept in <code>DATA_DIR/setup-code</code> until setup is done.
+              </>
+            }
           />
-        </label>
+        )}
+        <TextField
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="username"
+          required
+          value={email}
+          onValue={setEmail}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          required
+          minLength={MIN_PASSWORD_LENGTH}
+          value={password}
+          onValue={setPassword}
+          hint={<>At least {MIN_PASSWORD_LENGTH} characters.</>}
+        />
+        <TextField
+          label="Organization name"
+          type="text"
+          name="organizationName"
+          required
+          maxLength={100}
+          value={organizationName}
+          onValue={setOrganizationName}
+        />
         <ErrorText message={error} testId="form-error" />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}
