@@ -84,6 +84,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         await ctx.hub.close();
         await domain.presence.close();
         domain.fleetMetrics.close();
+        domain.containers.close();
         await domain.alerts.close();
         await ctx.tickets.close();
         await bus.close();

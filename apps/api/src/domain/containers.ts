@@ -28,7 +28,17 @@ export function createContainers(deps: DomainDeps) {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  // A deleted host's containers leave memory on every instance (the store rows go with the host).
+  const stopControl = deps.bus.onControl((event) => {
+    if (event.kind === 'host.deleted') newest.delete(event.hostId);
+  });
+
   return {
+    /** Stops following host deletions (at shutdown). */
+    close(): void {
+      stopControl();
+    },
+
     /** Records the containers of a host's newest live sample (called by metrics ingest). */
     observe(hostId: string, sample: Pick<MetricsSample, 'ts' | 'containers'>): void {
       if (!sample.containers) return;
@@ -44,7 +54,7 @@ export function createContainers(deps: DomainDeps) {
       for (const [name, s] of seen) if (sample.ts - s.lastSeenAt > FORGET_AFTER_MS) seen.delete(name);
     },
 
-    /** Forgets a deleted host. */
+    /** Forgets a host's containers (a deleted host; tests use it to read them back from the store). */
     forget(hostId: string): void {
       newest.delete(hostId);
     },
