@@ -225,8 +225,10 @@ describe('container monitor (real engine)', async () => {
         });
         near(a.cpuPercent, b.cpuPercent, 5, 0.25);
         near(a.memoryBytes, b.memoryBytes, 256 * 1024, 0.1);
-        near(a.netRxBps, b.netRxBps, 1024, 0.25);
-        near(a.netTxBps, b.netTxBps, 1024, 0.25);
+        // The two paths read the counters some hundred milliseconds apart, and the shared bridge carries bursts
+        // (ARP, neighbour discovery) whenever other suites start containers: a few KiB can land in between.
+        near(a.netRxBps, b.netRxBps, 8 * 1024, 0.25);
+        near(a.netTxBps, b.netTxBps, 8 * 1024, 0.25);
         near(a.blockReadBps, b.blockReadBps, 64 * 1024, 0.25);
         near(a.blockWriteBps, b.blockWriteBps, 64 * 1024, 0.25);
       }
