@@ -256,8 +256,12 @@ async function measureBareBun(dir) {
     const floorBin = await compileBun(bun, dir, 'floor', BUN_FLOOR);
     const floorArgs = [`ws://127.0.0.1:${wss.address().port}`, path.join(dir, 'floor.json')];
     const floor = await run(floorBin, floorArgs);
-    // As the agent runs it (apps/agent/src/bin.ts: `run` re-executes itself without the JIT).
-    const floorNoJit = await run(floorBin, floorArgs, { ...process.env, BUN_JSC_useJIT: '0' });
+    // As the agent runs it (apps/agent/src/bin.ts: `run` re-executes itself without the JIT, idle GC every 10 s).
+    const floorNoJit = await run(floorBin, floorArgs, {
+      BUN_GC_TIMER_INTERVAL: '10000',
+      ...process.env,
+      BUN_JSC_useJIT: '0',
+    });
     return { idle, floor, floorNoJit };
   } finally {
     wss.close();
@@ -397,7 +401,7 @@ async function main() {
     if (bareBun) {
       console.log(row('bare bun executable (baseline)', bareBun.idle, 'compiled setInterval'));
       console.log(row('bun runtime floor (baseline)', bareBun.floor, 'built-ins the agent uses'));
-      console.log(row('bun runtime floor, no JIT', bareBun.floorNoJit, 'BUN_JSC_useJIT=0'));
+      console.log(row('bun runtime floor, no JIT', bareBun.floorNoJit, 'as run sets it'));
     }
     for (const [name, r] of variants) {
       const tag = CONTAINERS > 0 ? `, ${CONTAINERS} ctrs` : '';

@@ -197,9 +197,10 @@ describe('the compiled hostwire-agent executable', () => {
     await waitFor(async () => (await first.ctx.store.metrics.countSamples(hostId)) >= 2, 20_000);
     const version = readFileSync(path.join(BIN_DIR, 'VERSION'), 'utf8').trim();
     expect((await first.ctx.store.hosts.findById(hostId))?.agent?.agentVersion).toBe(version);
-    // `run` re-executed itself in place (execve: the same pid) without the JIT.
+    // `run` re-executed itself in place (execve: the same pid) without the JIT and with the slower idle GC.
     const environ = readFileSync(`/proc/${agent.child.pid ?? 0}/environ`, 'utf8').split('\0');
     expect(environ).toContain('BUN_JSC_useJIT=0');
+    expect(environ).toContain('BUN_GC_TIMER_INTERVAL=10000');
 
     await first.close();
     const stateDir = path.join(dir, 'etc', 'state');
