@@ -131,6 +131,25 @@ for (const [name, open, skip] of dialects) {
       expect((await store.hosts.findById('h1'))?.lastSeq).toBe(3);
     });
 
+    it('folds a seq once when two frames of one call carry it (a resend before the first was stored)', async () => {
+      const store = await open();
+      const now = Date.now();
+      await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
+      await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'web-1', createdAt: now });
+      const t0 = Math.floor(now / 60_000) * 60_000;
+      const sample = (seq: number, cpu: number) => ({ seq, ts: t0 + seq, values: { ...SERIES, cpu } });
+      const fresh = await store.metrics.ingest([
+        { hostId: 'h1', samples: [sample(1, 10), sample(2, 14)] },
+        { hostId: 'h1', samples: [sample(2, 14), sample(3, 30)] },
+      ]);
+      expect(fresh.get('h1')?.sort()).toEqual([1, 2, 3]);
+      expect(await store.metrics.seqs('h1')).toEqual([1, 2, 3]);
+      const [minute] = await store.metrics.rollups('h1', '1m', t0, t0 + 60_000);
+      expect(minute?.values.cpu).toMatchObject({ min: 10, max: 30, sum: 54, count: 3 });
+      const [hour] = await store.metrics.rollups('h1', '1h', t0, t0 + 3_600_000);
+      expect(hour?.values.cpu).toMatchObject({ sum: 54, count: 3 });
+    });
+
     it('stores the batches of several hosts in one call, each with its own rollups', async () => {
       const store = await open();
       const now = Date.now();

@@ -135,9 +135,13 @@ export function createMetricsRepository(db: Kysely<Database>) {
             else fresh.set(r.host_id, [Number(r.seq)]);
           }
         }
+        // Each new seq once: two frames of one host in this call may carry the same seq (a resend that
+        // arrived before the first was stored), and the rollups must count it once.
+        const unfolded = new Map([...fresh].map(([hostId, seqs]) => [hostId, new Set(seqs)]));
         const added = batches.flatMap((b) => {
-          const seqs = new Set(fresh.get(b.hostId));
-          return b.samples.filter((s) => seqs.has(s.seq)).map((s) => ({ hostId: b.hostId, sample: s }));
+          const seqs = unfolded.get(b.hostId);
+          if (!seqs) return [];
+          return b.samples.filter((s) => seqs.delete(s.seq)).map((s) => ({ hostId: b.hostId, sample: s }));
         });
         const addedValues = added.map(({ hostId, sample: s }) => ({ hostId, ts: s.ts, values: s.values }));
         for (const resolution of ROLLUP_RESOLUTIONS) await foldIntoRollups(tx, resolution, addedValues);
