@@ -102,13 +102,19 @@ interface Aggregate {
 export async function rollupMismatches(store: StoreReader, hostIds: readonly string[]): Promise<string[]> {
   const problems: string[] = [];
   for (const hostId of hostIds) {
-    const raw = await store.query<{ ts: number | string; values_json: string }>(
-      'select ts, values_json from metric_samples where host_id = ?',
-      [hostId],
+    // One statement, so both sides come from one snapshot: the server stores write-behind, and a sample
+    // committed between two separate reads would show up in one side only.
+    const rows = await store.query<{ resolution: string | null; at: number | string; values_json: string }>(
+      `select null as resolution, ts as at, values_json from metric_samples where host_id = ?
+       union all
+       select resolution, bucket as at, values_json from metric_rollups where host_id = ?`,
+      [hostId, hostId],
     );
-    const rollups = await store.query<{ resolution: string; bucket: number | string; values_json: string }>(
-      'select resolution, bucket, values_json from metric_rollups where host_id = ?',
-      [hostId],
+    const raw = rows
+      .filter((r) => r.resolution === null)
+      .map((r) => ({ ts: r.at, values_json: r.values_json }));
+    const rollups = rows.flatMap((r) =>
+      r.resolution === null ? [] : [{ resolution: r.resolution, bucket: r.at, values_json: r.values_json }],
     );
     for (const [resolution, size] of [
       ['1m', 60_000],
