@@ -1,7 +1,7 @@
 // The container monitor against a real engine (Podman's Docker API): states, figures, health, restarts,
 // an absent engine that never holds a sample; and the `docker stats` formulas on fixed readings.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { waitFor } from '../test-support/fixtures.js';
 import { TestEngine, skipWithoutEngine } from '../test-support/engine.js';
 import { ContainerMonitor } from './container-monitor.js';
 import { EngineClient } from './engine-client.js';
-import { computeFigures, readLibpodStats, readStats } from './engine-stats.js';
+import { computeFigures, podmanSwapsNetwork, readLibpodStats, readStats } from './engine-stats.js';
 
 describe('docker stats formulas', () => {
   it('computes CPU % of one core and rates from two readings, memory without the page cache', () => {
@@ -94,6 +94,28 @@ describe('docker stats formulas', () => {
     const docker = readStats({ cpu_stats: { cpu_usage: { total_usage: 1 } } }, 0, 8000);
     expect(computeFigures(docker, second).cpuPercent).toBe(0);
     expect(readLibpodStats({ MemLimit: 8000 }, 0, 8000).memoryLimitBytes).toBe(0);
+  });
+});
+
+describe('Podman network byte order', () => {
+  it('knows which Podman versions report received and sent bytes swapped (before 4.4)', () => {
+    expect(['4.3.1', '4.3.0', '3.4.4', '2.2.1', 'v4.3.1'].map(podmanSwapsNetwork)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['4.4.0', '4.9.4', '5.2.2', '10.0.0', 'dev', '', undefined, 4.3].map(podmanSwapsNetwork)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -235,6 +257,39 @@ describe('container monitor (real engine)', async () => {
       expect(byName(fromBulk, busy)?.memoryLimitBytes).toBe(limit);
       expect(byName(fromBulk, idle)?.memoryLimitBytes).toBe(0);
       await Promise.all([engine.remove(busy), engine.remove(idle)]);
+    },
+  );
+
+  it.skipIf(skip)(
+    'reports the bytes a container receives as received on both stats paths (Podman before 4.4 swaps them)',
+    async () => {
+      const sink = engine.uniqueName('net-sink');
+      await engine.run(sink, { cmd: ['sh', '-c', 'while :; do nc -l -p 8080 > /dev/null; done'] });
+      const address = (await engine.inspect(sink)).NetworkSettings?.IPAddress ?? '';
+      expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const bulk = new ContainerMonitor({ engine: engine.engine, log: silent });
+      const perContainer = new ContainerMonitor({ engine: engine.engine, log: silent, statsApi: 'docker' });
+      await Promise.all([bulk.refresh(), perContainer.refresh()]);
+      // 4 MiB into the container; what it sends back is TCP acknowledgements only.
+      const payload = Buffer.alloc(4 * 1024 * 1024);
+      await waitFor(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const socket = connect(8080, address);
+            socket.once('error', () => resolve(false));
+            socket.once('connect', () => socket.end(payload));
+            socket.once('close', (hadError) => resolve(!hadError && socket.bytesWritten >= payload.length));
+          }),
+        10_000,
+        'sending 4 MiB to the container',
+      );
+      await Promise.all([bulk.refresh(), perContainer.refresh()]);
+      for (const monitor of [bulk, perContainer]) {
+        const figures = byName(await monitor.sample(0, 60_000), sink);
+        expect(figures?.netRxBps).toBeGreaterThan(64 * 1024);
+        expect(figures?.netRxBps).toBeGreaterThan(10 * (figures?.netTxBps ?? Infinity));
+      }
+      await engine.remove(sink);
     },
   );
 

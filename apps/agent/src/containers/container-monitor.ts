@@ -13,8 +13,10 @@ import {
   computeFigures,
   healthHint,
   healthOf,
+  podmanSwapsNetwork,
   readLibpodStats,
   readStats,
+  withNetworkSwapped,
   type EngineInspect,
   type EngineListEntry,
   type EngineStats,
@@ -49,6 +51,14 @@ interface Tracked {
   reading: StatsReading | undefined;
   /** Inspect again on the next refresh (a counter went backwards: the container restarted). */
   stale: boolean;
+}
+
+/** What the engine is, as far as reading its stats goes. */
+interface EngineKind {
+  /** Podman, and its bulk libpod stats call is to be used (not with `statsApi: 'docker'`). */
+  bulkStats: boolean;
+  /** Podman before 4.4: received and sent network bytes come swapped (see podmanSwapsNetwork). */
+  swapsNetwork: boolean;
 }
 
 export interface Listed {
@@ -125,8 +135,8 @@ export class ContainerMonitor {
   private result: { containers: ContainerInfo[]; at: number } | undefined;
   private reachable: boolean | undefined;
   private names: string[] = [];
-  /** Whether the engine is Podman (undefined: not asked yet, or the question failed). */
-  private podman: boolean | undefined;
+  /** What the engine's `GET /version` told (undefined: not asked yet, or the question failed). */
+  private kind: EngineKind | undefined;
 
   constructor(private readonly options: ContainerMonitorOptions) {
     this.engine = options.engine;
@@ -187,30 +197,40 @@ export class ContainerMonitor {
     return entries.map(toListed).filter((c): c is Listed => c !== undefined);
   }
 
-  /** Asks the engine once whether it is Podman (`GET /version`, a component named `Podman Engine`). */
-  private async isPodman(): Promise<boolean> {
-    if (this.options.statsApi === 'docker') return false;
-    if (this.podman === undefined) {
+  /**
+   * Asks the engine once what it is (`GET /version`): Podman has a component named `Podman Engine`, whose
+   * version tells whether it reports network bytes swapped.
+   */
+  private async engineKind(): Promise<EngineKind> {
+    if (this.kind === undefined) {
       try {
-        const version = await this.engine.json<{ Components?: { Name?: unknown }[] | null }>('/version', {
-          timeoutMs: this.requestTimeoutMs,
-        });
-        this.podman = (version?.Components ?? []).some((c) => c?.Name === 'Podman Engine');
-        if (this.podman) this.log.debug('containers: Podman engine, reading stats with one libpod call');
+        const version = await this.engine.json<{
+          Components?: { Name?: unknown; Version?: unknown }[] | null;
+        }>('/version', { timeoutMs: this.requestTimeoutMs });
+        const podman = (version?.Components ?? []).find((c) => c?.Name === 'Podman Engine');
+        this.kind = {
+          bulkStats: podman !== undefined && this.options.statsApi !== 'docker',
+          swapsNetwork: podman !== undefined && podmanSwapsNetwork(podman.Version),
+        };
+        if (this.kind.bulkStats)
+          this.log.debug('containers: Podman engine, reading stats with one libpod call');
+        if (this.kind.swapsNetwork)
+          this.log.debug(
+            `containers: Podman ${String(podman?.Version)} reports network bytes swapped; correcting them`,
+          );
       } catch (error) {
         this.log.debug(`containers: engine version unknown: ${(error as Error).message}`);
-        return false;
+        return { bulkStats: false, swapsNetwork: false };
       }
     }
-    return this.podman;
+    return this.kind;
   }
 
   /**
-   * On Podman the stats of every running container in one call, by id; undefined on Docker or when the
-   * call fails (the refresh then reads each container's stats with the Docker API call).
+   * On Podman the stats of every running container in one call, by id; undefined when the call fails (the
+   * refresh then reads each container's stats with the Docker API call).
    */
   private async bulkStats(): Promise<{ entries: Map<string, LibpodStatsEntry>; at: number } | undefined> {
-    if (!(await this.isPodman())) return undefined;
     try {
       const answer = await this.engine.json<LibpodStatsAnswer>(LIBPOD_BULK_STATS_PATH, {
         rawPath: true,
@@ -252,7 +272,8 @@ export class ContainerMonitor {
     for (const id of this.tracked.keys()) if (!ids.has(id)) this.tracked.delete(id);
 
     const now = Date.now();
-    const bulk = listed.some((c) => c.state === 'running') ? await this.bulkStats() : undefined;
+    const kind = listed.some((c) => c.state === 'running') ? await this.engineKind() : undefined;
+    const bulk = kind?.bulkStats ? await this.bulkStats() : undefined;
     const out = new Map<string, ContainerInfo>();
     await eachLimited(listed, this.concurrency, async (c) => {
       const t: Tracked = this.tracked.get(c.id) ?? {
@@ -276,7 +297,7 @@ export class ContainerMonitor {
       if (c.state === 'running') {
         try {
           const entry = bulk?.entries.get(c.id);
-          const reading = entry
+          const read = entry
             ? readLibpodStats(entry, bulk?.at ?? performance.now(), this.hostMemory)
             : readStats(
                 await this.engine.json<EngineStats>(`/containers/${c.id}/stats?stream=false&one-shot=true`, {
@@ -285,6 +306,7 @@ export class ContainerMonitor {
                 performance.now(),
                 this.hostMemory,
               );
+          const reading = kind?.swapsNetwork ? withNetworkSwapped(read) : read;
           if (t.reading?.source === reading.source && reading.cpuTotal < t.reading.cpuTotal) t.stale = true;
           figures = computeFigures(t.reading, reading);
           t.reading = reading;

@@ -158,6 +158,24 @@ export function readLibpodStats(entry: LibpodStatsEntry, at: number, hostMemoryB
 }
 
 /**
+ * Podman before 4.4 reports a container's network bytes the wrong way round, in its own stats and in the
+ * Docker-compatible ones alike: the bytes the container received as `NetOutput` / `tx_bytes`, the bytes it
+ * sent as `NetInput` / `rx_bytes` (containers/podman#16618, fixed in 4.4.0; Debian 12 ships 4.3.1).
+ * `version` is the `Podman Engine` component's version from `GET /version`.
+ */
+export function podmanSwapsNetwork(version: unknown): boolean {
+  const match = typeof version === 'string' ? /^v?(\d+)\.(\d+)\./.exec(version) : null;
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major < 4 || (major === 4 && Number(match[2]) < 4);
+}
+
+/** The same reading with received and sent bytes exchanged (see podmanSwapsNetwork). */
+export function withNetworkSwapped(reading: StatsReading): StatsReading {
+  return { ...reading, rx: reading.tx, tx: reading.rx };
+}
+
+/**
  * The figures between two readings of one container (`docker stats`' formulas):
  * - CPU % = Δ container CPU time / Δ host CPU time × online CPUs × 100 (percent of one core); from Podman's
  *   bulk call Δ container CPU time / Δ engine wall clock × 100, the same figure;

@@ -89,7 +89,11 @@ export class TestEngine {
       .catch(() => undefined);
   }
 
-  async inspect(name: string): Promise<{ State: { Status: string }; RestartCount?: number }> {
+  async inspect(name: string): Promise<{
+    State: { Status: string };
+    RestartCount?: number;
+    NetworkSettings?: { IPAddress?: string };
+  }> {
     return this.engine.json(`/containers/${name}/json`);
   }
 
