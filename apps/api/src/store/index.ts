@@ -29,7 +29,7 @@ function createRepositories(db: Kysely<Database>, dialect: Dialect) {
     hosts: createHostsRepository(db),
     enrollmentTokens: createEnrollmentTokensRepository(db),
     audit: createAuditRepository(db),
-    metrics: createMetricsRepository(db),
+    metrics: createMetricsRepository(db, dialect),
     containers: createContainerMetricsRepository(db),
     actions: createActionsRepository(db),
     invitations: createInvitationsRepository(db),

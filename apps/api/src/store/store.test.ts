@@ -37,19 +37,26 @@ async function sqliteStore(): Promise<Store> {
 }
 
 async function postgresStore(): Promise<Store> {
+  const [store] = await postgresInstances(1);
+  return store as Store;
+}
+
+/** `count` stores on one new database, as `count` API instances open it. */
+async function postgresInstances(count: number): Promise<Store[]> {
   const name = `hostwire_test_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  const store = await createStore({ kind: 'postgres', url: url.toString() });
+  const stores: Store[] = [];
+  for (let i = 0; i < count; i++) stores.push(await createStore({ kind: 'postgres', url: url.toString() }));
   cleanups.push(async () => {
-    await store.close();
+    for (const store of stores) await store.close();
     await admin.query(`drop database if exists ${name}`);
     await admin.end();
   });
-  return store;
+  return stores;
 }
 
 const dialects: [string, () => Promise<Store>, boolean][] = [
@@ -223,3 +230,37 @@ for (const [name, open, skip] of dialects) {
     });
   });
 }
+
+describe.skipIf(skipPostgres)('metrics ingest on two instances (PostgreSQL)', () => {
+  it('loses no rollup update when both store new samples of one host at the same time', async () => {
+    // While an agent moves from one instance to the other, both may store its samples at once.
+    const [a, b] = (await postgresInstances(2)) as [Store, Store];
+    const now = Date.now();
+    await a.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
+    await a.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'web-1', createdAt: now });
+    await a.hosts.insert({ id: 'h2', organizationId: 'o1', name: 'web-2', createdAt: now });
+    const t0 = Math.floor(now / 3_600_000) * 3_600_000;
+    const sample = (seq: number) => ({ seq, ts: t0 + seq, values: { ...SERIES, cpu: seq } });
+    const rounds = 100;
+    for (let i = 0; i < rounds; i++) {
+      // Both hosts in both frames, in opposite orders: the row locks must not deadlock.
+      await Promise.all([
+        a.metrics.ingest([
+          { hostId: 'h1', samples: [sample(2 * i + 1)] },
+          { hostId: 'h2', samples: [sample(2 * i + 1)] },
+        ]),
+        b.metrics.ingest([
+          { hostId: 'h2', samples: [sample(2 * i + 2)] },
+          { hostId: 'h1', samples: [sample(2 * i + 2)] },
+        ]),
+      ]);
+    }
+    for (const hostId of ['h1', 'h2']) {
+      expect(await a.metrics.seqs(hostId)).toHaveLength(2 * rounds);
+      const [minute] = await a.metrics.rollups(hostId, '1m', t0, t0 + 60_000);
+      expect(minute?.values.cpu).toMatchObject({ count: 2 * rounds, min: 1, max: 2 * rounds });
+      const [hour] = await a.metrics.rollups(hostId, '1h', t0, t0 + 3_600_000);
+      expect(hour?.values.cpu).toMatchObject({ count: 2 * rounds, min: 1, max: 2 * rounds });
+    }
+  });
+});

@@ -7,6 +7,7 @@ import {
   type SeriesValues,
 } from '@hostwire/protocol';
 import type { Kysely, Transaction } from 'kysely';
+import type { Dialect } from '../migrations.js';
 import type { Database } from '../schema.js';
 import { ingestContainerSamples, pruneContainerSamples, type ContainerValues } from './container-metrics.js';
 import {
@@ -103,7 +104,7 @@ async function foldIntoRollups(
   }
 }
 
-export function createMetricsRepository(db: Kysely<Database>) {
+export function createMetricsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     /**
      * Stores the samples of many hosts in one transaction, each (host, seq) once, folds the new ones
@@ -122,6 +123,18 @@ export function createMetricsRepository(db: Kysely<Database>) {
       );
       if (rows.length === 0) return fresh;
       await db.transaction().execute(async (tx) => {
+        // The rollups are read, merged and written back. On PostgreSQL two instances may store samples of
+        // one host at once (while its agent moves between them), so each transaction first locks its hosts'
+        // rows, in one order (no deadlock); the other waits, then reads the rollups with these samples in.
+        // SQLite has a single writer.
+        if (dialect === 'postgres')
+          await tx
+            .selectFrom('hosts')
+            .select('id')
+            .where('id', 'in', [...new Set(batches.map((b) => b.hostId))])
+            .orderBy('id')
+            .forNoKeyUpdate()
+            .execute();
         for (const chunk of chunks(rows, INSERT_CHUNK)) {
           const inserted = await tx
             .insertInto('metric_samples')
