@@ -157,6 +157,23 @@ for (const [name, open, skip] of dialects) {
       expect(hour?.values.cpu).toMatchObject({ sum: 54, count: 3 });
     });
 
+    it("stores the other hosts' samples when a host of the flush was deleted meanwhile", async () => {
+      const store = await open();
+      const now = Date.now();
+      await store.organizations.insert({ id: 'o1', name: 'Acme', createdAt: now });
+      await store.hosts.insert({ id: 'h1', organizationId: 'o1', name: 'a', createdAt: now });
+      await store.hosts.insert({ id: 'h2', organizationId: 'o1', name: 'b', createdAt: now });
+      expect(await store.hosts.delete('h2')).toBe(true);
+      const sample = (seq: number) => ({ seq, ts: now + seq, values: SERIES });
+      const fresh = await store.metrics.ingest([
+        { hostId: 'h2', samples: [sample(1)] },
+        { hostId: 'h1', samples: [sample(1), sample(2)] },
+      ]);
+      expect(Object.fromEntries(fresh)).toEqual({ h1: [1, 2] });
+      expect(await store.metrics.seqs('h1')).toEqual([1, 2]);
+      expect(await store.metrics.seqs('h2')).toEqual([]);
+    });
+
     it('stores the batches of several hosts in one call, each with its own rollups', async () => {
       const store = await open();
       const now = Date.now();

@@ -113,28 +113,29 @@ export function createMetricsRepository(db: Kysely<Database>, dialect: Dialect) 
      */
     async ingest(batches: readonly IngestBatch[]): Promise<Map<string, number[]>> {
       const fresh = new Map<string, number[]>();
-      const rows = batches.flatMap((b) =>
-        b.samples.map((s) => ({
-          host_id: b.hostId,
-          seq: s.seq,
-          ts: s.ts,
-          values_json: JSON.stringify(s.values),
-        })),
-      );
-      if (rows.length === 0) return fresh;
+      if (!batches.some((b) => b.samples.length > 0)) return fresh;
       await db.transaction().execute(async (tx) => {
-        // The rollups are read, merged and written back. On PostgreSQL two instances may store samples of
-        // one host at once (while its agent moves between them), so each transaction first locks its hosts'
-        // rows, in one order (no deadlock); the other waits, then reads the rollups with these samples in.
-        // SQLite has a single writer.
-        if (dialect === 'postgres')
-          await tx
-            .selectFrom('hosts')
-            .select('id')
-            .where('id', 'in', [...new Set(batches.map((b) => b.hostId))])
-            .orderBy('id')
-            .forNoKeyUpdate()
-            .execute();
+        // Only hosts that still exist: a host deleted while its frames waited for this flush must not fail
+        // the other hosts' samples (its own are gone with it). The rollups are read, merged and written
+        // back; on PostgreSQL two instances may store samples of one host at once (while its agent moves
+        // between them), so the rows are locked, in one order (no deadlock): the other instance waits, then
+        // reads the rollups with these samples in. SQLite has a single writer.
+        let hostQuery = tx
+          .selectFrom('hosts')
+          .select('id')
+          .where('id', 'in', [...new Set(batches.map((b) => b.hostId))])
+          .orderBy('id');
+        if (dialect === 'postgres') hostQuery = hostQuery.forNoKeyUpdate();
+        const existing = new Set((await hostQuery.execute()).map((r) => r.id));
+        const live = batches.filter((b) => existing.has(b.hostId));
+        const rows = live.flatMap((b) =>
+          b.samples.map((s) => ({
+            host_id: b.hostId,
+            seq: s.seq,
+            ts: s.ts,
+            values_json: JSON.stringify(s.values),
+          })),
+        );
         for (const chunk of chunks(rows, INSERT_CHUNK)) {
           const inserted = await tx
             .insertInto('metric_samples')
@@ -151,7 +152,7 @@ export function createMetricsRepository(db: Kysely<Database>, dialect: Dialect) 
         // Each new seq once: two frames of one host in this call may carry the same seq (a resend that
         // arrived before the first was stored), and the rollups must count it once.
         const unfolded = new Map([...fresh].map(([hostId, seqs]) => [hostId, new Set(seqs)]));
-        const added = batches.flatMap((b) => {
+        const added = live.flatMap((b) => {
           const seqs = unfolded.get(b.hostId);
           if (!seqs) return [];
           return b.samples.filter((s) => seqs.delete(s.seq)).map((s) => ({ hostId: b.hostId, sample: s }));
@@ -163,12 +164,12 @@ export function createMetricsRepository(db: Kysely<Database>, dialect: Dialect) 
           added.flatMap(({ hostId, sample: s }) =>
             s.containers ? [{ hostId, seq: s.seq, ts: s.ts, values: s.containers }] : [],
           ),
-          batches.flatMap((b) =>
+          live.flatMap((b) =>
             b.containers ? [{ hostId: b.hostId, ts: b.containers.ts, containers: b.containers.list }] : [],
           ),
         );
         const perHost = new Map<string, { maxSeq: number; summary: HostSummary | undefined }>();
-        for (const b of batches) {
+        for (const b of live) {
           const entry = perHost.get(b.hostId) ?? { maxSeq: 0, summary: undefined };
           entry.maxSeq = Math.max(entry.maxSeq, ...b.samples.map((s) => s.seq));
           if (
