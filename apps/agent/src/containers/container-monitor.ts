@@ -10,6 +10,7 @@ import { ContainerName, MAX_CONTAINERS_PER_SAMPLE, type ContainerInfo } from '@h
 import type { Logger } from '../log.js';
 import type { EngineClient } from './engine-client.js';
 import {
+  againstWallClock,
   computeFigures,
   healthHint,
   healthOf,
@@ -55,6 +56,7 @@ interface Tracked {
 
 /** What the engine is, as far as reading its stats goes. */
 interface EngineKind {
+  podman: boolean;
   /** Podman, and its bulk libpod stats call is to be used (not with `statsApi: 'docker'`). */
   bulkStats: boolean;
   /** Podman before 4.4: received and sent network bytes come swapped (see podmanSwapsNetwork). */
@@ -209,6 +211,7 @@ export class ContainerMonitor {
         }>('/version', { timeoutMs: this.requestTimeoutMs });
         const podman = (version?.Components ?? []).find((c) => c?.Name === 'Podman Engine');
         this.kind = {
+          podman: podman !== undefined,
           bulkStats: podman !== undefined && this.options.statsApi !== 'docker',
           swapsNetwork: podman !== undefined && podmanSwapsNetwork(podman.Version),
         };
@@ -220,7 +223,7 @@ export class ContainerMonitor {
           );
       } catch (error) {
         this.log.debug(`containers: engine version unknown: ${(error as Error).message}`);
-        return { bulkStats: false, swapsNetwork: false };
+        return { podman: false, bulkStats: false, swapsNetwork: false };
       }
     }
     return this.kind;
@@ -297,7 +300,7 @@ export class ContainerMonitor {
       if (c.state === 'running') {
         try {
           const entry = bulk?.entries.get(c.id);
-          const read = entry
+          let reading = entry
             ? readLibpodStats(entry, bulk?.at ?? performance.now(), this.hostMemory)
             : readStats(
                 await this.engine.json<EngineStats>(`/containers/${c.id}/stats?stream=false&one-shot=true`, {
@@ -306,7 +309,8 @@ export class ContainerMonitor {
                 performance.now(),
                 this.hostMemory,
               );
-          const reading = kind?.swapsNetwork ? withNetworkSwapped(read) : read;
+          if (kind?.podman && !entry) reading = againstWallClock(reading);
+          if (kind?.swapsNetwork) reading = withNetworkSwapped(reading);
           if (t.reading?.source === reading.source && reading.cpuTotal < t.reading.cpuTotal) t.stale = true;
           figures = computeFigures(t.reading, reading);
           t.reading = reading;
