@@ -29,7 +29,8 @@ function withRuntimeDefaults(): void {
   const env = process.env;
   const added = env.HOSTWIRE_AGENT_RUNTIME_DEFAULTS;
   if (added !== undefined) {
-    for (const name of added.split(',')) delete env[name];
+    // Only ours: the list comes from the environment, which must not make the agent drop anything else.
+    for (const name of added.split(',')) if (Object.hasOwn(RUNTIME_DEFAULTS, name)) delete env[name];
     delete env.HOSTWIRE_AGENT_RUNTIME_DEFAULTS;
     return;
   }
