@@ -42,7 +42,12 @@ describe.skipIf(skip)('alerts in the browser', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ LOG_LEVEL: 'warn', ALERT_RETRY_BASE_MS: '200' });
+    // The receiver listens on 127.0.0.1, which the outbound guard refuses unless OUTBOUND_ALLOW opens it.
+    server = await startTestServer({
+      LOG_LEVEL: 'warn',
+      ALERT_RETRY_BASE_MS: '200',
+      OUTBOUND_ALLOW: '127.0.0.1/32',
+    });
     owner = await server.setup(EMAIL, PASSWORD);
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'alpha');
     hostId = host.hostId;

@@ -28,6 +28,8 @@ describe.skipIf(skip)('alerts across instances on PostgreSQL and Redis', () => {
       ALERT_SWEEP_MS: '200',
       ALERT_RETRY_BASE_MS: '100',
       ALERT_DELIVERY_TIMEOUT_MS: '1000',
+      // The receivers listen on 127.0.0.1, which the outbound guard refuses unless OUTBOUND_ALLOW opens it.
+      OUTBOUND_ALLOW: '127.0.0.1/32',
     });
     ({ a, b, env: shared } = cluster);
     (b.ctx.config.allowedOrigins as Set<string>).add(a.origin);

@@ -144,7 +144,13 @@ describe.skipIf(skip)('containers through the real agent and a real engine', () 
   });
 
   it('alerts when a container goes down and when it is back, and exports its gauges to Prometheus', async () => {
-    const s = await startTestServer({ ...FAST, ALERT_SWEEP_MS: '500', ALERT_RETRY_BASE_MS: '200' });
+    const s = await startTestServer({
+      ...FAST,
+      ALERT_SWEEP_MS: '500',
+      ALERT_RETRY_BASE_MS: '200',
+      // The receiver listens on 127.0.0.1, which the outbound guard refuses unless OUTBOUND_ALLOW opens it.
+      OUTBOUND_ALLOW: '127.0.0.1/32',
+    });
     cleanups.push(() => s.cleanup());
     const receiver = await startWebhookReceiver();
     cleanups.push(() => receiver.close());

@@ -12,6 +12,7 @@ import { createDomain } from './domain/index.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServerMetrics } from './observability/metrics.js';
+import { createOutbound, type ResolveHost } from './outbound/client.js';
 import { createMemoryBus } from './realtime/bus/memory.js';
 import { createRedisBus } from './realtime/bus/redis.js';
 import { createHub } from './realtime/hub.js';
@@ -30,7 +31,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; resolveHost?: ResolveHost } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await createStore(config.database);
   // One instance: everything in memory. Several: Redis carries fan-out, agent routing, control events, tickets.
@@ -45,8 +49,20 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     bus,
     access: createAccess(store),
     metrics: createServerMetrics(),
+    outbound: createOutbound(
+      {
+        allow: config.outboundAllow,
+        allowedHosts: config.alerts.allowedHosts,
+        timeoutMs: config.alerts.deliveryTimeoutMs,
+      },
+      options.resolveHost,
+    ),
     lifecycle: { shuttingDown: false },
   };
+  if (config.alerts.allowedHosts && config.outboundAllow.empty)
+    logger.warn(
+      'ALERT_ALLOWED_HOSTS restricts notification targets by name only; loopback, private and other non-public addresses are refused whatever it lists unless OUTBOUND_ALLOW opens them',
+    );
   const domain = createDomain(partial);
   await domain.presence.start();
   await domain.alerts.start();

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import path from 'node:path';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './client-ip.js';
+import { parseOutboundAllow, type OutboundAllow } from './outbound/policy.js';
 
 const MIN_SECRET_BYTES = 32;
 
@@ -47,6 +48,8 @@ export const EnvSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   SMTP_FROM: z.string().min(3).optional(),
+  MAIL_RATE_PER_ORG_PER_HOUR: int(1, 1_000_000).default(100),
+  OUTBOUND_ALLOW: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
@@ -115,6 +118,10 @@ export interface Config {
   /** The one-time first-run setup code from SETUP_CODE (else generated into DATA_DIR/setup-code). */
   setupCode: string | undefined;
   smtp: { url: string; from: string } | undefined;
+  /** E-mail recipients an organization may be sent per hour (invitations, alerts, tests), per instance. */
+  mailPerOrgPerHour: number;
+  /** What the outbound guard opens beyond public addresses (OUTBOUND_ALLOW). */
+  outboundAllow: OutboundAllow;
   metricsToken: string | undefined;
   /** OpenID Connect single sign-on (all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET), else undefined. */
   oidc: OidcSettings | undefined;
@@ -147,7 +154,7 @@ export interface Config {
   };
   actions: { outputCapBytes: number; commandTtlMs: number };
   alerts: {
-    /** Host names (or `*.suffix`) notifications may go to; undefined: any. */
+    /** Host names (or `*.suffix`) notifications may go to, on top of the outbound guard; undefined: any. */
     allowedHosts: string[] | undefined;
     sweepMs: number;
     deliveryTimeoutMs: number;
@@ -216,6 +223,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         `Invalid configuration:\n  ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`,
       );
   }
+  let outboundAllow: OutboundAllow;
+  try {
+    outboundAllow = parseOutboundAllow(e.OUTBOUND_ALLOW);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  OUTBOUND_ALLOW: ${(error as Error).message}`);
+  }
   const day = 24 * 3600_000;
   return {
     port: e.PORT,
@@ -242,6 +255,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtp: e.SMTP_URL
       ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? `Hostwire <hostwire@${new URL(publicUrl).hostname}>` }
       : undefined,
+    mailPerOrgPerHour: e.MAIL_RATE_PER_ORG_PER_HOUR,
+    outboundAllow,
     metricsToken: e.METRICS_TOKEN,
     oidc: oidcSettings(e, publicUrl),
     logTails: {

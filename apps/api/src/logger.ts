@@ -1,5 +1,9 @@
-/** @module logger — pino, with credentials in URLs and headers redacted before anything is written. */
+/**
+ * @module logger — pino, with credentials in URLs and headers redacted before anything is written, and
+ * errors' messages and stacks scrubbed of anything shaped like a secret.
+ */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { scrubSecrets } from './scrub.js';
 
 /** Query parameters that carry credentials, compared after decoding (so `?%74oken=` is caught too). */
 const SECRET_QUERY_PARAMS = new Set(['token', 'ticket', 'enrollmenttoken', 'code', 'setupcode']);
@@ -60,7 +64,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       },
       serializers: {
         url: (url: string) => redactUrl(url),
-        err: pino.stdSerializers.err,
+        err: (error: Error) => {
+          const shown = pino.stdSerializers.err(error);
+          shown.message = scrubSecrets(shown.message);
+          if (typeof shown.stack === 'string')
+            shown.stack = shown.stack
+              .split('\n')
+              .map((line) => scrubSecrets(line))
+              .join('\n');
+          return shown;
+        },
       },
     },
     destination,

@@ -128,7 +128,7 @@ export const CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'ntfy', 'email'] as
 export const ChannelType = z.enum(CHANNEL_TYPES);
 export type ChannelType = z.infer<typeof ChannelType>;
 
-/** Outbound targets are http(s) URLs only. */
+/** Outbound targets are http(s) URLs only, without credentials (they belong in the channel's secret fields). */
 export const OutboundUrl = z
   .string()
   .max(2048)
@@ -139,7 +139,25 @@ export const OutboundUrl = z
     } catch {
       return false;
     }
-  }, 'must be an http:// or https:// URL');
+  }, 'must be an http:// or https:// URL')
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.username === '' && url.password === '';
+    } catch {
+      return true; // the first check reports an unparsable URL
+    }
+  }, "must not contain a user name or password (user:pass@); put credentials in the channel's secret fields (webhook: secret, ntfy: token)");
+
+/** A value sent in an HTTP header (the ntfy token): printable ASCII only, so no CR/LF can split the header. */
+const HeaderSecret = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII: no control characters such as CR or LF');
+
+/** Recipients of one e-mail channel: its only recipient list (tests and alerts go to these, nobody else). */
+export const MAX_EMAIL_RECIPIENTS = 10;
 
 /** A Standard Webhooks key: `whsec_` and base64 of 24 to 64 bytes. */
 export const WebhookSecret = z
@@ -153,7 +171,7 @@ export const SlackConfig = z.strictObject({ url: OutboundUrl });
 export const DiscordConfig = z.strictObject({ url: OutboundUrl });
 export const NtfyConfig = z.strictObject({
   url: OutboundUrl,
-  token: z.string().min(1).max(512).optional(),
+  token: HeaderSecret.optional(),
   /** ntfy priority 1 (min) … 5 (max); default: 4 for critical alerts, 3 otherwise. */
   priority: z.number().int().min(1).max(5).optional(),
   tags: z
@@ -161,7 +179,7 @@ export const NtfyConfig = z.strictObject({
     .max(10)
     .optional(),
 });
-export const EmailConfig = z.strictObject({ to: z.array(EmailAddress).min(1).max(20) });
+export const EmailConfig = z.strictObject({ to: z.array(EmailAddress).min(1).max(MAX_EMAIL_RECIPIENTS) });
 
 const ChannelName = z.string().trim().min(1, 'must not be empty').max(100);
 

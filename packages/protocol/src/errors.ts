@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   credentials_revoked: { status: 403, close: 4001, message: 'The credentials were revoked or expired' },
   forbidden: { status: 403, close: undefined, message: 'You are not allowed to do this' },
   origin_not_allowed: { status: 403, close: undefined, message: 'The request origin is not allowed' },
+  target_not_allowed: {
+    status: 400,
+    close: undefined,
+    message: 'The target is not a public address; an operator can allow it with OUTBOUND_ALLOW',
+  },
   not_found: { status: 404, close: undefined, message: 'Not found' },
   unknown_source: { status: 404, close: undefined, message: 'The host does not offer this log source' },
   unknown_action: { status: 404, close: undefined, message: 'The host does not offer this action' },

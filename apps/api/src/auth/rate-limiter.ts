@@ -1,8 +1,11 @@
 /** @module auth/rate-limiter — token buckets by key, for logins, upgrades and per-connection messages. */
 
 export interface RateLimiter {
-  /** Takes one token for `key`; when none is left, returns the seconds until one is. */
-  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number };
+  /**
+   * Takes `count` tokens (default 1, at most the capacity) for `key`; when fewer are left, takes none and
+   * returns the seconds until there are enough.
+   */
+  take(key: string, count?: number): { ok: true } | { ok: false; retryAfterSeconds: number };
   reset(key: string): void;
 }
 
@@ -28,18 +31,19 @@ export function createRateLimiter(options: {
   }
 
   return {
-    take(key) {
+    take(key, count = 1) {
+      const need = Math.min(capacity, count);
       const t = now();
       sweep(t);
       const bucket = buckets.get(key) ?? { tokens: capacity, at: t };
       bucket.tokens = Math.min(capacity, bucket.tokens + (t - bucket.at) * perMs);
       bucket.at = t;
       buckets.set(key, bucket);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      if (bucket.tokens >= need) {
+        bucket.tokens -= need;
         return { ok: true };
       }
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((need - bucket.tokens) / perMs / 1000)) };
     },
     reset(key) {
       buckets.delete(key);

@@ -7,6 +7,7 @@ import type { CommandSigner } from '../auth/command-signing.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Outbound } from '../outbound/client.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { Bus, ControlEvent, Frame } from '../realtime/bus/types.js';
 import type { Repositories, Store } from '../store/index.js';
@@ -20,6 +21,8 @@ export interface DomainDeps {
   signer: CommandSigner;
   access: Access;
   metrics: ServerMetrics;
+  /** Every request the server sends out (notification channels) goes through this guard. */
+  outbound: Outbound;
 }
 
 /** Events a unit of work emits; they leave the process only once its transaction committed. */

@@ -20,13 +20,13 @@ import { createSingleSignOn } from './single-sign-on.js';
 import { createTwoFactor } from './two-factor.js';
 
 export function createDomain(deps: DomainDeps) {
-  const alerts = createAlerts(deps);
+  const mailer = createMailer(deps.config, deps.logger);
+  const alerts = createAlerts(deps, { mailer });
   const presence = createPresence(deps, (...args) => alerts.hostStatus(...args));
   // One throttle for everything that checks a password or a second factor.
   const throttle = new LoginThrottle(deps.config.login);
   const twoFactor = createTwoFactor(deps, { throttle });
   const sessions = createSessions(deps, { throttle, twoFactor });
-  const mailer = createMailer(deps.config, deps.logger);
   const invitations = createInvitations(deps, { mailer, startSession: sessions.start });
   return {
     organizations: createOrganizations(deps),

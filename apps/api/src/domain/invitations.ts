@@ -12,7 +12,7 @@ import { ApiError } from '../errors.js';
 import type { Repositories } from '../store/index.js';
 import type { InvitationRow } from '../store/repositories/invitations.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
-import type { Mailer } from './mailer.js';
+import { quoted, type Mailer } from './mailer.js';
 import { assertMayManage, lockedRole } from './organizations.js';
 import type { StartedSession } from './sessions.js';
 
@@ -91,6 +91,8 @@ export function createInvitations(
         createdAt: now,
         expiresAt: now + INVITATION_TTL_MS,
       };
+      // Charged before anything is stored: over the organization's e-mail budget → 429, no invitation.
+      const permit = services.mailer.enabled ? services.mailer.reserve(organizationId, 1) : undefined;
       const organizationName = await unitOfWork(deps, async (tx) => {
         assertMayManage(await lockedRole(tx, actor, organizationId, 'admin'), input.role);
         const existing = await tx.users.findByEmail(email);
@@ -116,19 +118,26 @@ export function createInvitations(
         return (await tx.invitations.organizationName(organizationId)) ?? '';
       });
       const url = inviteUrl(token);
-      const emailed = services.mailer.enabled
-        ? await services.mailer.send({
-            to: email,
-            subject: `You are invited to ${organizationName} on Hostwire`,
-            text: [
-              `You are invited to join the organization "${organizationName}" on Hostwire as ${input.role}.`,
-              '',
-              'Open this link to accept (it works once and expires in 7 days):',
-              url,
-              '',
-              'If you did not expect this invitation, ignore this message.',
-            ].join('\n'),
-          })
+      // The organization's name is free text: kept out of the subject, quoted in the body.
+      const emailed = permit
+        ? (
+            await services.mailer.send(
+              {
+                organizationId,
+                to: [email],
+                subject: 'Hostwire: invitation to join an organization',
+                text: [
+                  `You are invited to join the organization ${quoted(organizationName)} on Hostwire as ${input.role}.`,
+                  '',
+                  'Open this link to accept (it works once and expires in 7 days):',
+                  url,
+                  '',
+                  'If you did not expect this invitation, ignore this message.',
+                ].join('\n'),
+              },
+              permit,
+            )
+          ).ok
         : false;
       return { invitation, inviteUrl: url, emailed };
     },

@@ -1,13 +1,24 @@
 // Alerts end to end on one instance: rules evaluated from a raw agent's samples, signed webhooks received by a
-// real HTTP server, e-mail by a real SMTP server, retries, a hanging receiver, restarts, roles and tenants.
+// real HTTP server, e-mail by a real SMTP server, retries, a hanging receiver, restarts, roles and tenants;
+// the outbound guard against a real DNS server, secrets, the e-mail budget and the test-send bounds.
+import net from 'node:net';
 import type { ContainerInfo } from '@hostwire/protocol';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDnsServer } from '../test-support/dns-server.js';
 import { connectRawAgent, connectRawClient, makeSample, waitFor } from '../test-support/raw-peers.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
 
-const FAST = { ALERT_RETRY_BASE_MS: '100', ALERT_SWEEP_MS: '100', ALERT_DELIVERY_TIMEOUT_MS: '1000' };
+// The receivers listen on 127.0.0.1, which the outbound guard refuses unless the operator opens it.
+const FAST = {
+  ALERT_RETRY_BASE_MS: '100',
+  ALERT_SWEEP_MS: '100',
+  ALERT_DELIVERY_TIMEOUT_MS: '1000',
+  OUTBOUND_ALLOW: '127.0.0.1/32',
+};
+/** FAST without OUTBOUND_ALLOW: the guard's defaults. */
+const GUARDED = { ...FAST, OUTBOUND_ALLOW: '' };
 
 let server: TestServer;
 let receiver: WebhookReceiver;
@@ -221,7 +232,7 @@ describe('metric rules', () => {
       // The hanging attempt ends at the deadline and is logged, then retried.
       await waitFor(async () => (await deliveries(slowId)).some((d) => d.lastError !== null), 5000);
       const failed = (await deliveries(slowId)).find((d) => d.lastError !== null);
-      expect(failed?.lastError).toMatch(/no answer within 1000 ms/);
+      expect(failed?.lastError).toBe('could not deliver: timed out');
       expect(failed?.status).toBe('pending');
       await agent.close();
     } finally {
@@ -395,18 +406,17 @@ describe('container conditions', () => {
 });
 
 describe('channels', () => {
-  it('never shows a secret, masks URL credentials, and keeps the secret on edit', async () => {
+  it('never shows a secret, masks URL tokens, and keeps the secret on edit', async () => {
     const created = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
       name: 'slack',
       type: 'slack',
       config: {
-        url: 'https://user:pass@hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=qs-token-zq',
+        url: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=qs-token-zq',
       },
     });
     expect(created.status).toBe(201);
     expect(created.json.secret).toBeUndefined();
     const shown = JSON.stringify(created.json);
-    expect(shown).not.toContain('pass');
     expect(shown).not.toContain('XXXXXXXXXXXXXXXXXXXXXXXX');
     // Not a hex string: ids are UUIDs, and one may well contain "abc".
     expect(shown).not.toContain('qs-token-zq');
@@ -669,49 +679,129 @@ describe('roles and tenants', () => {
   });
 });
 
+/** A real SMTP server that keeps every message it receives (headers and body, soft line breaks undone). */
+async function startSmtp(): Promise<{ port: number; mails: string[]; close(): Promise<void> }> {
+  const mails: string[] = [];
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) {
+      let data = '';
+      stream.on('data', (c: Buffer) => (data += c.toString()));
+      stream.on('end', () => {
+        mails.push(data.replace(/=\r?\n/g, ''));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (smtp.server.address() as { port: number }).port,
+    mails,
+    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
+  };
+}
+
 describe('e-mail channel', () => {
-  it('sends text and HTML through a real SMTP server', async () => {
-    const mails: string[] = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, _session, callback) {
-        let data = '';
-        stream.on('data', (c: Buffer) => (data += c.toString()));
-        stream.on('end', () => {
-          mails.push(data);
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as { port: number }).port;
+  it('sends plain text with a fixed subject and the names quoted in the body only', async () => {
+    const smtp = await startSmtp();
     await server.close();
     server = await startTestServer(
-      { ...FAST, SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_FROM: 'alerts@example.com' },
+      { ...FAST, SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, SMTP_FROM: 'alerts@example.com' },
       { dataDir: server.dataDir },
     );
     try {
       const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'mail-host');
       const c = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
-        name: 'ops',
+        name: 'Call +1 555 0100 now',
         type: 'email',
         config: { to: ['ops@example.com'] },
       });
       expect(c.status).toBe(201);
       const channelId = (c.json.channel as Json).id as string;
+      await cpuRule([channelId], 'Verify your account at evil.example');
+      const agent = await connectRawAgent(server, host);
+      agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(70))] });
+      await waitFor(() => smtp.mails.length === 1, 5000);
+      const mail = smtp.mails[0] ?? '';
+      expect(mail).toContain('To: ops@example.com');
+      expect(mail).toMatch(/^Subject: Hostwire: alert firing\r?$/m);
+      expect(mail).toContain('Rule "Verify your account at evil.example" is firing on host "mail-host"');
+      expect(mail).toContain('text/plain');
+      expect(mail).not.toContain('text/html');
+      await waitFor(async () => (await deliveries(channelId))[0]?.status === 'delivered');
+      const tested = await post(`/api/notification-channels/${channelId}/test`, {});
+      expect(tested.json.delivery).toMatchObject({ status: 'delivered' });
+      await waitFor(() => smtp.mails.length === 2);
+      expect(smtp.mails[1]).toMatch(/^Subject: Hostwire: test notification\r?$/m);
+      expect(smtp.mails[1]).toContain('for the channel "Call +1 555 0100 now" of the organization "Acme"');
+      await agent.close();
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('charges every mail to the organization budget: 429 for tests and invitations, alert mail deferred', async () => {
+    const smtp = await startSmtp();
+    await server.close();
+    server = await startTestServer(
+      {
+        ...FAST,
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        SMTP_FROM: 'alerts@example.com',
+        MAIL_RATE_PER_ORG_PER_HOUR: '2',
+      },
+      { dataDir: server.dataDir },
+    );
+    try {
+      const many = Array.from({ length: 11 }, (_, i) => `r${i}@example.com`);
+      const tooMany = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'spam',
+        type: 'email',
+        config: { to: many },
+      });
+      expect(tooMany.status).toBe(400);
+      const c = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'ops',
+        type: 'email',
+        config: { to: ['a@example.com', 'b@example.com'] },
+      });
+      const channelId = (c.json.channel as Json).id as string;
+      // Two recipients spend the budget of two.
+      expect((await post(`/api/notification-channels/${channelId}/test`, {})).json.delivery).toMatchObject({
+        status: 'delivered',
+      });
+      const again = await server.request('POST', `/api/notification-channels/${channelId}/test`, {
+        cookie: owner.cookie,
+        body: {},
+      });
+      expect(again.status).toBe(429);
+      expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await again.json()) as { error: Json }).error.message).toMatch(/MAIL_RATE_PER_ORG_PER_HOUR/);
+      const invitation = await post(`/api/orgs/${owner.organizationId}/invitations`, {
+        email: 'new@example.com',
+        role: 'viewer',
+      });
+      expect(invitation.status).toBe(429);
+      expect((await get(`/api/orgs/${owner.organizationId}/invitations`)).json.invitations).toEqual([]);
+      const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'mail-host');
       await cpuRule([channelId], 'Mail CPU');
       const agent = await connectRawAgent(server, host);
       agent.send({ type: 'metrics', samples: [makeSample(1, Date.now(), cpu(70))] });
-      await waitFor(() => mails.length === 1, 5000);
-      expect(mails[0]).toContain('To: ops@example.com');
-      expect(mails[0]).toMatch(/Subject: \[FIRING\] Mail CPU on mail-host/);
-      expect(mails[0]).toContain('text/plain');
-      expect(mails[0]).toContain('text/html');
-      await waitFor(async () => (await deliveries(channelId))[0]?.status === 'delivered');
+      await waitFor(async () =>
+        (await deliveries(channelId)).some((d) => d.event === 'alert.firing' && d.attempts === 1),
+      );
+      const deferred = (await deliveries(channelId)).find((d) => d.event === 'alert.firing');
+      expect(deferred).toMatchObject({
+        status: 'pending',
+        lastError: expect.stringMatching(/^rate_limited: /),
+      });
+      // The budget refills at 2 an hour: the next try is about half an hour away, not a quick retry.
+      expect(deferred?.nextAttemptAt as number).toBeGreaterThan(Date.now() + 20 * 60_000);
+      expect(smtp.mails).toHaveLength(1);
       await agent.close();
     } finally {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     }
   });
 });
@@ -734,5 +824,314 @@ describe('ALERT_ALLOWED_HOSTS', () => {
     const refused = await make('https://169.254.169.254/latest/meta-data');
     expect(refused.status).toBe(400);
     expect((refused.json.error as Json).message).toMatch(/ALERT_ALLOWED_HOSTS/);
+  });
+});
+
+const channelBody = (type: string, url: string, name = type) => ({
+  name,
+  type,
+  config: { url },
+});
+
+describe('outbound guard', () => {
+  it('refuses loopback, private, link-local, CGNAT, metadata and IPv4-mapped targets of every type when saved', async () => {
+    await server.close();
+    server = await startTestServer(GUARDED, { dataDir: server.dataDir });
+    const port = new URL(receiver.url).port;
+    const targets = [
+      // A name that resolves to loopback (the system resolver reads /etc/hosts): the address is judged.
+      `http://localhost:${port}/hook`,
+      `http://127.0.0.1:${port}/hook`,
+      `http://127.1:${port}/`,
+      `http://0x7f000001:${port}/`,
+      `http://2130706433:${port}/`,
+      `http://0177.0.0.1:${port}/`,
+      `http://[::1]:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://[::ffff:7f00:1]:${port}/`,
+      `http://[64:ff9b::7f00:1]:${port}/`,
+      'http://0.0.0.0/',
+      'http://[::]/',
+      'http://10.0.0.1/',
+      'http://172.16.5.4/',
+      'http://192.168.1.1/',
+      'http://100.64.0.1/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://[fe80::1]/',
+      'http://[fd12:3456::1]/',
+      'http://224.0.0.1/',
+      'http://255.255.255.255/',
+    ];
+    for (const url of targets) {
+      const res = await post(
+        `/api/orgs/${owner.organizationId}/notification-channels`,
+        channelBody('webhook', url),
+      );
+      expect(res.status, url).toBe(400);
+      expect((res.json.error as Json).code, url).toBe('target_not_allowed');
+    }
+    for (const type of ['slack', 'discord', 'ntfy']) {
+      const res = await post(
+        `/api/orgs/${owner.organizationId}/notification-channels`,
+        channelBody(type, `http://localhost:${port}/x`),
+      );
+      expect(res.status, type).toBe(400);
+      expect((res.json.error as Json).code, type).toBe('target_not_allowed');
+    }
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('judges the address connected to at send time, so a name rebound to loopback after saving is refused', async () => {
+    const dns = await startDnsServer();
+    try {
+      await server.close();
+      server = await startTestServer(GUARDED, { dataDir: server.dataDir, resolveHost: dns.resolveHost });
+      const url = `http://hooks.rebind.test:${new URL(receiver.url).port}/x`;
+      // When saved, the name resolves to a public address (nothing connects then).
+      dns.records.set('hooks.rebind.test', ['93.184.215.14']);
+      const ids: string[] = [];
+      for (const type of ['webhook', 'slack', 'discord', 'ntfy']) {
+        const res = await post(
+          `/api/orgs/${owner.organizationId}/notification-channels`,
+          channelBody(type, url),
+        );
+        expect(res.status, type).toBe(201);
+        ids.push((res.json.channel as Json).id as string);
+      }
+      // Then it answers loopback, with a TTL of 0.
+      dns.records.set('hooks.rebind.test', ['127.0.0.1']);
+      for (const id of ids) {
+        const tested = await post(`/api/notification-channels/${id}/test`, {});
+        expect(tested.status).toBe(202);
+        expect(tested.json.delivery).toMatchObject({
+          status: 'failed',
+          lastStatusCode: null,
+          lastError: expect.stringMatching(/^target_not_allowed: /),
+        });
+        expect(((await deliveries(id))[0]?.attemptLog as Json[])[0]?.error).toMatch(/^target_not_allowed: /);
+      }
+      expect(dns.answered.filter(([, answer]) => answer[0] === '127.0.0.1')).toHaveLength(4);
+      expect(receiver.received).toEqual([]);
+      // Saving it now is refused at once.
+      const res = await post(
+        `/api/orgs/${owner.organizationId}/notification-channels`,
+        channelBody('webhook', url),
+      );
+      expect((res.json.error as Json).code).toBe('target_not_allowed');
+    } finally {
+      await dns.close();
+    }
+  });
+
+  it('tells users nothing about the inside network: a closed port and other services give the same error', async () => {
+    // OUTBOUND_ALLOW opens 127.0.0.1 here, so the attempts really connect.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const redis = net.createServer((socket) => socket.end("-ERR unknown command 'POST'\r\n"));
+    const postgres = net.createServer((socket) => socket.end(Buffer.from('4500000046534645', 'hex')));
+    const listen = (s: net.Server) =>
+      new Promise<number>((resolve) =>
+        s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)),
+      );
+    const ports = [closedPort, await listen(redis), await listen(postgres)];
+    try {
+      const errors: unknown[] = [];
+      for (const port of ports) {
+        const res = await post(
+          `/api/orgs/${owner.organizationId}/notification-channels`,
+          channelBody('webhook', `http://127.0.0.1:${port}/`),
+        );
+        const id = (res.json.channel as Json).id as string;
+        const tested = await post(`/api/notification-channels/${id}/test`, {});
+        errors.push((tested.json.delivery as Json).lastError);
+        const text = JSON.stringify(await deliveries(id));
+        expect(text).not.toContain(String(port));
+        expect(text).not.toMatch(/ECONNREFUSED|ERR|Parse|HPE_|socket|closed/);
+      }
+      expect(errors).toEqual(Array(3).fill('could not deliver: connection failed'));
+      // The operator still finds the detail, at debug level.
+      expect(server.logs.join('')).toMatch(
+        /delivery attempt detail.*ECONNREFUSED|ECONNREFUSED.*delivery attempt detail/,
+      );
+    } finally {
+      redis.close();
+      postgres.close();
+    }
+  });
+});
+
+describe('channel secrets', () => {
+  it('refuses CR/LF in a header-bound secret (the ntfy token) with a 400 that does not quote it', async () => {
+    const token = 'tk_secret\r\nX-Injected: yes';
+    const created = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'ntfy',
+      type: 'ntfy',
+      config: { url: `${receiver.url}/t`, token },
+    });
+    expect(created.status).toBe(400);
+    expect((created.json.error as Json).message).toMatch(/config\.token: .*control characters/);
+    expect(JSON.stringify(created.json)).not.toContain('tk_secret');
+    const ok = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'ntfy',
+      type: 'ntfy',
+      config: { url: `${receiver.url}/t`, token: 'tk_good' },
+    });
+    const patched = await server.request(
+      'PATCH',
+      `/api/notification-channels/${(ok.json.channel as Json).id as string}`,
+      {
+        cookie: owner.cookie,
+        body: { config: { token } },
+      },
+    );
+    expect(patched.status).toBe(400);
+    expect(await patched.text()).not.toContain('tk_secret');
+  });
+
+  it('refuses credentials in a channel URL with a 400 that points to the secret fields', async () => {
+    const url = `http://user:hunter2-pass@127.0.0.1:${new URL(receiver.url).port}/hook`;
+    for (const type of ['webhook', 'slack', 'discord', 'ntfy']) {
+      const res = await post(
+        `/api/orgs/${owner.organizationId}/notification-channels`,
+        channelBody(type, url),
+      );
+      expect(res.status, type).toBe(400);
+      expect((res.json.error as Json).message).toMatch(
+        /config\.url: must not contain a user name or password.*secret fields/,
+      );
+      expect(JSON.stringify(res.json)).not.toContain('hunter2');
+    }
+    const id = await webhookChannel();
+    const patched = await server.request('PATCH', `/api/notification-channels/${id}`, {
+      cookie: owner.cookie,
+      body: { config: { url } },
+    });
+    expect(patched.status).toBe(400);
+    expect(await patched.text()).not.toContain('hunter2');
+  });
+
+  it('drops the stored token and signing key when a PATCH moves the URL to another origin', async () => {
+    const other = await startWebhookReceiver();
+    try {
+      const ntfy = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'phone',
+        type: 'ntfy',
+        config: { url: `${receiver.url}/alerts`, token: 'tk_meant_for_the_first' },
+      });
+      const ntfyId = (ntfy.json.channel as Json).id as string;
+      const patch = (id: string, config: Json) =>
+        server.request('PATCH', `/api/notification-channels/${id}`, {
+          cookie: owner.cookie,
+          body: { config },
+        });
+      // Same origin, another path: the token stays.
+      expect((await patch(ntfyId, { url: `${receiver.url}/other-topic` })).status).toBe(200);
+      await post(`/api/notification-channels/${ntfyId}/test`, {});
+      expect(receiver.received[0]?.headers.authorization).toBe('Bearer tk_meant_for_the_first');
+      // Another origin: the token is dropped.
+      const moved = await patch(ntfyId, { url: `${other.url}/alerts` });
+      expect(((await moved.json()) as { channel: Json }).channel.hasSecret).toBe(false);
+      await post(`/api/notification-channels/${ntfyId}/test`, {});
+      expect(other.received[0]?.headers.authorization).toBeUndefined();
+      // A webhook keeps being signed, with a new key returned once; the old key no longer verifies.
+      const hookId = await webhookChannel(receiver, 'signed');
+      const oldSecret = receiver.secret;
+      const rehomed = await patch(hookId, { url: `${other.url}/hook` });
+      const body = (await rehomed.json()) as { channel: Json; secret?: string };
+      expect(body.secret).toMatch(/^whsec_/);
+      expect(body.secret).not.toBe(oldSecret);
+      other.secret = oldSecret;
+      await post(`/api/notification-channels/${hookId}/test`, {});
+      expect(other.received[1]?.verified).toBe(false);
+      other.secret = body.secret;
+      await post(`/api/notification-channels/${hookId}/test`, {});
+      expect(other.received[2]?.verified).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('scrubs secrets from errors before they reach the answer, the delivery log and the server log', async () => {
+    // Channels stored before these checks existed: a token with CR/LF and a URL with credentials.
+    const port = new URL(receiver.url).port;
+    const planted = [
+      {
+        type: 'ntfy',
+        config: { url: `${receiver.url}/t`, token: 'tk_planted_token\r\nX-Evil: 1' },
+        secret: 'tk_planted_token',
+      },
+      {
+        type: 'webhook',
+        config: {
+          url: `http://admin:planted-password@127.0.0.1:${port}/`,
+          secret: `whsec_${Buffer.alloc(24, 3).toString('base64')}`,
+        },
+        secret: 'planted-password',
+      },
+    ];
+    for (const { type, config, secret } of planted) {
+      const res = await post(
+        `/api/orgs/${owner.organizationId}/notification-channels`,
+        channelBody(type, `${receiver.url}/ok`),
+      );
+      const id = (res.json.channel as Json).id as string;
+      await server.ctx.store.alerts.updateChannel(id, {
+        name: type,
+        config: JSON.stringify(config),
+        updated_at: Date.now(),
+      });
+      const tested = await post(`/api/notification-channels/${id}/test`, {});
+      expect(tested.json.delivery).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringMatching(/^could not deliver: /),
+      });
+      expect(JSON.stringify(tested.json), type).not.toContain(secret);
+      expect(JSON.stringify(await deliveries(id)), type).not.toContain(secret);
+      expect(
+        JSON.stringify(await get(`/api/orgs/${owner.organizationId}/notification-channels`)),
+        type,
+      ).not.toContain(secret);
+    }
+    expect(server.logs.join('')).not.toMatch(/tk_planted_token|planted-password/);
+    expect(receiver.received).toEqual([]);
+  });
+});
+
+describe('test sends', () => {
+  it('wait for a slot of the delivery bounds like every delivery (one at a time per channel here)', async () => {
+    await server.close();
+    // Four slots in all make one per channel.
+    server = await startTestServer({ ...FAST, ALERT_DELIVERY_CONCURRENCY: '4' }, { dataDir: server.dataDir });
+    receiver.respond = () => ({ status: 200, afterMs: 150 });
+    const id = await webhookChannel();
+    const results = await Promise.all([1, 2, 3].map(() => post(`/api/notification-channels/${id}/test`, {})));
+    expect(results.map((r) => (r.json.delivery as Json).status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+    expect(receiver.received).toHaveLength(3);
+    expect(receiver.maxConcurrent).toBe(1);
+  });
+
+  it('are rate-limited per channel with 429 and Retry-After', async () => {
+    const id = await webhookChannel();
+    for (let i = 0; i < 5; i += 1)
+      expect((await post(`/api/notification-channels/${id}/test`, {})).status).toBe(202);
+    const limited = await server.request('POST', `/api/notification-channels/${id}/test`, {
+      cookie: owner.cookie,
+      body: {},
+    });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(receiver.received).toHaveLength(5);
+    // Another channel of the organization still has its own budget.
+    const other = await webhookChannel(receiver, 'other');
+    expect((await post(`/api/notification-channels/${other}/test`, {})).status).toBe(202);
   });
 });

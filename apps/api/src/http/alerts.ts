@@ -91,7 +91,7 @@ export function createAlertsRouter(ctx: AppContext): Router {
       const channelId = param(req.params.channelId);
       await alerts.channelAccess(actor, channelId);
       const body = parseOrThrow(UpdateChannelBody, req.body);
-      res.json({ channel: await alerts.updateChannel(actor, channelId, body) });
+      res.json(await alerts.updateChannel(actor, channelId, body));
     }),
   );
 

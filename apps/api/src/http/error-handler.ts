@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../logger.js';
 import { ApiError, toApiError } from '../errors.js';
+import { scrubSecrets } from '../scrub.js';
 
 export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}`));
@@ -15,7 +16,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: cause, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (res.headersSent) return;
-    res.status(error.status).json({ error: error.toJSON() });
+    // No answer carries a secret, not even one quoted inside an error message.
+    const body = error.toJSON();
+    res.status(error.status).json({ error: { ...body, message: scrubSecrets(body.message) } });
   };
 }
 

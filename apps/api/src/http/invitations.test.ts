@@ -207,6 +207,9 @@ describe('invitation e-mail', () => {
       const mail = received[0] ?? '';
       expect(mail).toMatch(/^To: mailed@example\.com/m);
       expect(mail).toMatch(/^From: Hostwire <hw@example\.com>/m);
+      // The organization's name is free text: out of the subject, quoted in the body.
+      expect(mail).toMatch(/^Subject: Hostwire: invitation to join an organization\r?$/m);
+      expect(mail).toContain('the organization "Acme" on Hostwire');
       expect(mail.replace(/=\r?\n/g, '')).toContain(body.inviteUrl);
     } finally {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));

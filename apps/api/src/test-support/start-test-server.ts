@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../app-server.js';
 import { loadConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { createLogger } from '../logger.js';
+import type { ResolveHost } from '../outbound/client.js';
 
 export interface TestServer {
   url: string;
@@ -55,7 +56,7 @@ export interface TestServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  options: { dataDir?: string; resolveHost?: ResolveHost } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'hostwire-test-'));
   const logs: string[] = [];
@@ -74,7 +75,10 @@ export async function startTestServer(
     ...env,
   };
   const provisional = loadConfig(baseEnv);
-  const running = await startServer(provisional, { logger: createLogger('debug', sink) });
+  const running = await startServer(provisional, {
+    logger: createLogger('debug', sink),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+  });
   // Origins are derived from PUBLIC_URL, which needs the real port: allow it unless the test chose.
   const origin = env.PUBLIC_URL ?? `http://127.0.0.1:${running.port}`;
   if (!env.ALLOWED_ORIGINS && !env.PUBLIC_URL) (running.ctx.config.allowedOrigins as Set<string>).add(origin);

@@ -18,8 +18,16 @@ export interface WebhookReceiver {
   received: ReceivedHook[];
   /** The key to verify with (set after the channel was created). */
   secret: string | undefined;
-  /** Decides the answer to each request: a status, or 'hang' (never answers). Default 200. */
-  respond: (hook: Omit<ReceivedHook, 'status'>, index: number) => number | 'hang';
+  /**
+   * Decides the answer to each request: a status, a status given after a while (a slow receiver), or
+   * 'hang' (never answers). Default 200.
+   */
+  respond: (
+    hook: Omit<ReceivedHook, 'status'>,
+    index: number,
+  ) => number | 'hang' | { status: number; afterMs: number };
+  /** The most requests this receiver held open at once. */
+  maxConcurrent: number;
   close(): Promise<void>;
 }
 
@@ -30,9 +38,19 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received: [],
     secret: undefined,
     respond: () => 200,
+    maxConcurrent: 0,
     close: () => Promise.resolve(),
   };
+  let open = 0;
   const server = http.createServer((req, res) => {
+    open += 1;
+    receiver.maxConcurrent = Math.max(receiver.maxConcurrent, open);
+    let counted = true;
+    const done = () => {
+      if (counted) open -= 1;
+      counted = false;
+    };
+    res.on('close', done);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -58,12 +76,24 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }
       const hook = { path: req.url ?? '', headers: req.headers, body, json, verified };
       const answer = receiver.respond(hook, receiver.received.length);
-      receiver.received.push({ ...hook, status: answer === 'hang' ? 0 : answer });
+      const status = answer === 'hang' ? 0 : typeof answer === 'number' ? answer : answer.status;
+      receiver.received.push({ ...hook, status });
       if (answer === 'hang') {
         hanging.add(res);
         return;
       }
-      res.writeHead(answer, { 'content-type': 'text/plain' }).end('ok');
+      const reply = () => {
+        done();
+        res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      };
+      if (typeof answer === 'number') reply();
+      else {
+        hanging.add(res);
+        setTimeout(() => {
+          hanging.delete(res);
+          if (!res.destroyed) reply();
+        }, answer.afterMs);
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -46,14 +46,18 @@ function ChannelEditor({
     setErrors({});
     await run(async () => {
       if (channel) {
-        await api.updateChannel(channel.id, { name: checked.body.name, config: checked.body.config });
-        onSaved(undefined);
+        const updated = await api.updateChannel(channel.id, {
+          name: checked.body.name,
+          config: checked.body.config,
+        });
+        onSaved(updated.secret);
       } else {
         onSaved((await api.createChannel(organizationId, checked.body)).secret);
       }
     });
   };
-  const keep = editing ? ' (leave empty to keep the stored one)' : '';
+  // A URL on another origin (scheme, host, port) drops the stored secrets: they were meant for the old one.
+  const keep = editing ? ' (leave empty to keep the stored one, unless the URL moves to another host)' : '';
   return (
     <Dialog
       title={channel ? `Edit channel ${channel.name}` : 'New notification channel'}

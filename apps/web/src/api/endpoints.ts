@@ -49,7 +49,7 @@ const AlertList = z.object({ alerts: z.array(Alert) });
 const RuleList = z.object({ rules: z.array(AlertRule) });
 const RuleOne = z.object({ rule: AlertRule });
 const ChannelList = z.object({ channels: z.array(NotificationChannel) });
-const ChannelOne = z.object({ channel: NotificationChannel });
+/** A created channel, or an edited one: a webhook moved to another origin gets a new key, shown once. */
 const CreatedChannel = z.object({ channel: NotificationChannel, secret: z.string().optional() });
 const DeliveryList = z.object({ deliveries: z.array(Delivery) });
 const DeliveryOne = z.object({ delivery: Delivery });
@@ -143,7 +143,7 @@ export const api = {
   createChannel: (orgId: string, body: { name: string; type: string; config: Record<string, unknown> }) =>
     http.post(`/api/orgs/${enc(orgId)}/notification-channels`, body, CreatedChannel),
   updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
-    http.patch(`/api/notification-channels/${enc(channelId)}`, body, ChannelOne),
+    http.patch(`/api/notification-channels/${enc(channelId)}`, body, CreatedChannel),
   deleteChannel: (channelId: string) => http.delete(`/api/notification-channels/${enc(channelId)}`),
   testChannel: (channelId: string) =>
     http.post(`/api/notification-channels/${enc(channelId)}/test`, {}, DeliveryOne),

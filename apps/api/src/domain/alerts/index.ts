@@ -20,14 +20,17 @@ import {
   type UpdateRuleBody,
 } from '@hostwire/protocol';
 import type { z } from 'zod';
+import { createRateLimiter } from '../../auth/rate-limiter.js';
 import type { Actor } from '../../context.js';
 import { ApiError, parseOrThrow } from '../../errors.js';
+import { channelSecrets, scrubSecrets } from '../../scrub.js';
 import type { Repositories } from '../../store/index.js';
 import type { AlertRuleRow, ChannelRow, DeliveryRow } from '../../store/repositories/alerts.js';
 import { unitOfWork, type DomainDeps } from '../deps.js';
+import { MAIL_RATE_LIMITED, quoted, type Mailer } from '../mailer.js';
 import { createDeliveryWorker } from './delivery.js';
 import { createAlertEngine } from './engine.js';
-import { createSenders, hostAllowed } from './senders.js';
+import { createSenders } from './senders.js';
 import { createTransitions, newDeliveryId, snapshotOf } from './transitions.js';
 import { alertView, channelConfig, channelView, ruleView, type ChannelConfig } from './views.js';
 
@@ -44,10 +47,31 @@ const MAX_ALERTS = 200;
 export const MAX_RULES = 500;
 export const MAX_CHANNELS = 100;
 const MAX_DELIVERIES = 50;
+/** Test sends per channel and per organization and minute (then 429 with Retry-After). */
+export const TEST_SENDS_PER_CHANNEL_PER_MINUTE = 5;
+export const TEST_SENDS_PER_ORGANIZATION_PER_MINUTE = 20;
+/** Config fields that are secrets: dropped when the URL's origin changes (they were meant for the old one). */
+const SECRET_FIELDS = ['secret', 'token'] as const;
 
-export function createAlerts(deps: DomainDeps) {
+const originOf = (url: unknown) => {
+  try {
+    return typeof url === 'string' ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+export function createAlerts(deps: DomainDeps, services: { mailer: Mailer }) {
   const transitions = createTransitions(deps.config.publicUrl);
-  const worker = createDeliveryWorker(deps, createSenders(deps.config));
+  const worker = createDeliveryWorker(
+    deps,
+    createSenders({ outbound: deps.outbound, mailer: services.mailer }),
+  );
+  const testSends = {
+    channel: createRateLimiter({ capacity: TEST_SENDS_PER_CHANNEL_PER_MINUTE, windowMs: 60_000 }),
+    organization: createRateLimiter({ capacity: TEST_SENDS_PER_ORGANIZATION_PER_MINUTE, windowMs: 60_000 }),
+  };
   const engine = createAlertEngine(deps, transitions, () => worker.wake());
 
   const admin = (actor: Actor, organizationId: string) =>
@@ -73,11 +97,11 @@ export function createAlerts(deps: DomainDeps) {
     return row;
   }
 
-  function checkTarget(type: string, config: ChannelConfig): void {
-    if (typeof config.url === 'string' && !hostAllowed(deps.config.alerts.allowedHosts, config.url))
-      throw new ApiError('bad_request', 'config.url: this host is not in ALERT_ALLOWED_HOSTS');
+  /** A channel's target must pass the outbound guard as it resolves now (400 `target_not_allowed`). */
+  async function checkTarget(type: string, config: ChannelConfig): Promise<void> {
     if (type === 'email' && !deps.config.smtp)
       throw new ApiError('bad_request', 'E-mail channels need SMTP_URL to be set on the server');
+    if (typeof config.url === 'string') await deps.outbound.checkTarget(config.url);
   }
 
   /** Every id must name a host (or channel) of the organization: a clear 400 otherwise. */
@@ -269,10 +293,10 @@ export function createAlerts(deps: DomainDeps) {
       const config: ChannelConfig = { ...parsed.config };
       let secret: string | undefined;
       if (parsed.type === 'webhook' && config.secret === undefined) {
-        secret = `whsec_${randomBytes(24).toString('base64')}`;
+        secret = newWebhookSecret();
         config.secret = secret;
       }
-      checkTarget(parsed.type, config);
+      await checkTarget(parsed.type, config);
       const now = Date.now();
       const row: ChannelRow = {
         id: randomUUID(),
@@ -305,15 +329,27 @@ export function createAlerts(deps: DomainDeps) {
       });
       return secret === undefined ? { channel: channelView(row) } : { channel: channelView(row), secret };
     },
-    /** Renames a channel or changes config fields; secrets and tokens not given are kept (write-only). */
+    /**
+     * Renames a channel or changes config fields; secrets and tokens not given are kept (write-only) while
+     * the URL keeps its origin. A new origin drops them: a webhook gets a new key, returned once as `secret`.
+     */
     async updateChannel(
       actor: Actor,
       channelId: string,
       body: { name?: string | undefined; config?: Record<string, unknown> | undefined },
-    ): Promise<NotificationChannel> {
+    ): Promise<{ channel: NotificationChannel; secret?: string }> {
       const existing = await ownChannel(actor, channelId, 'admin');
       const schema = CONFIG_SCHEMAS[existing.type as keyof typeof CONFIG_SCHEMAS] as z.ZodType;
-      const merged = { ...channelConfig(existing), ...(body.config ?? {}) };
+      const stored = channelConfig(existing);
+      const given = body.config ?? {};
+      const retargeted = given.url !== undefined && originOf(given.url) !== originOf(stored.url);
+      const merged: Record<string, unknown> = { ...stored, ...given };
+      let secret: string | undefined;
+      if (retargeted) for (const field of SECRET_FIELDS) if (given[field] === undefined) delete merged[field];
+      if (retargeted && existing.type === 'webhook' && given.secret === undefined) {
+        secret = newWebhookSecret();
+        merged.secret = secret;
+      }
       for (const [key, value] of Object.entries(merged)) if (value === null) delete merged[key];
       // Webhooks are always signed: the key can be replaced, never removed.
       if (existing.type === 'webhook' && merged.secret === undefined)
@@ -322,7 +358,7 @@ export function createAlerts(deps: DomainDeps) {
           'config.secret: a webhook keeps its signing key; send a new whsec_ key to replace it',
         );
       const config = parseOrThrow(schema, merged) as ChannelConfig;
-      checkTarget(existing.type, config);
+      await checkTarget(existing.type, config);
       const fields = {
         name: body.name ?? existing.name,
         config: JSON.stringify(config),
@@ -337,11 +373,12 @@ export function createAlerts(deps: DomainDeps) {
           action: 'notification_channel.updated',
           targetType: 'notification_channel',
           targetId: channelId,
-          details: { name: fields.name },
+          details: retargeted ? { name: fields.name, secretsDropped: true } : { name: fields.name },
           ip: actor.ip,
         });
       });
-      return channelView({ ...existing, ...fields });
+      const channel = channelView({ ...existing, ...fields });
+      return secret === undefined ? { channel } : { channel, secret };
     },
     async deleteChannel(actor: Actor, channelId: string): Promise<void> {
       const existing = await ownChannel(actor, channelId, 'admin');
@@ -373,9 +410,22 @@ export function createAlerts(deps: DomainDeps) {
       });
       if (changedRules > 0) await engine.rulesChanged(existing.organization_id);
     },
-    /** Sends a `"type":"test"` notification now and reports how the attempt went. */
+    /**
+     * Sends a `"type":"test"` notification now (in a slot of the delivery bounds, like every delivery) and
+     * reports how the attempt went; 429 with Retry-After past the test rate or the e-mail budget.
+     */
     async testChannel(actor: Actor, channelId: string): Promise<Delivery> {
       const channel = await ownChannel(actor, channelId, 'admin');
+      for (const [limiter, key] of [
+        [testSends.channel, channel.id],
+        [testSends.organization, channel.organization_id],
+      ] as const) {
+        const taken = limiter.take(key);
+        if (!taken.ok)
+          throw new ApiError('rate_limited', 'Too many test sends; try again later', undefined, {
+            retryAfterSeconds: taken.retryAfterSeconds,
+          });
+      }
       const now = Date.now();
       const organization = {
         id: channel.organization_id,
@@ -385,7 +435,7 @@ export function createAlerts(deps: DomainDeps) {
         type: 'test',
         channel: { id: channel.id, name: channel.name },
         organization,
-        message: `Test notification from Hostwire for channel "${channel.name}"`,
+        message: `Test notification from Hostwire for the channel ${quoted(channel.name)}`,
         url: deps.config.publicUrl,
       };
       const row: DeliveryRow = {
@@ -398,23 +448,34 @@ export function createAlerts(deps: DomainDeps) {
         status: 'pending',
         attempts: 0,
         next_attempt_at: now,
-        ...worker.lease(now),
+        lease_owner: null,
+        lease_until: null,
         last_status_code: null,
         last_error: null,
         created_at: now,
         delivered_at: null,
       };
-      await deps.store.alerts.insertDelivery(row);
-      return deliveryView(await worker.attemptNow(row), []);
+      const attempted = await worker.attemptNow(row);
+      if (attempted.row.last_error === MAIL_RATE_LIMITED)
+        throw new ApiError(
+          'rate_limited',
+          "This organization's e-mail budget (MAIL_RATE_PER_ORG_PER_HOUR) is spent; try again later",
+          undefined,
+          { retryAfterSeconds: attempted.retryAfterSeconds ?? 60 },
+        );
+      return deliveryView(attempted.row, [], channelSecrets(channelConfig(channel)));
     },
     async deliveries(actor: Actor, channelId: string): Promise<Delivery[]> {
       const channel = await ownChannel(actor, channelId, 'admin');
       const rows = await deps.store.alerts.listDeliveries(channel.id, MAX_DELIVERIES);
       const attempts = await deps.store.alerts.listAttempts(rows.map((r) => r.id));
+      // Records written before errors were scrubbed are scrubbed on the way out too.
+      const secrets = channelSecrets(channelConfig(channel));
       return rows.map((row) =>
         deliveryView(
           row,
           attempts.filter((a) => a.delivery_id === row.id),
+          secrets,
         ),
       );
     },
@@ -430,7 +491,9 @@ function deliveryView(
     error: string | null;
     duration_ms: number;
   }[],
+  secrets: readonly string[],
 ): Delivery {
+  const scrub = (error: string | null) => (error === null ? null : scrubSecrets(error, secrets));
   return {
     id: row.id,
     channelId: row.channel_id,
@@ -439,7 +502,7 @@ function deliveryView(
     status: row.status as Delivery['status'],
     attempts: row.attempts,
     lastStatusCode: row.last_status_code,
-    lastError: row.last_error,
+    lastError: scrub(row.last_error),
     createdAt: row.created_at,
     nextAttemptAt: row.next_attempt_at,
     deliveredAt: row.delivered_at,
@@ -447,7 +510,7 @@ function deliveryView(
       attempt: a.attempt,
       at: a.at,
       statusCode: a.status_code,
-      error: a.error,
+      error: scrub(a.error),
       durationMs: a.duration_ms,
     })),
   };

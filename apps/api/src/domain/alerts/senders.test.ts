@@ -1,21 +1,25 @@
-// Signing against the Standard Webhooks spec vector, URL masking, the allow-list and the retry schedule.
+// Signing against the Standard Webhooks spec vector, URL masking, the allow-lists and the retry schedule.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskUrl } from '@hostwire/protocol';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.js';
+import { createOutbound } from '../../outbound/client.js';
+import { hostAllowed, parseOutboundAllow } from '../../outbound/policy.js';
+import { createMailer } from '../mailer.js';
 import { retryDelay } from './delivery.js';
-import { createSenders, hostAllowed } from './senders.js';
+import { createSenders } from './senders.js';
 
-const alertsConfig = {
-  allowedHosts: undefined,
-  sweepMs: 1000,
-  deliveryTimeoutMs: 2000,
-  deliveryConcurrency: 4,
-  retryBaseMs: 5000,
-  retryForMs: 25 * 3600_000,
-  containerGoneMs: 600_000,
-};
+const mailer = createMailer(
+  { smtp: undefined, mailPerOrgPerHour: 100, alerts: { deliveryTimeoutMs: 2000 } },
+  createLogger('silent'),
+);
+const sendersFor = (allow: string, allowedHosts?: string[]) =>
+  createSenders({
+    outbound: createOutbound({ allow: parseOutboundAllow(allow), allowedHosts, timeoutMs: 2000 }),
+    mailer,
+  });
 
 describe('Standard Webhooks 1.0', () => {
   it('matches the spec test vector', () => {
@@ -42,10 +46,10 @@ describe('Standard Webhooks 1.0', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
-      const senders = createSenders({ alerts: alertsConfig, smtp: undefined });
+      const senders = sendersFor('127.0.0.1/32');
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
       const body = JSON.stringify({ type: 'test', message: 'hi' });
-      const result = await senders.send('webhook', { url, secret }, 'msg_abc', body);
+      const result = await senders.send('webhook', { url, secret }, 'msg_abc', body, 'org-1');
       expect(result).toEqual({ ok: true, statusCode: 200, error: null });
       expect(seen?.body).toBe(body);
       const ts = Number(seen?.headers['webhook-timestamp']);
@@ -60,19 +64,21 @@ describe('Standard Webhooks 1.0', () => {
     }
   });
 
-  it('refuses non-http(s) targets and hosts outside ALERT_ALLOWED_HOSTS without connecting', async () => {
-    const senders = createSenders({
-      alerts: { ...alertsConfig, allowedHosts: ['hooks.example.com'] },
-      smtp: undefined,
-    });
+  it('refuses non-http(s) targets, hosts outside ALERT_ALLOWED_HOSTS and loopback without connecting', async () => {
     const body = JSON.stringify({ type: 'test' });
-    expect(await senders.send('slack', { url: 'ftp://x.example.com/' }, 'msg_1', body)).toMatchObject({
+    const listed = sendersFor('', ['hooks.example.com', '127.0.0.1']);
+    expect(await listed.send('slack', { url: 'ftp://x.example.com/' }, 'msg_1', body, 'o')).toMatchObject({
       ok: false,
-      error: 'only http(s) URLs are allowed',
+      error: 'target_not_allowed: only http(s) URLs are allowed',
     });
-    expect(await senders.send('slack', { url: 'http://127.0.0.1:9/' }, 'msg_1', body)).toMatchObject({
+    expect(await listed.send('slack', { url: 'http://10.0.0.1:9/' }, 'msg_1', body, 'o')).toMatchObject({
       ok: false,
-      error: 'the host is not in ALERT_ALLOWED_HOSTS',
+      error: 'target_not_allowed: the host is not in ALERT_ALLOWED_HOSTS',
+    });
+    // Listed, but ALERT_ALLOWED_HOSTS only restricts: a loopback address stays refused without OUTBOUND_ALLOW.
+    expect(await listed.send('slack', { url: 'http://127.0.0.1:9/' }, 'msg_1', body, 'o')).toMatchObject({
+      ok: false,
+      error: 'target_not_allowed: not a public address (an operator can allow it with OUTBOUND_ALLOW)',
     });
   });
 });

@@ -1,17 +1,23 @@
 /**
  * @module domain/alerts/senders — one notification to one channel: Standard Webhooks 1.0 (signed JSON),
- * Slack and Discord incoming webhooks, ntfy, and e-mail over SMTP. Outbound only to http(s) hosts that
- * ALERT_ALLOWED_HOSTS allows; never follows redirects; every attempt has a deadline.
+ * Slack and Discord incoming webhooks, ntfy, and e-mail. HTTP goes through the outbound guard (public
+ * addresses only unless OUTBOUND_ALLOW opens more, no redirects, a deadline); e-mail through the mailer (the
+ * organization's budget). Names chosen by users stay out of subjects and titles and are quoted in bodies.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
-import type { Config } from '../../config.js';
+import type { Outbound } from '../../outbound/client.js';
+import { quoted, type Mailer } from '../mailer.js';
 import type { ChannelConfig } from './views.js';
 
 export interface SendResult {
   ok: boolean;
   statusCode: number | null;
+  /** For users (delivery log, API): generic, see OUTBOUND_ERRORS. */
   error: string | null;
+  /** For debug logs only, scrubbed there: what really happened. */
+  detail?: string;
+  /** Not attempted because the organization's e-mail budget is spent: try again after this long. */
+  retryAfterSeconds?: number;
 }
 
 /** The body every channel gets (DESIGN "Alerts"), or a test message. */
@@ -26,108 +32,63 @@ interface Payload {
   };
   rule?: { name: string };
   host?: { name: string };
+  channel?: { name: string };
   organization?: { name: string };
   url?: string;
-  message?: string;
 }
 
-/** True when `hostname` is on the allow-list (`*.example.com` also matches its subdomains); no list: all. */
-export function hostAllowed(allowed: readonly string[] | undefined, url: string): boolean {
-  if (!allowed) return true;
-  let hostname: string;
-  try {
-    hostname = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  } catch {
-    return false;
-  }
-  return allowed.some((entry) => {
-    const pattern = entry.replace(/^\[|\]$/g, '');
-    return pattern.startsWith('*.') ? hostname.endsWith(pattern.slice(1)) : hostname === pattern;
-  });
-}
-
-/** One line for chat channels and subjects: `[FIRING] High CPU on web-1 (cpu 97.2)`. */
+/**
+ * A fixed title (`Hostwire: alert firing`) and a plain-text body in which every user-chosen name is quoted:
+ * `Rule "High CPU" is firing on host "web-1" (value 97.2), warning, since …` and the link.
+ */
 export function summarize(payload: Payload): { title: string; text: string } {
-  if (payload.type === 'test' || !payload.alert)
+  if (payload.type === 'test' || !payload.alert) {
+    const channel = payload.channel ? ` for the channel ${quoted(payload.channel.name)}` : '';
+    const organization = payload.organization
+      ? ` of the organization ${quoted(payload.organization.name)}`
+      : '';
     return {
-      title: 'Hostwire test notification',
-      text: payload.message ?? 'This is a test notification from Hostwire.',
+      title: 'Hostwire: test notification',
+      text: `Hostwire: test notification${channel}${organization}.${payload.url ? `\n${payload.url}` : ''}`,
     };
+  }
   const a = payload.alert;
-  const state = payload.type === 'alert.resolved' ? 'RESOLVED' : 'FIRING';
-  const where = `${payload.host?.name ?? '?'}${a.container ? ` / ${a.container}` : ''}`;
+  const state = payload.type === 'alert.resolved' ? 'resolved' : 'firing';
+  const title = `Hostwire: alert ${state}`;
+  const container = a.container ? `, container ${quoted(a.container)}` : '';
   const value = a.value === null ? '' : ` (value ${Math.round(a.value * 100) / 100})`;
-  const title = `[${state}] ${payload.rule?.name ?? 'alert'} on ${where}`;
-  return {
-    title,
-    text: `${title}${value}, ${a.severity}, since ${new Date(a.startedAt).toISOString()}\n${payload.url ?? ''}`,
-  };
+  const line =
+    `Rule ${quoted(payload.rule?.name ?? '')} is ${state} on host ${quoted(payload.host?.name ?? '')}` +
+    `${container}${value}, ${a.severity}, since ${new Date(a.startedAt).toISOString()}`;
+  return { title, text: `${title}\n${line}\n${payload.url ?? ''}`.trimEnd() };
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+/** Slack reads `<…>` as links and mentions and `&` as entities: text is escaped as its docs say. */
+const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function createSenders(config: Pick<Config, 'alerts' | 'smtp'>) {
-  const timeoutMs = config.alerts.deliveryTimeoutMs;
-  let transport: Transporter | undefined;
-  const smtp = config.smtp;
+export function createSenders(services: { outbound: Outbound; mailer: Mailer }) {
+  const { outbound, mailer } = services;
 
-  async function post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
-    if (!/^https?:\/\//i.test(url))
-      return { ok: false, statusCode: null, error: 'only http(s) URLs are allowed' };
-    if (!hostAllowed(config.alerts.allowedHosts, url))
-      return { ok: false, statusCode: null, error: 'the host is not in ALERT_ALLOWED_HOSTS' };
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'user-agent': 'Hostwire-Alerts/1', ...headers },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body?.cancel().catch(() => undefined);
-      const ok = res.status >= 200 && res.status < 300;
-      return { ok, statusCode: res.status, error: ok ? null : `HTTP ${res.status}` };
-    } catch (error) {
-      const name = (error as Error).name;
-      const message =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `no answer within ${timeoutMs} ms`
-          : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
-      return { ok: false, statusCode: null, error: message.slice(0, 500) };
-    }
-  }
-
-  async function email(to: string[], payload: Payload): Promise<SendResult> {
-    if (!smtp) return { ok: false, statusCode: null, error: 'SMTP_URL is not set' };
-    transport ??= nodemailer.createTransport({
-      url: smtp.url,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-    });
+  async function email(organizationId: string, to: string[], payload: Payload): Promise<SendResult> {
+    if (!mailer.enabled)
+      return { ok: false, statusCode: null, error: 'could not deliver: SMTP_URL is not set' };
     const { title, text } = summarize(payload);
-    const link = payload.url ? `<p><a href="${escapeHtml(payload.url)}">Open in Hostwire</a></p>` : '';
-    try {
-      await transport.sendMail({
-        from: smtp.from,
-        to,
-        subject: title,
-        text,
-        html: `<p><strong>${escapeHtml(title)}</strong></p><p>${escapeHtml(text.split('\n')[0] ?? '')}</p>${link}`,
-      });
-      return { ok: true, statusCode: 250, error: null };
-    } catch (error) {
-      return { ok: false, statusCode: null, error: (error as Error).message.slice(0, 500) };
-    }
+    const sent = await mailer.send({ organizationId, to, subject: title, text });
+    if (sent.ok) return { ok: true, statusCode: 250, error: null };
+    return sent.retryAfterSeconds === undefined
+      ? { ok: false, statusCode: null, error: sent.error }
+      : { ok: false, statusCode: null, error: sent.error, retryAfterSeconds: sent.retryAfterSeconds };
   }
 
   return {
-    /** Sends `body` (the stored JSON) once to a channel; `id` is the delivery's webhook-id. */
-    send(type: string, cfg: ChannelConfig, id: string, body: string): Promise<SendResult> {
+    /** Sends `body` (the stored JSON) once to a channel of `organizationId`; `id` is the webhook-id. */
+    send(
+      type: string,
+      cfg: ChannelConfig,
+      id: string,
+      body: string,
+      organizationId: string,
+    ): Promise<SendResult> {
       const payload = JSON.parse(body) as Payload;
       const url = typeof cfg.url === 'string' ? cfg.url : '';
       const json = { 'content-type': 'application/json' };
@@ -138,22 +99,24 @@ export function createSenders(config: Pick<Config, 'alerts' | 'smtp'>) {
           headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000));
           if (typeof cfg.secret === 'string')
             headers['webhook-signature'] = new Webhook(cfg.secret).sign(id, now, body);
-          return post(url, headers, body);
+          return outbound.post(url, headers, body);
         }
         case 'slack': {
           const { text } = summarize(payload);
-          return post(url, json, JSON.stringify({ text }));
+          return outbound.post(url, json, JSON.stringify({ text: slackEscape(text) }));
         }
         case 'discord': {
           const { text } = summarize(payload);
-          return post(url, json, JSON.stringify({ content: text.slice(0, 2000) }));
+          // No @everyone, @here or role pings from a name.
+          const message = { content: text.slice(0, 2000), allowed_mentions: { parse: [] } };
+          return outbound.post(url, json, JSON.stringify(message));
         }
         case 'ntfy': {
           const { title, text } = summarize(payload);
           const critical = payload.alert?.severity === 'critical' && payload.type === 'alert.firing';
           const headers: Record<string, string> = {
             'content-type': 'text/plain; charset=utf-8',
-            title: title.replace(/[^\x20-\x7e]/g, '?'),
+            title,
             priority: String(typeof cfg.priority === 'number' ? cfg.priority : critical ? 4 : 3),
           };
           const tags = Array.isArray(cfg.tags) ? (cfg.tags as string[]) : [];
@@ -166,16 +129,17 @@ export function createSenders(config: Pick<Config, 'alerts' | 'smtp'>) {
           headers.tags = [stateTag, ...tags].join(',');
           if (payload.url) headers.click = payload.url;
           if (typeof cfg.token === 'string') headers.authorization = `Bearer ${cfg.token}`;
-          return post(url, headers, text);
+          return outbound.post(url, headers, text);
         }
         case 'email':
-          return email(Array.isArray(cfg.to) ? (cfg.to as string[]) : [], payload);
+          return email(organizationId, Array.isArray(cfg.to) ? (cfg.to as string[]) : [], payload);
         default:
-          return Promise.resolve({ ok: false, statusCode: null, error: `unknown channel type ${type}` });
+          return Promise.resolve({
+            ok: false,
+            statusCode: null,
+            error: `could not deliver: unknown channel type ${type}`,
+          });
       }
-    },
-    close(): void {
-      transport?.close();
     },
   };
 }
