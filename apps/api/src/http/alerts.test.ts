@@ -911,7 +911,7 @@ describe('outbound guard', () => {
         });
         expect(((await deliveries(id))[0]?.attemptLog as Json[])[0]?.error).toMatch(/^target_not_allowed: /);
       }
-      expect(dns.answered.filter(([, answer]) => answer[0] === '127.0.0.1')).toHaveLength(4);
+      expect(dns.answered.filter(([, answer]) => answer[0] === '127.0.0.1').length).toBeGreaterThanOrEqual(4);
       expect(receiver.received).toEqual([]);
       // Saving it now is refused at once.
       const res = await post(
@@ -949,11 +949,11 @@ describe('outbound guard', () => {
         const id = (res.json.channel as Json).id as string;
         const tested = await post(`/api/notification-channels/${id}/test`, {});
         errors.push((tested.json.delivery as Json).lastError);
-        const text = JSON.stringify(await deliveries(id));
-        expect(text).not.toContain(String(port));
-        expect(text).not.toMatch(/ECONNREFUSED|ERR|Parse|HPE_|socket|closed/);
+        // The delivery log says no more than the answer (no port, no service's reply).
+        for (const delivery of await deliveries(id))
+          errors.push(delivery.lastError, ...(delivery.attemptLog as Json[]).map((a) => a.error));
       }
-      expect(errors).toEqual(Array(3).fill('could not deliver: connection failed'));
+      expect(errors).toEqual(Array(9).fill('could not deliver: connection failed'));
       // The operator still finds the detail, at debug level.
       expect(server.logs.join('')).toMatch(
         /delivery attempt detail.*ECONNREFUSED|ECONNREFUSED.*delivery attempt detail/,

@@ -86,11 +86,10 @@ export function createOutbound(settings: OutboundSettings, resolve: ResolveHost 
     return (hostname, options, callback) => {
       resolve(hostname).then(
         (found) => {
-          const wanted =
+          const addresses =
             options.family === 4 || options.family === 6
               ? found.filter((a) => a.family === options.family)
               : found;
-          const addresses = wanted.length > 0 ? wanted : found;
           const first = addresses[0];
           if (!first)
             return callback(
@@ -136,10 +135,17 @@ export function createOutbound(settings: OutboundSettings, resolve: ResolveHost 
       } catch {
         throw new ApiError('bad_request', 'config.url: must be an http:// or https:// URL');
       }
-      const refused = urlRefusal(url);
-      if (refused?.error === OUTBOUND_ERRORS.notListed)
+      const refused = urlRefusal(url)?.error;
+      if (refused === OUTBOUND_ERRORS.scheme)
+        throw new ApiError('bad_request', 'config.url: must be an http:// or https:// URL');
+      if (refused === OUTBOUND_ERRORS.credentials)
+        throw new ApiError(
+          'bad_request',
+          "config.url: must not contain credentials; use the channel's secret fields",
+        );
+      if (refused === OUTBOUND_ERRORS.notListed)
         throw new ApiError('target_not_allowed', 'config.url: this host is not in ALERT_ALLOWED_HOSTS');
-      if (refused) throw new ApiError('target_not_allowed', `config.url: ${REFUSED_MESSAGE}`);
+      if (refused !== undefined) throw new ApiError('target_not_allowed', `config.url: ${REFUSED_MESSAGE}`);
       if (isIP(bare(url.hostname)) !== 0 || hostOpened(allow, url)) return;
       let found: { address: string }[];
       let timer: NodeJS.Timeout | undefined;
