@@ -65,6 +65,15 @@ describe('loadConfig', () => {
     expect([...config.allowedOrigins]).toEqual(['https://fleet.example.com']);
   });
 
+  it('opens nothing beyond public addresses by default and names a bad OUTBOUND_ALLOW entry', () => {
+    const config = loadConfig({ DATA_DIR: tempDir() });
+    expect(config.outboundAllow.empty).toBe(true);
+    expect(config.mailPerOrgPerHour).toBe(100);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), OUTBOUND_ALLOW: '10.0.0.0/8, 10.0.0.0/40' })).toThrow(
+      /OUTBOUND_ALLOW: "10\.0\.0\.0\/40" is not a CIDR/,
+    );
+  });
+
   it('rejects an ALLOWED_ORIGINS entry that is not an origin', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), ALLOWED_ORIGINS: 'https://a.example.com/path' })).toThrow(
       /ALLOWED_ORIGINS/,

@@ -92,19 +92,11 @@ const dottedQuad = (high: number, low: number) => `${high >> 8}.${high & 0xff}.$
 export function embeddedIpv4(address: string): string | undefined {
   const g = ipv6Groups(address);
   if (!g) return undefined;
-  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return dottedQuad(g6, g7);
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return dottedQuad(g6, g7);
-  if (g0 === 0x2002) return dottedQuad(g1, g2);
+  const at = (i: number) => g[i] ?? 0;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((group) => group === 0);
+  if (zeros(0, 5) && at(5) === 0xffff) return dottedQuad(at(6), at(7));
+  if (at(0) === 0x64 && at(1) === 0xff9b && zeros(2, 6)) return dottedQuad(at(6), at(7));
+  if (at(0) === 0x2002) return dottedQuad(at(1), at(2));
   return undefined;
 }
 
