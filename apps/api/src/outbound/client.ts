@@ -179,6 +179,11 @@ export function createOutbound(settings: OutboundSettings, resolve: ResolveHost 
         return Promise.resolve({ ok: false, statusCode: null, error: OUTBOUND_ERRORS.header });
       return new Promise<PostResult>((done) => {
         let settled = false;
+        let request: http.ClientRequest | undefined;
+        const timer = setTimeout(() => {
+          fail(TIMEOUT);
+          request?.destroy();
+        }, timeoutMs);
         const finish = (result: PostResult) => {
           if (settled) return;
           settled = true;
@@ -192,30 +197,31 @@ export function createOutbound(settings: OutboundSettings, resolve: ResolveHost 
             error: error === TIMEOUT ? OUTBOUND_ERRORS.timeout : classify(error),
             detail: error === TIMEOUT ? `no answer within ${timeoutMs} ms` : describe(error),
           });
-        const request = (url.protocol === 'https:' ? https : http).request(
-          url,
-          {
-            method: 'POST',
-            headers: {
-              'user-agent': 'Hostwire-Alerts/1',
-              'content-length': String(Buffer.byteLength(body)),
-              ...headers,
+        try {
+          request = (url.protocol === 'https:' ? https : http).request(
+            url,
+            {
+              method: 'POST',
+              headers: {
+                'user-agent': 'Hostwire-Alerts/1',
+                'content-length': String(Buffer.byteLength(body)),
+                ...headers,
+              },
+              agent: false,
+              lookup: guardedLookup(url),
             },
-            agent: false,
-            lookup: guardedLookup(url),
-          },
-          (response) => {
-            const status = response.statusCode ?? 0;
-            response.destroy();
-            request.destroy();
-            const ok = status >= 200 && status < 300;
-            finish({ ok, statusCode: status, error: ok ? null : `HTTP ${status}` });
-          },
-        );
-        const timer = setTimeout(() => {
-          fail(TIMEOUT);
-          request.destroy();
-        }, timeoutMs);
+            (response) => {
+              const status = response.statusCode ?? 0;
+              response.destroy();
+              request?.destroy();
+              const ok = status >= 200 && status < 300;
+              finish({ ok, statusCode: status, error: ok ? null : `HTTP ${status}` });
+            },
+          );
+        } catch (error) {
+          fail(error);
+          return;
+        }
         request.on('error', fail);
         request.end(body);
       });
