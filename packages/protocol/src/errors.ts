@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   limit_reached: { status: 429, close: undefined, message: 'A limit was reached' },
   agent_offline: { status: 409, close: undefined, message: 'The host agent is not connected' },
   policy_violation: { status: 400, close: 1008, message: 'Too many invalid messages' },
+  hello_required: { status: 400, close: 1008, message: 'An agent must send hello before any other frame' },
   unsupported_data: { status: 400, close: 1003, message: 'Binary frames are not accepted' },
   slow_consumer: { status: 503, close: 4008, message: 'The connection could not keep up' },
   unavailable: { status: 503, close: 1001, message: 'The service is unavailable' },
