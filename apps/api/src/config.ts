@@ -1,5 +1,5 @@
 /** @module config — the environment, parsed once into a typed configuration; generated secrets in DATA_DIR. */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -99,6 +99,7 @@ export const EnvSchema = z.object({
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
   WEB_DIST_DIR: z.string().optional(),
   AGENT_BINARIES_DIR: z.string().optional(),
+  RELEASE_SIGNING_KEY: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -167,6 +168,12 @@ export interface Config {
   webDistDir: string | undefined;
   /** Where the compiled hostwire-agent executables and SHA256SUMS are served from (`/downloads/…`). */
   agentBinariesDir: string | undefined;
+  /**
+   * The public half of the release key (base64 of the raw 32-byte Ed25519 key) from the RELEASE_SIGNING_KEY
+   * file, which may hold the private key or only the public one; the server never signs with it.
+   * Undefined: the one `npm run build` wrote beside the executables (`release-key.pub`).
+   */
+  releasePublicKey: string | undefined;
 }
 
 export interface OidcSettings {
@@ -300,7 +307,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,
     agentBinariesDir: e.AGENT_BINARIES_DIR,
+    releasePublicKey: e.RELEASE_SIGNING_KEY ? readReleasePublicKey(e.RELEASE_SIGNING_KEY) : undefined,
   };
+}
+
+/** base64 of the raw 32-byte key of an Ed25519 public key (what install.sh and agents pin). */
+export function rawEd25519PublicKey(key: KeyObject): string {
+  // The SPKI DER of an Ed25519 key is a fixed 12-byte header and the 32-byte key.
+  return key.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
+}
+
+/** The public half of the Ed25519 PEM (private PKCS#8 or public SPKI) at `file`. */
+function readReleasePublicKey(file: string): string {
+  let key: KeyObject;
+  try {
+    const pem = readFileSync(file, 'utf8');
+    key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem)) : createPublicKey(pem);
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration:\n  RELEASE_SIGNING_KEY: cannot read an Ed25519 PEM key from ${file}: ${(error as Error).message}`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(
+      `Invalid configuration:\n  RELEASE_SIGNING_KEY: ${file} holds a ${key.asymmetricKeyType ?? 'non-Ed25519'} key, not an Ed25519 one`,
+    );
+  return rawEd25519PublicKey(key);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

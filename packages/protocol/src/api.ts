@@ -126,8 +126,17 @@ export const ApiErrorBody = z.object({
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
-/** `GET /api/agent/release` — the agent executables this server hands out (null version when not built). */
-export const AgentRelease = z.object({ version: z.string().nullable(), platforms: z.array(z.string()) });
+/**
+ * `GET /api/agent/release` — the agent executables this server hands out (null version when not built),
+ * the URL agents and install lines use (`PUBLIC_URL`) and the release public key that signs SHA256SUMS
+ * (base64 of the raw 32-byte Ed25519 key; null when none is configured or built).
+ */
+export const AgentRelease = z.object({
+  version: z.string().nullable(),
+  platforms: z.array(z.string()),
+  serverUrl: z.string(),
+  releaseKey: z.string().nullable(),
+});
 export type AgentRelease = z.infer<typeof AgentRelease>;
 
 /** `GET /api/auth/config` — what the sign-in page offers: single sign-on and its button's name. */

@@ -3,6 +3,7 @@
  * call these and serialize; only the domain reads and writes the store and publishes on the bus.
  */
 import { createActions } from './actions.js';
+import { createAgentRelease } from './agent-release.js';
 import { createApiTokens } from './api-tokens.js';
 import { createContainers } from './containers.js';
 import { createAlerts } from './alerts/index.js';
@@ -28,9 +29,11 @@ export function createDomain(deps: DomainDeps) {
   const sessions = createSessions(deps, { throttle, twoFactor });
   const mailer = createMailer(deps.config, deps.logger);
   const invitations = createInvitations(deps, { mailer, startSession: sessions.start });
+  const agentRelease = createAgentRelease(deps.config);
   return {
     organizations: createOrganizations(deps),
-    hosts: createHosts(deps),
+    agentRelease,
+    hosts: createHosts(deps, { agentRelease }),
     presence,
     sessions,
     twoFactor,
