@@ -538,6 +538,7 @@ describe('the compiled hostwire-agent executable', () => {
     rmSync(path.join(pathDir, 'openssl'));
     const noOpenssl = await install(dir, pathDir, ['--server', s.url, ...common], 'dash');
     expect(noOpenssl.out).toContain('OpenSSL 3 is needed to check the signature of SHA256SUMS');
+    expect(noOpenssl.out).not.toContain('downloading');
     expect(noOpenssl.status).toBe(1);
   });
 

@@ -178,6 +178,14 @@ has_openssl3() {
   return 1
 }
 
+VERIFY_SIGNATURE=1
+if ! has_openssl3; then
+  [ "$SKIP_SIGNATURE" -eq 1 ] ||
+    die "OpenSSL 3 is needed to check the signature of SHA256SUMS (install the openssl package), or pass --insecure-skip-signature to rely on TLS alone for this install"
+  say "warning: --insecure-skip-signature: no OpenSSL 3 here, the signature of SHA256SUMS is not checked"
+  VERIFY_SIGNATURE=0
+fi
+
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
@@ -185,7 +193,7 @@ trap 'exit 130' INT TERM
 say "downloading $NAME from $SERVER"
 download "$SERVER/downloads/$NAME" "$TMP/$NAME" || die "download of $SERVER/downloads/$NAME failed"
 download "$SERVER/downloads/SHA256SUMS" "$TMP/SHA256SUMS" || die "download of $SERVER/downloads/SHA256SUMS failed"
-if has_openssl3; then
+if [ "$VERIFY_SIGNATURE" -eq 1 ]; then
   download "$SERVER/downloads/SHA256SUMS.sig" "$TMP/SHA256SUMS.sig" ||
     die "download of $SERVER/downloads/SHA256SUMS.sig failed: the release is not signed, not installed"
   # The SPKI form of an Ed25519 key is a fixed 12-byte header (MCowBQYDK2VwAyEA in base64) and the key.
@@ -194,10 +202,6 @@ if has_openssl3; then
     -sigfile "$TMP/SHA256SUMS.sig" >/dev/null 2>&1 ||
     die "SHA256SUMS from $SERVER is not signed by the release key $RELEASE_KEY: not installed"
   say "signature of SHA256SUMS verified (release key $RELEASE_KEY)"
-elif [ "$SKIP_SIGNATURE" -eq 1 ]; then
-  say "warning: --insecure-skip-signature: no OpenSSL 3 here, the signature of SHA256SUMS is not checked"
-else
-  die "OpenSSL 3 is needed to check the signature of SHA256SUMS (install the openssl package), or pass --insecure-skip-signature to rely on TLS alone for this install"
 fi
 EXPECTED=$(grep " $NAME\$" "$TMP/SHA256SUMS" | cut -d ' ' -f 1 | head -n 1)
 [ -n "$EXPECTED" ] || die "SHA256SUMS on the server has no entry for $NAME"
