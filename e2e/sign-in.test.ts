@@ -82,6 +82,7 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await screenshot(page, 'account-totp-setup');
 
     await page.getByTestId('totp-enable-code').fill('000000');
+    await page.getByTestId('totp-enable-password').fill(PASSWORD);
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     await page.getByTestId('totp-enable-form').getByRole('alert').waitFor();
     const enablingCode = totpCode(secret);

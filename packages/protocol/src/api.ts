@@ -9,11 +9,22 @@ import { HostSummary, Resolution, SeriesColumns } from './metrics.js';
 export const User = z.object({ id: Id, email: z.string() });
 export type User = z.infer<typeof User>;
 
+/** The signed-in user in `Me`: `instanceAdmin` marks an instance administrator (the setup user is one). */
+export const MeUser = User.extend({ instanceAdmin: z.boolean() });
+export type MeUser = z.infer<typeof MeUser>;
+
 export const Organization = z.object({ id: Id, name: z.string(), role: Role });
 export type Organization = z.infer<typeof Organization>;
 
-/** `GET /api/auth/me` */
-export const Me = z.object({ user: User, organizations: z.array(Organization) });
+/**
+ * `GET /api/auth/me`. `mayCreateOrganizations`: whether `POST /api/orgs` is open to this user
+ * (an instance administrator, or everyone under `ORG_CREATION=anyone`).
+ */
+export const Me = z.object({
+  user: MeUser,
+  organizations: z.array(Organization),
+  mayCreateOrganizations: z.boolean(),
+});
 export type Me = z.infer<typeof Me>;
 
 /** What the agent announced in its last `hello`. */
@@ -141,6 +152,8 @@ export const Account = z.object({
   user: User,
   hasPassword: z.boolean(),
   twoFactor: z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int().nonnegative() }),
+  /** Single sign-on identities linked to the account (`POST /api/auth/oidc/link` adds one). */
+  identities: z.array(z.object({ issuer: z.string(), email: z.string(), createdAt: Timestamp })),
 });
 export type Account = z.infer<typeof Account>;
 
