@@ -63,10 +63,13 @@ export const Invitation = z.object({
 });
 export type Invitation = z.infer<typeof Invitation>;
 
-/** `POST /api/orgs/:orgId/invitations` → the invitation and its single-use link. */
+/**
+ * `POST /api/orgs/:orgId/invitations` → the invitation; its single-use link only when the server sends no
+ * e-mail (SMTP_URL unset), since then the inviter must pass it on. An e-mailed link goes to the address only.
+ */
 export const CreatedInvitation = z.object({
   invitation: Invitation,
-  inviteUrl: z.string(),
+  inviteUrl: z.string().optional(),
   emailed: z.boolean(),
 });
 export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
