@@ -6,15 +6,27 @@
  */
 import { z } from 'zod';
 
-/** C0 controls (U+0000–U+001F, CR, LF and TAB included), DEL and C1 (U+007F–U+009F), bidi overrides and isolates. */
-export const UNSAFE_TEXT_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+/**
+ * The refused code points, inclusive: C0 controls (CR, LF and TAB included), DEL and C1, bidi embeddings and
+ * overrides, bidi isolates. All are in the BMP, so UTF-16 code units can be compared directly.
+ */
+export const UNSAFE_TEXT_RANGES = [
+  [0x0000, 0x001f],
+  [0x007f, 0x009f],
+  [0x202a, 0x202e],
+  [0x2066, 0x2069],
+] as const;
 
 export const UNSAFE_TEXT_MESSAGE =
   'must not contain control characters (such as line breaks or tabs) or bidirectional overrides';
 
-/** True when `text` holds none of `UNSAFE_TEXT_CHARACTERS`. */
+/** True when `text` holds no code point of `UNSAFE_TEXT_RANGES` (linear in its length). */
 export function isSafeText(text: string): boolean {
-  return !UNSAFE_TEXT_CHARACTERS.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    for (const [from, to] of UNSAFE_TEXT_RANGES) if (unit >= from && unit <= to) return false;
+  }
+  return true;
 }
 
 /** A name as a person types it: 1-100 characters after trimming, none of them unsafe (checked before trimming). */
