@@ -70,6 +70,8 @@ export const EnvSchema = z.object({
   METRICS_MAX_CLOCK_SKEW_SECONDS: int(1, 30 * 86_400).default(300),
   WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(10_000),
   WS_MAX_CONNECTIONS_PER_USER: int(1, 100_000).default(20),
+  WS_MAX_AGENTS_BEFORE_HELLO_PER_HOST: int(1, 10_000).default(16),
+  WS_MAX_AGENTS_BEFORE_HELLO_PER_IP: int(1, 1_000_000).default(1000),
   WS_UPGRADES_PER_SECOND_PER_IP: int(1, 100_000).default(200),
   WS_MAX_CONNECTIONS: int(1, 10_000_000).default(100_000),
   WS_SEND_BUFFER_SOFT_BYTES: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
@@ -134,6 +136,9 @@ export interface Config {
     maxInvalidMessages: number;
     agentBytesPerSecond: number;
     maxConnectionsPerIp: number;
+    /** Agent sockets welcomed but not yet past `hello`, per host and per client IP (→ 429 at the upgrade). */
+    maxAgentsBeforeHelloPerHost: number;
+    maxAgentsBeforeHelloPerIp: number;
     maxConnectionsPerUser: number;
     maxConnections: number;
     upgradesPerSecondPerIp: number;
@@ -268,6 +273,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxInvalidMessages: e.WS_MAX_INVALID_MESSAGES,
       agentBytesPerSecond: Math.max(e.WS_AGENT_BYTES_PER_SECOND, 2 * e.WS_MAX_PAYLOAD_BYTES),
       maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      maxAgentsBeforeHelloPerHost: e.WS_MAX_AGENTS_BEFORE_HELLO_PER_HOST,
+      maxAgentsBeforeHelloPerIp: e.WS_MAX_AGENTS_BEFORE_HELLO_PER_IP,
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxConnections: e.WS_MAX_CONNECTIONS,
       upgradesPerSecondPerIp: e.WS_UPGRADES_PER_SECOND_PER_IP,

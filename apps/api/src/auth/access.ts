@@ -12,7 +12,7 @@ import { apiTokenIdOf } from './principals.js';
  */
 export function requirePerson(principalId: string, what: string): void {
   if (apiTokenIdOf(principalId) !== undefined)
-    throw new ApiError('api_token_not_allowed', `API tokens cannot ${what}: sign in as a member to do it`);
+    throw new ApiError('token_not_allowed', `API tokens cannot ${what}: sign in as a member to do it`);
 }
 
 export function createAccess(store: Store) {

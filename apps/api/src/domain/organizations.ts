@@ -65,7 +65,7 @@ export function createOrganizations(deps: DomainDeps) {
       if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
       if (!mayCreateOrganizations(deps.config, user))
         throw new ApiError(
-          'instance_admin_required',
+          'instance_admin_only',
           'Only an instance administrator may create organizations on this server (ORG_CREATION=admins); ask one to invite you',
         );
       const now = Date.now();

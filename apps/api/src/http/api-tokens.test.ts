@@ -221,7 +221,7 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
     expect((await bearer(tokens.admin, 'DELETE', `/api/hosts/${host.id}`)).status).toBe(204);
   });
 
-  it('regression: even owner and admin tokens cannot invite, change members or manage tokens (403 api_token_not_allowed)', async () => {
+  it('regression: even owner and admin tokens cannot invite, change members or manage tokens (403 token_not_allowed)', async () => {
     const member = await server.addMember(owner.cookie, owner.organizationId, 'm@example.com', 'viewer');
     const pending = await server.request('POST', `/api/orgs/${owner.organizationId}/invitations`, {
       cookie: owner.cookie,
@@ -257,7 +257,7 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
           method,
           path,
           status: 403,
-          code: 'api_token_not_allowed',
+          code: 'token_not_allowed',
         });
       }
     }

@@ -242,7 +242,7 @@ describe('organization creation', () => {
     });
     expect(refused.status).toBe(403);
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe('instance_admin_required');
+    expect(error.code).toBe('instance_admin_only');
     expect(error.message).toMatch(/instance administrator/);
     const mine = (await (await server.request('GET', '/api/auth/me', { cookie: viewer.cookie })).json()) as {
       organizations: unknown[];
