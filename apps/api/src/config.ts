@@ -47,6 +47,7 @@ export const EnvSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   SMTP_FROM: z.string().min(3).optional(),
+  ORG_CREATION: z.enum(['admins', 'anyone']).default('admins'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
@@ -119,6 +120,8 @@ export interface Config {
   setupCode: string | undefined;
   smtp: { url: string; from: string } | undefined;
   metricsToken: string | undefined;
+  /** Who may `POST /api/orgs`: instance administrators only (`admins`, the default) or every signed-in user. */
+  organizationCreation: Env['ORG_CREATION'];
   /** OpenID Connect single sign-on (all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET), else undefined. */
   oidc: OidcSettings | undefined;
   logTails: { perSocket: number; perUser: number; perHost: number };
@@ -255,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? `Hostwire <hostwire@${new URL(publicUrl).hostname}>` }
       : undefined,
     metricsToken: e.METRICS_TOKEN,
+    organizationCreation: e.ORG_CREATION,
     oidc: oidcSettings(e, publicUrl),
     logTails: {
       perSocket: e.LOG_TAILS_PER_SOCKET,

@@ -13,6 +13,16 @@ export const ERROR_CODES = {
   totp_required: { status: 401, close: undefined, message: 'A two-factor code is required' },
   credentials_revoked: { status: 403, close: 4001, message: 'The credentials were revoked or expired' },
   forbidden: { status: 403, close: undefined, message: 'You are not allowed to do this' },
+  instance_admin_only: {
+    status: 403,
+    close: undefined,
+    message: 'Only an instance administrator may do this',
+  },
+  token_not_allowed: {
+    status: 403,
+    close: undefined,
+    message: 'API tokens cannot do this: it needs a signed-in person',
+  },
   origin_not_allowed: { status: 403, close: undefined, message: 'The request origin is not allowed' },
   not_found: { status: 404, close: undefined, message: 'Not found' },
   unknown_source: { status: 404, close: undefined, message: 'The host does not offer this log source' },

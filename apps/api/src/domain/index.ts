@@ -38,7 +38,12 @@ export function createDomain(deps: DomainDeps) {
     sessions,
     twoFactor,
     invitations,
-    singleSignOn: createSingleSignOn(deps, { invitations, startSession: sessions.start }),
+    singleSignOn: createSingleSignOn(deps, {
+      invitations,
+      startSession: sessions.start,
+      twoFactor,
+      throttle,
+    }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
     apiTokens: createApiTokens(deps),
