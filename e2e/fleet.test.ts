@@ -61,13 +61,26 @@ describe.skipIf(skip)('the web UI in a real browser', () => {
       .getByTestId('add-host-form')
       .getByRole('button', { name: /create/i })
       .click();
-    // The one-line install comes first; the manual enroll command is the fallback below it.
+    // The one-line install comes first, as root and with sudo, naming PUBLIC_URL (not the page's origin);
+    // the manual enroll command is the fallback below it.
+    const publicUrl = server.ctx.config.publicUrl;
+    const rootLine = (await page.getByTestId('install-command-root').textContent()) ?? '';
+    expect(rootLine).toContain(
+      `curl -fsSL ${publicUrl}/install.sh | sh -s -- --server ${publicUrl} --token `,
+    );
     const install = (await page.getByTestId('install-command').textContent()) ?? '';
-    expect(install).toContain(`curl -fsSL ${server.url}/install.sh | sudo sh -s -- --token `);
+    expect(install).toContain(
+      `curl -fsSL ${publicUrl}/install.sh | sudo sh -s -- --server ${publicUrl} --token `,
+    );
     const command = (await page.getByTestId('enroll-command').textContent()) ?? '';
-    expect(command).toContain(`hostwire-agent enroll --server ${server.url}`);
+    expect(command).toContain(`hostwire-agent enroll --server ${publicUrl}`);
+    const release = (await (await fetch(`${server.url}/api/agent/release`)).json()) as {
+      releaseKey: string | null;
+    };
+    if (release.releaseKey) expect(command).toContain(`--release-key ${release.releaseKey}`);
     const token = /--token\s+(\S+)/.exec(command)?.[1] ?? '';
     expect(install).toContain(token);
+    expect(rootLine).toContain(token);
     await page.getByTestId('enroll-waiting').waitFor();
 
     const configPath = path.join(dir, 'agent.json');

@@ -1,5 +1,7 @@
 // Two-factor sign-in in Debian's Chromium against the real server: set it up on the Account page (QR code,
-// confirming code, recovery codes shown once), then sign in with a TOTP code and with a recovery code.
+// confirming code and password, recovery codes shown once), then sign in with a TOTP code and with a
+// recovery code; single sign-on: an invited person, and an account that links SSO on its Account page and
+// then gives its TOTP code after the provider.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -82,6 +84,7 @@ describe.skipIf(skip)('two-factor sign-in in the browser', () => {
     await screenshot(page, 'account-totp-setup');
 
     await page.getByTestId('totp-enable-code').fill('000000');
+    await page.getByTestId('totp-enable-password').fill(PASSWORD);
     await page.getByTestId('totp-enable-form').getByRole('button').click();
     await page.getByTestId('totp-enable-form').getByRole('alert').waitFor();
     const enablingCode = totpCode(secret);
@@ -149,7 +152,8 @@ describe.skipIf(skip)('single sign-on in the browser', () => {
     await provider?.close();
   });
 
-  it('signs an invited person in with the "Sign in with Acme ID" button and lands on the fleet', async () => {
+  /** A page that reaches only this machine, whose console errors from Hostwire's pages are collected. */
+  async function openLocal(): Promise<Page> {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     // Only this machine: the provider's development pages link web fonts, which are never fetched.
     await context.route('**/*', (route) => {
@@ -165,20 +169,64 @@ describe.skipIf(skip)('single sign-on in the browser', () => {
         errors.push(`${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    return page;
+  }
+
+  /** The provider's own (development) sign-in and consent pages. */
+  async function atProvider(page: Page, login: string): Promise<void> {
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]').click();
+  }
+
+  it('signs an invited person in with the "Sign in with Acme ID" button and lands on the fleet', async () => {
+    const page = await openLocal();
     await page.goto(server.url);
     const button = page.getByTestId('sso-button');
     await button.waitFor();
     expect(await button.textContent()).toBe('Sign in with Acme ID');
     await screenshot(page, 'login-sso-button');
     await button.click();
-    // The provider's own (development) sign-in and consent pages.
-    await page.waitForURL((url) => url.origin === provider.issuer);
-    await page.locator('input[name="login"]').fill('sso-user');
-    await page.locator('input[name="password"]').fill('any password');
-    await page.locator('button[type="submit"]').click();
-    await page.locator('button[type="submit"]').click();
+    await atProvider(page, 'sso-user');
     await page.getByRole('heading', { name: 'Fleet' }).waitFor();
     expect(await page.getByTestId('user-email').textContent()).toBe('sso-user@example.com');
     expect(new URL(page.url()).origin).toBe(server.url);
+  });
+
+  it("links SSO from the account page, then asks the SSO sign-in for the account's TOTP code", async () => {
+    provider.accounts.set('owner-idp', { email: EMAIL, email_verified: true });
+    let page = await openLocal();
+    await signIn(page, server.url, EMAIL, PASSWORD);
+    await page.getByTestId('user-email').click();
+    await page.getByTestId('sso-section').waitFor();
+    await page.getByTestId('sso-link-password').fill(PASSWORD);
+    await page.getByTestId('sso-link-button').click();
+    await atProvider(page, 'owner-idp');
+    await page.getByTestId('sso-identities').waitFor();
+    expect(await page.getByTestId('sso-section').getByRole('status').textContent()).toContain('is linked');
+    await screenshot(page, 'account-sso-linked');
+
+    // Two-factor on (through the API), then a fresh browser signs in with the provider.
+    const cookie = await server.login(EMAIL, PASSWORD);
+    const setup = await server.request('POST', '/api/auth/totp/setup', { cookie });
+    const { secret } = (await setup.json()) as { secret: string };
+    const enabled = await server.request('POST', '/api/auth/totp/enable', {
+      cookie,
+      body: { code: totpCode(secret), password: PASSWORD },
+    });
+    expect(enabled.status).toBe(200);
+    await context?.close();
+    page = await openLocal();
+    await page.goto(server.url);
+    await page.getByTestId('sso-button').click();
+    await atProvider(page, 'owner-idp');
+    await page.getByTestId('sso-code-form').waitFor();
+    await screenshot(page, 'login-sso-code');
+    await page.getByTestId('sso-totp-code').fill(totpCode(secret, 1));
+    await page.getByTestId('sso-code-form').getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    expect(await page.getByTestId('user-email').textContent()).toBe(EMAIL);
   });
 });

@@ -42,7 +42,10 @@ describe.skipIf(skip)('sign-in across two instances', () => {
     const setup = await a.request('POST', '/api/auth/totp/setup', { cookie });
     const { secret } = (await setup.json()) as { secret: string };
     const code = (offset: number) => totpCode(secret, offset);
-    const enabled = await b.request('POST', '/api/auth/totp/enable', { cookie, body: { code: code(0) } });
+    const enabled = await b.request('POST', '/api/auth/totp/enable', {
+      cookie,
+      body: { code: code(0), password: 'another long password' },
+    });
     expect(enabled.status).toBe(200);
     const next = code(1);
     const body = { email: EMAIL, password: 'another long password', code: next };

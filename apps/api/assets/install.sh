@@ -1,19 +1,27 @@
 #!/bin/sh
-# Hostwire agent installer, served by the Hostwire server at /install.sh.
+# Hostwire agent installer, served by the Hostwire server at @@SERVER@@/install.sh.
 #
-#   curl -fsSL https://hostwire.example.com/install.sh | sudo sh -s -- --token <enrollment token>
+#   curl -fsSL @@SERVER@@/install.sh | sh -s -- --server @@SERVER@@ --token <enrollment token>
+#   (as a user with sudo: ... | sudo sh -s -- --server @@SERVER@@ --token <enrollment token>)
 #
-# Downloads the hostwire-agent executable for this machine from the server, checks it against the
-# server's SHA256SUMS, installs it to --prefix, enrolls this host into --config (mode 0600) and, where
-# systemd runs and this is root, installs and starts the hardened hostwire-agent.service. Run it again
-# to upgrade: the binary is replaced atomically, the config is kept and the service restarted.
+# Downloads the hostwire-agent executable for this machine from the server, checks that SHA256SUMS is
+# signed by the release key below (Ed25519, with OpenSSL 3) and that the executable matches it, installs
+# it to --prefix, enrolls this host into --config (mode 0600), pinning the release key so that
+# `hostwire-agent update` accepts only executables signed by it, and, where systemd runs and this is root,
+# installs and starts the hardened hostwire-agent.service. Only https:// servers (or this machine over
+# http://) unless --insecure-http. Run it again to upgrade: the binary is replaced atomically, the config
+# is kept and the service restarted. It changes the owner or mode of no directory it did not create.
 set -eu
 
 SERVER='@@SERVER@@'
+# The release public key (base64 of the raw Ed25519 key) of the server that served this script.
+RELEASE_KEY='@@RELEASE_KEY@@'
 TOKEN=''
 PREFIX=''
 CONFIG=''
 SERVICE=1
+INSECURE_HTTP=0
+SKIP_SIGNATURE=0
 SERVICE_USER='hostwire-agent'
 STATE_DIR='/var/lib/hostwire-agent'
 UNIT='/etc/systemd/system/hostwire-agent.service'
@@ -29,12 +37,17 @@ usage() {
 Usage: install.sh [--token <enrollment token>] [options]
 
 Options:
-  --token <token>   one-time enrollment token from the Add-host dialog (needed unless already enrolled)
-  --server <url>    Hostwire server (default: ${SERVER})
-  --prefix <dir>    where to install hostwire-agent (default: /usr/local/bin, or ~/.local/bin as non-root)
-  --config <path>   agent config file (default: /etc/hostwire/agent.json, or ~/.config/hostwire/agent.json)
-  --no-service      do not install the systemd service; print the command that runs the agent
-  -h, --help        this help
+  --token <token>      one-time enrollment token from the Add-host dialog (needed unless already enrolled)
+  --server <url>       Hostwire server (default: ${SERVER})
+  --prefix <dir>       where to install hostwire-agent (default: /usr/local/bin, or ~/.local/bin as non-root)
+  --config <path>      agent config file (default: /etc/hostwire/agent.json, or ~/.config/hostwire/agent.json)
+  --no-service         do not install the systemd service; print the command that runs the agent
+  --insecure-http      allow a plain http:// server that is not this machine (tokens travel in clear)
+  --release-key <key>  the release public key to check and pin (default: the one this script came with)
+  --insecure-skip-signature
+                       install even where no OpenSSL 3 can check the signature of SHA256SUMS (the
+                       checksum is still checked, and hostwire-agent update checks signatures itself)
+  -h, --help           this help
 USAGE
 }
 
@@ -53,6 +66,10 @@ while [ $# -gt 0 ]; do
     --config) need_value "$1" $#; CONFIG=$2; shift 2 ;;
     --config=*) CONFIG=${1#*=}; shift ;;
     --no-service) SERVICE=0; shift ;;
+    --insecure-http) INSECURE_HTTP=1; shift ;;
+    --release-key) need_value "$1" $#; RELEASE_KEY=$2; shift 2 ;;
+    --release-key=*) RELEASE_KEY=${1#*=}; shift ;;
+    --insecure-skip-signature) SKIP_SIGNATURE=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option: $1 (see --help)" ;;
   esac
@@ -63,6 +80,49 @@ case "$SERVER" in
   http://* | https://*) ;;
   *) die "--server must be an http:// or https:// URL, got: $SERVER" ;;
 esac
+case "$SERVER" in
+  *[!A-Za-z0-9.:/_~%[\]-]*) die "--server must be a plain URL without credentials, query or spaces, got: $SERVER" ;;
+esac
+
+# The host of an http(s) URL: [v6] or the name/address before the port.
+url_host() {
+  rest=${1#*://}
+  rest=${rest%%/*}
+  case "$rest" in
+    \[*) printf '%s]' "${rest%%]*}" ;;
+    *) printf '%s' "${rest%%:*}" ;;
+  esac
+}
+
+# This machine: localhost, [::1] or a 127.x.y.z address (digits and dots only, so not 127.0.0.1.example.com).
+is_loopback() {
+  case "$1" in
+    localhost | '[::1]') return 0 ;;
+    127.*)
+      case "$1" in *[!0-9.]*) return 1 ;; esac
+      return 0
+      ;;
+  esac
+  return 1
+}
+
+case "$SERVER" in
+  http://*)
+    if ! is_loopback "$(url_host "$SERVER")"; then
+      [ "$INSECURE_HTTP" -eq 1 ] ||
+        die "$SERVER is plain http: the token, the agent's credentials and the executable would travel in clear. Use the https:// URL of the server, or pass --insecure-http to accept that."
+      say "warning: --insecure-http: talking to $SERVER without TLS"
+    fi
+    ;;
+esac
+
+case "$RELEASE_KEY" in
+  '') die "no release key: the server that served this script has no signed agent release (see docs/operations.md, \"Agent release key\"), and no --release-key was given" ;;
+esac
+case "$RELEASE_KEY" in
+  *[!A-Za-z0-9+/=]*) die "--release-key must be a base64 Ed25519 public key (44 characters), got: $RELEASE_KEY" ;;
+esac
+[ "${#RELEASE_KEY}" -eq 44 ] || die "--release-key must be a base64 Ed25519 public key (44 characters), got: $RELEASE_KEY"
 
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
@@ -109,6 +169,23 @@ sha256_of() {
   fi
 }
 
+# OpenSSL 3 verifies Ed25519 over raw input (pkeyutl -rawin); 1.1 and LibreSSL cannot.
+has_openssl3() {
+  command -v openssl >/dev/null 2>&1 || return 1
+  case "$(openssl version 2>/dev/null)" in
+    'OpenSSL '[3-9].*) return 0 ;;
+  esac
+  return 1
+}
+
+VERIFY_SIGNATURE=1
+if ! has_openssl3; then
+  [ "$SKIP_SIGNATURE" -eq 1 ] ||
+    die "OpenSSL 3 is needed to check the signature of SHA256SUMS (install the openssl package), or pass --insecure-skip-signature to rely on TLS alone for this install"
+  say "warning: --insecure-skip-signature: no OpenSSL 3 here, the signature of SHA256SUMS is not checked"
+  VERIFY_SIGNATURE=0
+fi
+
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
@@ -116,6 +193,16 @@ trap 'exit 130' INT TERM
 say "downloading $NAME from $SERVER"
 download "$SERVER/downloads/$NAME" "$TMP/$NAME" || die "download of $SERVER/downloads/$NAME failed"
 download "$SERVER/downloads/SHA256SUMS" "$TMP/SHA256SUMS" || die "download of $SERVER/downloads/SHA256SUMS failed"
+if [ "$VERIFY_SIGNATURE" -eq 1 ]; then
+  download "$SERVER/downloads/SHA256SUMS.sig" "$TMP/SHA256SUMS.sig" ||
+    die "download of $SERVER/downloads/SHA256SUMS.sig failed: the release is not signed, not installed"
+  # The SPKI form of an Ed25519 key is a fixed 12-byte header (MCowBQYDK2VwAyEA in base64) and the key.
+  printf '%s\n' '-----BEGIN PUBLIC KEY-----' "MCowBQYDK2VwAyEA$RELEASE_KEY" '-----END PUBLIC KEY-----' >"$TMP/release-key.pem"
+  openssl pkeyutl -verify -pubin -inkey "$TMP/release-key.pem" -rawin -in "$TMP/SHA256SUMS" \
+    -sigfile "$TMP/SHA256SUMS.sig" >/dev/null 2>&1 ||
+    die "SHA256SUMS from $SERVER is not signed by the release key $RELEASE_KEY: not installed"
+  say "signature of SHA256SUMS verified (release key $RELEASE_KEY)"
+fi
 EXPECTED=$(grep " $NAME\$" "$TMP/SHA256SUMS" | cut -d ' ' -f 1 | head -n 1)
 [ -n "$EXPECTED" ] || die "SHA256SUMS on the server has no entry for $NAME"
 ACTUAL=$(sha256_of "$TMP/$NAME")
@@ -135,15 +222,25 @@ else
   say "installed $BIN $("$BIN" --version)"
 fi
 
+# The config's directory: created here (mode 0700, later owned by the service user) only when missing;
+# an existing one (/etc, a home directory) keeps its owner and mode.
+CONFIG_DIR=$(dirname "$CONFIG")
+CREATED_CONFIG_DIR=0
+if [ ! -d "$CONFIG_DIR" ]; then
+  mkdir -p "$CONFIG_DIR"
+  chmod 0700 "$CONFIG_DIR"
+  CREATED_CONFIG_DIR=1
+fi
+
 if [ -f "$CONFIG" ]; then
   say "keeping the existing config $CONFIG (already enrolled)"
+  "$BIN" pin-release-key --release-key "$RELEASE_KEY" --config "$CONFIG"
 else
   [ -n "$TOKEN" ] || die "no config at $CONFIG yet: pass --token <enrollment token> to enroll this host"
-  if [ "$SERVICE" -eq 1 ]; then
-    "$BIN" enroll --server "$SERVER" --token "$TOKEN" --config "$CONFIG" --state-dir "$STATE_DIR"
-  else
-    "$BIN" enroll --server "$SERVER" --token "$TOKEN" --config "$CONFIG"
-  fi
+  set -- enroll --server "$SERVER" --token "$TOKEN" --config "$CONFIG" --release-key "$RELEASE_KEY"
+  [ "$INSECURE_HTTP" -eq 1 ] && set -- "$@" --insecure-http
+  [ "$SERVICE" -eq 1 ] && set -- "$@" --state-dir "$STATE_DIR"
+  "$BIN" "$@"
 fi
 
 HAS_SYSTEMD=0
@@ -174,10 +271,11 @@ for group in systemd-journal adm docker; do
 done
 [ -n "$GROUPS_ADDED" ] && say "$SERVICE_USER reads logs through the groups:$GROUPS_ADDED"
 
-CONFIG_DIR=$(dirname "$CONFIG")
-chown "$SERVICE_USER:" "$CONFIG_DIR" "$CONFIG"
-chmod 0700 "$CONFIG_DIR"
+chown "$SERVICE_USER:" "$CONFIG"
 chmod 0600 "$CONFIG"
+if [ "$CREATED_CONFIG_DIR" -eq 1 ]; then
+  chown "$SERVICE_USER:" "$CONFIG_DIR"
+fi
 
 cat >"$UNIT.tmp" <<UNITFILE
 # Written by the Hostwire installer ($SERVER/install.sh); running it again rewrites this file.

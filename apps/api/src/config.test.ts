@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,27 @@ describe('loadConfig', () => {
       expect(String(error)).toMatch(/PORT/);
       expect(String(error)).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
     }
+  });
+
+  it('reads only the public half of RELEASE_SIGNING_KEY (a private or a public Ed25519 PEM) and refuses other keys', () => {
+    const dir = tempDir();
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
+    writeFileSync(path.join(dir, 'release.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(path.join(dir, 'release.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    writeFileSync(path.join(dir, 'rsa.pem'), rsa.export({ type: 'pkcs8', format: 'pem' }));
+    for (const file of ['release.pem', 'release.pub'])
+      expect(loadConfig({ DATA_DIR: dir, RELEASE_SIGNING_KEY: path.join(dir, file) }).releasePublicKey).toBe(
+        raw,
+      );
+    expect(loadConfig({ DATA_DIR: dir }).releasePublicKey).toBeUndefined();
+    expect(() => loadConfig({ DATA_DIR: dir, RELEASE_SIGNING_KEY: path.join(dir, 'rsa.pem') })).toThrow(
+      /RELEASE_SIGNING_KEY: .* holds a rsa key, not an Ed25519 one/,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, RELEASE_SIGNING_KEY: path.join(dir, 'missing.pem') })).toThrow(
+      /RELEASE_SIGNING_KEY: cannot read an Ed25519 PEM key/,
+    );
   });
 
   it('refuses a secret shorter than 32 bytes', () => {

@@ -1,5 +1,5 @@
 /** @module config — the environment, parsed once into a typed configuration; generated secrets in DATA_DIR. */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -50,6 +50,7 @@ export const EnvSchema = z.object({
   SMTP_FROM: z.string().min(3).optional(),
   MAIL_RATE_PER_ORG_PER_HOUR: int(1, 1_000_000).default(100),
   OUTBOUND_ALLOW: z.string().optional(),
+  ORG_CREATION: z.enum(['admins', 'anyone']).default('admins'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
@@ -72,6 +73,8 @@ export const EnvSchema = z.object({
   METRICS_MAX_CLOCK_SKEW_SECONDS: int(1, 30 * 86_400).default(300),
   WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(10_000),
   WS_MAX_CONNECTIONS_PER_USER: int(1, 100_000).default(20),
+  WS_MAX_AGENTS_BEFORE_HELLO_PER_HOST: int(1, 10_000).default(16),
+  WS_MAX_AGENTS_BEFORE_HELLO_PER_IP: int(1, 1_000_000).default(1000),
   WS_UPGRADES_PER_SECOND_PER_IP: int(1, 100_000).default(200),
   WS_MAX_CONNECTIONS: int(1, 10_000_000).default(100_000),
   WS_SEND_BUFFER_SOFT_BYTES: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
@@ -100,6 +103,7 @@ export const EnvSchema = z.object({
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
   WEB_DIST_DIR: z.string().optional(),
   AGENT_BINARIES_DIR: z.string().optional(),
+  RELEASE_SIGNING_KEY: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -123,6 +127,8 @@ export interface Config {
   /** What the outbound guard opens beyond public addresses (OUTBOUND_ALLOW). */
   outboundAllow: OutboundAllow;
   metricsToken: string | undefined;
+  /** Who may `POST /api/orgs`: instance administrators only (`admins`, the default) or every signed-in user. */
+  organizationCreation: Env['ORG_CREATION'];
   /** OpenID Connect single sign-on (all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET), else undefined. */
   oidc: OidcSettings | undefined;
   logTails: { perSocket: number; perUser: number; perHost: number };
@@ -138,6 +144,9 @@ export interface Config {
     maxInvalidMessages: number;
     agentBytesPerSecond: number;
     maxConnectionsPerIp: number;
+    /** Agent sockets welcomed but not yet past `hello`, per host and per client IP (→ 429 at the upgrade). */
+    maxAgentsBeforeHelloPerHost: number;
+    maxAgentsBeforeHelloPerIp: number;
     maxConnectionsPerUser: number;
     maxConnections: number;
     upgradesPerSecondPerIp: number;
@@ -169,6 +178,12 @@ export interface Config {
   webDistDir: string | undefined;
   /** Where the compiled hostwire-agent executables and SHA256SUMS are served from (`/downloads/…`). */
   agentBinariesDir: string | undefined;
+  /**
+   * The public half of the release key (base64 of the raw 32-byte Ed25519 key) from the RELEASE_SIGNING_KEY
+   * file, which may hold the private key or only the public one; the server never signs with it.
+   * Undefined: the one `npm run build` wrote beside the executables (`release-key.pub`).
+   */
+  releasePublicKey: string | undefined;
 }
 
 export interface OidcSettings {
@@ -258,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mailPerOrgPerHour: e.MAIL_RATE_PER_ORG_PER_HOUR,
     outboundAllow,
     metricsToken: e.METRICS_TOKEN,
+    organizationCreation: e.ORG_CREATION,
     oidc: oidcSettings(e, publicUrl),
     logTails: {
       perSocket: e.LOG_TAILS_PER_SOCKET,
@@ -279,6 +295,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxInvalidMessages: e.WS_MAX_INVALID_MESSAGES,
       agentBytesPerSecond: Math.max(e.WS_AGENT_BYTES_PER_SECOND, 2 * e.WS_MAX_PAYLOAD_BYTES),
       maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      maxAgentsBeforeHelloPerHost: e.WS_MAX_AGENTS_BEFORE_HELLO_PER_HOST,
+      maxAgentsBeforeHelloPerIp: e.WS_MAX_AGENTS_BEFORE_HELLO_PER_IP,
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxConnections: e.WS_MAX_CONNECTIONS,
       upgradesPerSecondPerIp: e.WS_UPGRADES_PER_SECOND_PER_IP,
@@ -308,7 +326,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,
     agentBinariesDir: e.AGENT_BINARIES_DIR,
+    releasePublicKey: e.RELEASE_SIGNING_KEY ? readReleasePublicKey(e.RELEASE_SIGNING_KEY) : undefined,
   };
+}
+
+/** base64 of the raw 32-byte key of an Ed25519 public key (what install.sh and agents pin). */
+export function rawEd25519PublicKey(key: KeyObject): string {
+  // The SPKI DER of an Ed25519 key is a fixed 12-byte header and the 32-byte key.
+  return key.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
+}
+
+/** The public half of the Ed25519 PEM (private PKCS#8 or public SPKI) at `file`. */
+function readReleasePublicKey(file: string): string {
+  let key: KeyObject;
+  try {
+    const pem = readFileSync(file, 'utf8');
+    key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem)) : createPublicKey(pem);
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration:\n  RELEASE_SIGNING_KEY: cannot read an Ed25519 PEM key from ${file}: ${(error as Error).message}`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(
+      `Invalid configuration:\n  RELEASE_SIGNING_KEY: ${file} holds a ${key.asymmetricKeyType ?? 'non-Ed25519'} key, not an Ed25519 one`,
+    );
+  return rawEd25519PublicKey(key);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);

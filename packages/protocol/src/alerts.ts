@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { ContainerPattern, ContainerSeriesName } from './containers.js';
+import { DisplayName } from './names.js';
 import { METRIC_SERIES } from './metrics.js';
 
 export const ALERT_OPS = ['>', '>=', '<', '<='] as const;
@@ -181,7 +182,7 @@ export const NtfyConfig = z.strictObject({
 });
 export const EmailConfig = z.strictObject({ to: z.array(EmailAddress).min(1).max(MAX_EMAIL_RECIPIENTS) });
 
-const ChannelName = z.string().trim().min(1, 'must not be empty').max(100);
+const ChannelName = DisplayName;
 
 /** `POST /api/orgs/:orgId/notification-channels` */
 export const CreateChannelBody = z.discriminatedUnion('type', [
@@ -218,7 +219,7 @@ export const NotificationChannel = z.object({
 });
 export type NotificationChannel = z.infer<typeof NotificationChannel>;
 
-const RuleName = z.string().trim().min(1, 'must not be empty').max(100);
+const RuleName = DisplayName;
 const ForSeconds = z.number().int().min(0).max(MAX_FOR_SECONDS);
 
 /** `POST /api/orgs/:orgId/alert-rules` */

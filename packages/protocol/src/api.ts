@@ -9,11 +9,22 @@ import { HostSummary, Resolution, SeriesColumns } from './metrics.js';
 export const User = z.object({ id: Id, email: z.string() });
 export type User = z.infer<typeof User>;
 
+/** The signed-in user in `Me`: `instanceAdmin` marks an instance administrator (the setup user is one). */
+export const MeUser = User.extend({ instanceAdmin: z.boolean() });
+export type MeUser = z.infer<typeof MeUser>;
+
 export const Organization = z.object({ id: Id, name: z.string(), role: Role });
 export type Organization = z.infer<typeof Organization>;
 
-/** `GET /api/auth/me` */
-export const Me = z.object({ user: User, organizations: z.array(Organization) });
+/**
+ * `GET /api/auth/me`. `mayCreateOrganizations`: whether `POST /api/orgs` is open to this user
+ * (an instance administrator, or everyone under `ORG_CREATION=anyone`).
+ */
+export const Me = z.object({
+  user: MeUser,
+  organizations: z.array(Organization),
+  mayCreateOrganizations: z.boolean(),
+});
 export type Me = z.infer<typeof Me>;
 
 /** What the agent announced in its last `hello`. */
@@ -52,10 +63,13 @@ export const Invitation = z.object({
 });
 export type Invitation = z.infer<typeof Invitation>;
 
-/** `POST /api/orgs/:orgId/invitations` → the invitation and its single-use link. */
+/**
+ * `POST /api/orgs/:orgId/invitations` → the invitation; its single-use link only when the server sends no
+ * e-mail (SMTP_URL unset), since then the inviter must pass it on. An e-mailed link goes to the address only.
+ */
 export const CreatedInvitation = z.object({
   invitation: Invitation,
-  inviteUrl: z.string(),
+  inviteUrl: z.string().optional(),
   emailed: z.boolean(),
 });
 export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
@@ -126,8 +140,17 @@ export const ApiErrorBody = z.object({
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
-/** `GET /api/agent/release` — the agent executables this server hands out (null version when not built). */
-export const AgentRelease = z.object({ version: z.string().nullable(), platforms: z.array(z.string()) });
+/**
+ * `GET /api/agent/release` — the agent executables this server hands out (null version when not built),
+ * the URL agents and install lines use (`PUBLIC_URL`) and the release public key that signs SHA256SUMS
+ * (base64 of the raw 32-byte Ed25519 key; null when none is configured or built).
+ */
+export const AgentRelease = z.object({
+  version: z.string().nullable(),
+  platforms: z.array(z.string()),
+  serverUrl: z.string(),
+  releaseKey: z.string().nullable(),
+});
 export type AgentRelease = z.infer<typeof AgentRelease>;
 
 /** `GET /api/auth/config` — what the sign-in page offers: single sign-on and its button's name. */
@@ -141,6 +164,8 @@ export const Account = z.object({
   user: User,
   hasPassword: z.boolean(),
   twoFactor: z.object({ enabled: z.boolean(), recoveryCodesLeft: z.number().int().nonnegative() }),
+  /** Single sign-on identities linked to the account (`POST /api/auth/oidc/link` adds one). */
+  identities: z.array(z.object({ issuer: z.string(), email: z.string(), createdAt: Timestamp })),
 });
 export type Account = z.infer<typeof Account>;
 

@@ -13,6 +13,16 @@ export const ERROR_CODES = {
   totp_required: { status: 401, close: undefined, message: 'A two-factor code is required' },
   credentials_revoked: { status: 403, close: 4001, message: 'The credentials were revoked or expired' },
   forbidden: { status: 403, close: undefined, message: 'You are not allowed to do this' },
+  instance_admin_only: {
+    status: 403,
+    close: undefined,
+    message: 'Only an instance administrator may do this',
+  },
+  token_not_allowed: {
+    status: 403,
+    close: undefined,
+    message: 'API tokens cannot do this: it needs a signed-in person',
+  },
   origin_not_allowed: { status: 403, close: undefined, message: 'The request origin is not allowed' },
   target_not_allowed: {
     status: 400,
@@ -28,6 +38,7 @@ export const ERROR_CODES = {
   limit_reached: { status: 429, close: undefined, message: 'A limit was reached' },
   agent_offline: { status: 409, close: undefined, message: 'The host agent is not connected' },
   policy_violation: { status: 400, close: 1008, message: 'Too many invalid messages' },
+  hello_required: { status: 400, close: 1008, message: 'An agent must send hello before any other frame' },
   unsupported_data: { status: 400, close: 1003, message: 'Binary frames are not accepted' },
   slow_consumer: { status: 503, close: 4008, message: 'The connection could not keep up' },
   unavailable: { status: 503, close: 1001, message: 'The service is unavailable' },

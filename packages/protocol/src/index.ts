@@ -10,6 +10,7 @@ export * from './log-filter.js';
 export * from './agent-messages.js';
 export * from './client-messages.js';
 export * from './api.js';
+export * from './names.js';
 
 /** The protocol revision; bumped on any incompatible change to a message. */
 export const PROTOCOL_VERSION = 1;

@@ -8,12 +8,15 @@ import { parseJsonc } from '../config/jsonc.js';
 import { formatIssues, parseAgentConfig, writeAgentConfig } from '../config/load.js';
 import { AgentExitError } from '../errors.js';
 import { AGENT_VERSION } from '../version.js';
+import { isSecureTransport, parseReleaseKey, releaseKeyOrUndefined, requireSecureServer } from './trust.js';
 
 const EnrollResponse = z.object({
   hostId: z.string(),
   organizationId: z.string(),
   agentToken: z.string(),
   commandPublicKey: z.string(),
+  /** The server's release key: pinned only as a fallback, when no --release-key came and the link is trusted. */
+  releaseKey: z.optional(z.nullable(z.string())),
 });
 
 export interface EnrollOptions {
@@ -22,7 +25,20 @@ export interface EnrollOptions {
   configPath: string;
   /** Written to the config as `stateDir` (the installer points it at the service's state directory). */
   stateDir?: string;
+  /** The release key to pin (install.sh passes the one it verified the executable with). */
+  releaseKey?: string;
+  /** Accept a plain-http server that is not this machine; remembered in the config for `update`. */
+  insecureHttp?: boolean;
   timeoutMs?: number;
+}
+
+export interface EnrollResult {
+  hostId: string;
+  configPath: string;
+  /** The release key pinned in the config, if any. */
+  releaseKey: string | undefined;
+  /** Things the operator should know (no key pinned, the server announces another key). */
+  warnings: string[];
 }
 
 /** Checks the server URL: http(s), no credentials, no query; returns it without a trailing slash. */
@@ -74,8 +90,10 @@ async function errorMessage(res: Response): Promise<string> {
  * (metrics, logs, actions, …) are kept and only the credentials are replaced; otherwise the defaults
  * are written. Returns the written host id.
  */
-export async function enroll(options: EnrollOptions): Promise<{ hostId: string; configPath: string }> {
+export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const server = normalizeServerUrl(options.server);
+  requireSecureServer(server, options.insecureHttp === true);
+  if (options.releaseKey !== undefined) parseReleaseKey(options.releaseKey);
   let res: Response;
   try {
     res = await fetch(`${server}/api/agent/enroll`, {
@@ -119,17 +137,35 @@ export async function enroll(options: EnrollOptions): Promise<{ hostId: string; 
       `Unexpected enrollment response:\n${formatIssues(parsed.error.issues)}`,
     );
   }
+  const { releaseKey: announced, ...credentials } = parsed.data;
+  const warnings: string[] = [];
+  const offered = releaseKeyOrUndefined(announced);
+  // The server's answer is as trustworthy as the link it came over: pinned from https or loopback only.
+  const fromServer = offered !== undefined && isSecureTransport(server) ? offered : undefined;
+  const pinned = options.releaseKey ?? fromServer;
+  if (options.releaseKey !== undefined && offered !== undefined && offered !== options.releaseKey)
+    warnings.push(
+      `the server announces the release key ${offered}, not the --release-key ${options.releaseKey}; pinned --release-key`,
+    );
   const existing = await readExisting(options.configPath);
-  const config = {
+  const config: Record<string, unknown> = {
     metrics: { ...DEFAULT_METRICS },
     logs: { sources: DEFAULT_LOG_SOURCES },
     actions: DEFAULT_ACTIONS,
     ...existing,
     server,
-    ...parsed.data,
+    ...credentials,
     ...(options.stateDir === undefined ? {} : { stateDir: path.resolve(options.stateDir) }),
+    ...(pinned === undefined ? {} : { releaseKey: pinned }),
   };
+  if (options.insecureHttp === true) config.insecureHttp = true;
+  else delete config.insecureHttp;
+  if (config.releaseKey === undefined)
+    warnings.push(
+      'no release key pinned (none given with --release-key, and none trusted from the server): `hostwire-agent update` needs --release-key <key>',
+    );
   parseAgentConfig(config, options.configPath);
   await writeAgentConfig(options.configPath, config);
-  return { hostId: parsed.data.hostId, configPath: options.configPath };
+  const releaseKey = typeof config.releaseKey === 'string' ? config.releaseKey : undefined;
+  return { hostId: credentials.hostId, configPath: options.configPath, releaseKey, warnings };
 }

@@ -1,8 +1,8 @@
-/** @module cli/program — the `hostwire-agent` command line: enroll, run, update, status. */
+/** @module cli/program — the `hostwire-agent` command line: enroll, run, update, status, pin-release-key. */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { runAgent } from '../agent.js';
-import { defaultConfigPath, loadAgentConfig, resolveStateDir } from '../config/load.js';
+import { defaultConfigPath, loadAgentConfig, patchAgentConfig, resolveStateDir } from '../config/load.js';
 import { AgentExitError, EXIT_CODES, toAgentExitError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
@@ -48,7 +48,18 @@ const CONFIG_OPTION: OptionSpec = {
   description: 'config file',
   default: defaultConfigPath,
 };
+const RELEASE_KEY_OPTION: OptionSpec = {
+  value: 'key',
+  description:
+    'the release public key (base64 Ed25519) that must sign SHA256SUMS; pinned in the config (install.sh passes it)',
+};
+const INSECURE_HTTP_OPTION: OptionSpec = {
+  description:
+    'allow a plain http:// server that is not this machine (credentials travel in clear); remembered',
+};
 const str = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+const optional = (v: string | boolean | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
 
 // The CLI is parsed with node:util parseArgs (in both runtimes), not a CLI library: commander cost the
 // executable ≈ 0.5 MB of RSS (1.7 MB alone) for four commands (bench/agent-footprint.mjs, docs/agent.md).
@@ -73,16 +84,22 @@ const COMMANDS: Record<string, CommandSpec> = {
         value: 'dir',
         description: 'where the agent keeps its outbox and status (default: state/ next to the config)',
       },
+      'release-key': RELEASE_KEY_OPTION,
+      'insecure-http': INSECURE_HTTP_OPTION,
     },
     run: async (v, io) => {
       const { enroll } = await import('./enroll.js');
-      const stateDir = v['state-dir'];
+      const stateDir = optional(v['state-dir']);
+      const releaseKey = optional(v['release-key']);
       const result = await enroll({
         server: str(v.server),
         token: str(v.token),
         configPath: str(v.config),
-        ...(typeof stateDir === 'string' ? { stateDir } : {}),
+        ...(stateDir === undefined ? {} : { stateDir }),
+        ...(releaseKey === undefined ? {} : { releaseKey }),
+        insecureHttp: v['insecure-http'] === true,
       });
+      for (const warning of result.warnings) io.err(`hostwire-agent: warning: ${warning}\n`);
       io.out(
         `Enrolled as host ${result.hostId}; config written to ${result.configPath}.\nStart the agent with: hostwire-agent run --config ${result.configPath}\n`,
       );
@@ -127,16 +144,46 @@ const COMMANDS: Record<string, CommandSpec> = {
         description: 'server to fetch from (default: the one in the config)',
       },
       force: { description: 'install even when the versions are equal' },
+      'release-key': RELEASE_KEY_OPTION,
+      'insecure-http': INSECURE_HTTP_OPTION,
     },
     run: async (v, io) => {
       const config = await loadAgentConfig(str(v.config));
       const { update } = await import('./update.js');
+      const releaseKey = optional(v['release-key']);
       await update({
         server: typeof v.server === 'string' ? v.server : config.server,
         stateDir: resolveStateDir(config, str(v.config)),
+        configPath: str(v.config),
+        pinned: { releaseKey: config.releaseKey, insecureHttp: config.insecureHttp === true },
+        ...(releaseKey === undefined ? {} : { releaseKey }),
+        insecureHttp: v['insecure-http'] === true,
         force: v.force === true,
         print: (line) => io.out(`${line}\n`),
       });
+      return EXIT_CODES.OK;
+    },
+  },
+  'pin-release-key': {
+    description:
+      'pin the release key that update requires on SHA256SUMS (install.sh runs it on an existing config)',
+    options: { config: CONFIG_OPTION, 'release-key': { ...RELEASE_KEY_OPTION, required: true } },
+    run: async (v, io) => {
+      const configPath = str(v.config);
+      const config = await loadAgentConfig(configPath);
+      const { parseReleaseKey } = await import('./trust.js');
+      const key = str(v['release-key']);
+      parseReleaseKey(key);
+      if (config.releaseKey === key) {
+        io.out(`The release key ${key} is already pinned in ${configPath}.\n`);
+        return EXIT_CODES.OK;
+      }
+      await patchAgentConfig(configPath, { releaseKey: key });
+      io.out(
+        config.releaseKey === undefined
+          ? `Pinned the release key ${key} in ${configPath}.\n`
+          : `Replaced the pinned release key ${config.releaseKey} with ${key} in ${configPath}.\n`,
+      );
       return EXIT_CODES.OK;
     },
   },

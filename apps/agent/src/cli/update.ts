@@ -1,9 +1,9 @@
 /**
  * @module cli/update — `hostwire-agent update`: fetches the server's current executable for this
- * platform, checks it against the server's SHA256SUMS, proves it runs (`--version`), replaces this
- * executable atomically (rename in the same directory) and tells a running agent of the same config
- * to re-execute itself (SIGUSR2, see `run`). Only the executable can update itself; the npm package is
- * updated with npm.
+ * platform, checks that the server's SHA256SUMS is signed by the pinned release key and that the
+ * executable matches it, proves it runs (`--version`), replaces this executable atomically (rename in
+ * the same directory) and tells a running agent of the same config to re-execute itself (SIGUSR2, see
+ * `run`). Only the executable can update itself; the npm package is updated with npm.
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -13,11 +13,27 @@ import { promisify } from 'node:util';
 import { AgentExitError } from '../errors.js';
 import { isProcessAlive, readStatus } from '../state/status-file.js';
 import { AGENT_VERSION } from '../version.js';
+import { patchAgentConfig } from '../config/load.js';
 import { normalizeServerUrl } from './enroll.js';
+import {
+  isSecureTransport,
+  parseReleaseKey,
+  releaseKeyOrUndefined,
+  requireSecureServer,
+  verifyReleaseSignature,
+} from './trust.js';
 
 export interface UpdateOptions {
   server: string;
   stateDir: string;
+  /** The config file: the pinned release key and the insecure-http choice are read from and written to it. */
+  configPath: string;
+  /** The config's `releaseKey` (pinned at enroll) and `insecureHttp`. */
+  pinned: { releaseKey: string | undefined; insecureHttp: boolean };
+  /** --release-key: check with this key and pin it. */
+  releaseKey?: string;
+  /** --insecure-http: accept a plain-http server that is not this machine (and remember it). */
+  insecureHttp?: boolean;
   /** Install even when the server's version equals this one. */
   force: boolean;
   /** The file to replace (default: this executable). */
@@ -43,6 +59,42 @@ async function get(url: string): Promise<Response> {
 }
 
 /**
+ * The key SHA256SUMS must be signed by: --release-key, else the pinned one, else (a config from before
+ * keys were pinned) the server's own over https or loopback, trusted on first use and pinned.
+ */
+function chooseReleaseKey(
+  server: string,
+  options: UpdateOptions,
+  announced: string | undefined,
+): { key: string; pinned: boolean; source: string } {
+  if (options.releaseKey !== undefined)
+    return { key: options.releaseKey, pinned: false, source: '--release-key' };
+  if (options.pinned.releaseKey !== undefined)
+    return { key: options.pinned.releaseKey, pinned: true, source: 'pinned' };
+  if (announced !== undefined && isSecureTransport(server)) {
+    options.print(
+      `warning: no release key was pinned (this config predates them): trusting ${server}'s key ${announced} on first use`,
+    );
+    return { key: announced, pinned: false, source: `trusted on first use from ${server}` };
+  }
+  throw new AgentExitError(
+    'USAGE',
+    `No release key is pinned in ${options.configPath}${announced === undefined ? ` and ${server} announces none` : ` and ${server} is plain http, so its key cannot be trusted`}: pass --release-key <key> (GET /api/agent/release over https shows it).`,
+  );
+}
+
+/** SHA256SUMS.sig; a server that has none (an unsigned release) is refused. */
+async function fetchSignature(url: string): Promise<Buffer> {
+  try {
+    return Buffer.from(await (await get(url)).arrayBuffer());
+  } catch (error) {
+    if (error instanceof AgentExitError && error.code === 'SERVER_ERROR')
+      throw new AgentExitError('SERVER_ERROR', `${error.message}: the release is not signed, not installed`);
+    throw error;
+  }
+}
+
+/**
  * The path of this executable. Linux reports a replaced executable's path as `<path> (deleted)`: the
  * file at `<path>` is the new one.
  */
@@ -60,14 +112,42 @@ export async function update(options: UpdateOptions): Promise<string> {
     );
   }
   const server = normalizeServerUrl(options.server);
-  const release = (await (await get(`${server}/api/agent/release`)).json()) as { version: string | null };
+  const insecureHttp = options.insecureHttp === true || options.pinned.insecureHttp;
+  requireSecureServer(server, insecureHttp);
+  if (options.releaseKey !== undefined) parseReleaseKey(options.releaseKey);
+  const release = (await (await get(`${server}/api/agent/release`)).json()) as {
+    version: string | null;
+    releaseKey?: unknown;
+  };
   const name = `hostwire-agent-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
   if (!release.version) throw new AgentExitError('SERVER_ERROR', `${server} has no agent executables built`);
   if (release.version === AGENT_VERSION && !options.force) {
     options.print(`hostwire-agent ${AGENT_VERSION} is the server's current version: nothing to do`);
     return AGENT_VERSION;
   }
-  const sums = await (await get(`${server}/downloads/SHA256SUMS`)).text();
+  const releaseKey = chooseReleaseKey(server, options, releaseKeyOrUndefined(release.releaseKey));
+  const sumsBytes = Buffer.from(await (await get(`${server}/downloads/SHA256SUMS`)).arrayBuffer());
+  const signature = await fetchSignature(`${server}/downloads/SHA256SUMS.sig`);
+  if (!verifyReleaseSignature(sumsBytes, signature, releaseKey.key)) {
+    throw new AgentExitError(
+      'SERVER_ERROR',
+      `SHA256SUMS from ${server} is not signed by the ${releaseKey.pinned ? 'pinned ' : ''}release key ${releaseKey.key}: not installed`,
+    );
+  }
+  if (
+    releaseKey.key !== options.pinned.releaseKey ||
+    (options.insecureHttp === true && !options.pinned.insecureHttp)
+  ) {
+    await patchAgentConfig(options.configPath, {
+      releaseKey: releaseKey.key,
+      ...(options.insecureHttp === true ? { insecureHttp: true } : {}),
+    });
+    if (releaseKey.key !== options.pinned.releaseKey)
+      options.print(
+        `pinned the release key ${releaseKey.key} in ${options.configPath} (${releaseKey.source})`,
+      );
+  }
+  const sums = sumsBytes.toString('utf8');
   const expected = sums
     .split('\n')
     .map((line) => line.trim().split(/\s+/))

@@ -1,5 +1,5 @@
 /** @module config/load — where the config lives, reading and validating it, writing it at enroll. */
-import { mkdir, readFile, writeFile, rename, chmod } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { AgentExitError } from '../errors.js';
@@ -60,12 +60,34 @@ export async function loadAgentConfig(configPath: string): Promise<AgentConfig> 
   return parseAgentConfig(value, configPath);
 }
 
-/** Writes the config atomically with mode 0600, creating its directory with mode 0700. */
+/**
+ * Writes the config atomically with mode 0600, creating its directory with mode 0700. A file that exists
+ * keeps its owner (root rewriting the service user's config must not lock the service out of it).
+ */
 export async function writeAgentConfig(configPath: string, value: unknown): Promise<void> {
   const dir = path.dirname(path.resolve(configPath));
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const owner = await stat(configPath).catch(() => undefined);
   const tmp = `${configPath}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   await chmod(tmp, 0o600);
+  if (owner && typeof process.getuid === 'function' && process.getuid() === 0)
+    await chown(tmp, owner.uid, owner.gid);
   await rename(tmp, configPath);
+}
+
+/** Sets `patch`'s fields in the config file (as written; defaults are not filled in), keeping the rest. */
+export async function patchAgentConfig(configPath: string, patch: Record<string, unknown>): Promise<void> {
+  let value: unknown;
+  try {
+    value = parseJsonc(await readFile(configPath, 'utf8'));
+  } catch (error) {
+    throw new AgentExitError(
+      'INVALID_CONFIG',
+      `Cannot read config ${configPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const next = { ...(value as Record<string, unknown>), ...patch };
+  parseAgentConfig(next, configPath);
+  await writeAgentConfig(configPath, next);
 }

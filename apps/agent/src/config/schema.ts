@@ -117,6 +117,15 @@ export const AgentConfig = z
     commandPublicKey: z
       .string()
       .check(z.includes('BEGIN PUBLIC KEY', { message: 'must be an Ed25519 SPKI PEM' })),
+    /**
+     * The pinned release key (base64 of the raw Ed25519 public key): `update` installs only executables whose
+     * SHA256SUMS it signed. Written by `enroll` (from install.sh or `--release-key`), `update` or `pin-release-key`.
+     */
+    releaseKey: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 Ed25519 public key')),
+    ),
+    /** `enroll --insecure-http` was given: `update` may use a plain-http server that is not this machine. */
+    insecureHttp: z.optional(z.boolean()),
     /** Directory for the outbox files and status file; default: `state` next to the config file. */
     stateDir: z.optional(z.string().check(z.minLength(1))),
     logLevel: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),

@@ -3,6 +3,17 @@ import { roleAtLeast, type Role } from '@hostwire/protocol';
 import { ApiError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { HostRow } from '../store/repositories/hosts.js';
+import { apiTokenIdOf } from './principals.js';
+
+/**
+ * Refuses an API token where only a person may act: inviting, changing or removing members, managing
+ * invitations and API tokens. A leaked token must not be able to create people (who would then outlive
+ * its revocation) or keep itself alive. Call it after the role check, so a non-member still gets 404.
+ */
+export function requirePerson(principalId: string, what: string): void {
+  if (apiTokenIdOf(principalId) !== undefined)
+    throw new ApiError('token_not_allowed', `API tokens cannot ${what}: sign in as a member to do it`);
+}
 
 export function createAccess(store: Store) {
   /** The caller's role in an organization; not a member → 404 (no existence leak), too low → 403. */

@@ -2,7 +2,8 @@
  * @module auth/oidc-client — the OpenID Connect relying party (openid-client 6): discovery (lazy, retried
  * after a failure), the authorization request with PKCE (S256), state and nonce, and the callback: code
  * exchange, ID token checks (issuer, audience, signature, nonce), then the e-mail from the ID token or
- * UserInfo. The request's secrets travel in a short-lived cookie, encrypted and authenticated (JWE).
+ * UserInfo. The request's secrets travel in a short-lived cookie, encrypted and authenticated (JWE), as
+ * does a verified sign-in that still waits for the account's TOTP code (the second step).
  */
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import * as client from 'openid-client';
@@ -12,6 +13,9 @@ import type { OidcSettings } from '../config.js';
 /** How long a sign-in at the provider may take (the transaction cookie's lifetime). */
 export const OIDC_TRANSACTION_TTL_SECONDS = 600;
 const TRANSACTION_AUDIENCE = 'hostwire:oidc-transaction';
+/** How long a provider sign-in waits for the account's TOTP code (the second-step cookie's lifetime). */
+export const OIDC_SECOND_STEP_TTL_SECONDS = 300;
+const SECOND_STEP_AUDIENCE = 'hostwire:oidc-second-step';
 
 const Transaction = z.object({
   state: z.string().min(1),
@@ -19,9 +23,21 @@ const Transaction = z.object({
   verifier: z.string().min(1),
   invitation: z.string().optional(),
   returnTo: z.string().optional(),
+  /** Set when a signed-in user links the provider to their account (the user id). */
+  link: z.string().optional(),
 });
 /** What the callback needs from the start of a sign-in: the PKCE verifier, state, nonce and intent. */
 export type Transaction = z.infer<typeof Transaction>;
+
+const SecondStep = z.object({
+  userId: z.string().min(1),
+  email: z.string(),
+  issuer: z.string(),
+  invitation: z.string().optional(),
+  returnTo: z.string().optional(),
+});
+/** A provider sign-in that verified, waiting for the account's TOTP code before it gets a session. */
+export type SecondStep = z.infer<typeof SecondStep>;
 
 /** Who the provider says signed in. */
 export interface OidcIdentity {
@@ -89,6 +105,30 @@ export function createOidcClient(settings: OidcSettings, transactionKey: Uint8Ar
       .encrypt(transactionKey);
   }
 
+  async function sealSecondStep(step: SecondStep): Promise<string> {
+    return new EncryptJWT({ ...step })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setAudience(SECOND_STEP_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${OIDC_SECOND_STEP_TTL_SECONDS}s`)
+      .encrypt(transactionKey);
+  }
+
+  /** The pending sign-in of a second-step cookie, or undefined when missing, expired or not ours. */
+  async function openSecondStep(sealed: string | undefined): Promise<SecondStep | undefined> {
+    if (!sealed) return undefined;
+    try {
+      const { payload } = await jwtDecrypt(sealed, transactionKey, {
+        audience: SECOND_STEP_AUDIENCE,
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      return SecondStep.parse(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
   async function openTransaction(sealed: string | undefined): Promise<Transaction> {
     if (!sealed)
       throw new OidcFailure(
@@ -110,10 +150,14 @@ export function createOidcClient(settings: OidcSettings, transactionKey: Uint8Ar
   }
 
   return {
+    sealSecondStep,
+    openSecondStep,
+
     /** Where to send the browser, and the sealed transaction to keep in its cookie until the callback. */
     async begin(intent: {
       invitation?: string | undefined;
       returnTo?: string | undefined;
+      link?: string | undefined;
     }): Promise<{ url: string; transaction: string }> {
       const config = await configuration();
       const transaction: Transaction = {
@@ -122,6 +166,7 @@ export function createOidcClient(settings: OidcSettings, transactionKey: Uint8Ar
         verifier: client.randomPKCECodeVerifier(),
         ...(intent.invitation ? { invitation: intent.invitation } : {}),
         ...(intent.returnTo ? { returnTo: intent.returnTo } : {}),
+        ...(intent.link ? { link: intent.link } : {}),
       };
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: settings.redirectUri,

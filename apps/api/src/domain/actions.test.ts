@@ -66,7 +66,10 @@ describe('actions', () => {
     expect(payload.expiresAt - payload.issuedAt).toBe(60_000);
 
     agent.send({ type: 'action.started', actionId, startedAt: Date.now() });
-    expect(await client.next((m) => m.type === 'action.status' && m.status === 'running')).toBeTruthy();
+    expect(await client.next((m) => m.type === 'action.status' && m.status === 'running')).toMatchObject({
+      actionId,
+      hostId: host.hostId,
+    });
     agent.send({ type: 'action.output', actionId, stream: 'stdout', data: 'restarted\n' });
     expect(await client.next((m) => m.type === 'action.output')).toMatchObject({
       data: 'restarted\n',
@@ -85,7 +88,10 @@ describe('actions', () => {
       exitCode: 0,
     });
     // The ack tells the agent the result is stored and may leave its disk.
-    expect(await agent.next((m) => m.type === 'ack' && m.id === resultId)).toBeTruthy();
+    expect(await agent.next((m) => m.type === 'ack' && m.id === resultId)).toEqual({
+      type: 'ack',
+      id: resultId,
+    });
 
     const stored = (await (
       await server.request('GET', `/api/actions/${actionId}`, { cookie: owner.cookie })
@@ -137,7 +143,10 @@ describe('actions', () => {
       exitCode: 0,
       finishedAt: Date.now(),
     });
-    expect(await again.next((m) => m.type === 'ack' && m.id === resultId)).toBeTruthy();
+    expect(await again.next((m) => m.type === 'ack' && m.id === resultId)).toEqual({
+      type: 'ack',
+      id: resultId,
+    });
     const cookie = await server.login('owner@example.com', 'correct horse battery');
     const [row] = (await auditOf(cookie, owner.organizationId)).filter((e) => e.action === 'action.run');
     expect(row?.details).toMatchObject({ actionId, outcome: 'succeeded', exitCode: 0 });

@@ -8,7 +8,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { roleAtLeast, type ApiToken, type Role } from '@hostwire/protocol';
-import { apiTokenIdOf, apiTokenPrincipal } from '../auth/principals.js';
+import { requirePerson } from '../auth/access.js';
+import { apiTokenPrincipal } from '../auth/principals.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
 import type { ApiTokenRow } from '../store/repositories/api-tokens.js';
@@ -47,8 +48,7 @@ function publicToken(row: ApiTokenRow): ApiToken {
 
 /** API tokens cannot manage API tokens: a leaked token must not be able to mint or keep itself. */
 function requireUser(actor: Actor): void {
-  if (apiTokenIdOf(actor.userId) !== undefined)
-    throw new ApiError('forbidden', 'API tokens are managed by signed-in members only');
+  requirePerson(actor.userId, 'manage API tokens');
 }
 
 export function createApiTokens(deps: DomainDeps) {

@@ -11,6 +11,7 @@ import { createFrame } from '../realtime/bus/types.js';
 import type { Repositories } from '../store/index.js';
 import { publicHost, type HostRow } from '../store/repositories/hosts.js';
 import { queryHistory } from '../realtime/history.js';
+import type { AgentReleaseService } from './agent-release.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 
 export function hashEnrollmentToken(token: string): string {
@@ -28,7 +29,7 @@ export interface Enrollment {
   enrollmentExpiresAt: number;
 }
 
-export function createHosts(deps: DomainDeps) {
+export function createHosts(deps: DomainDeps, { agentRelease }: { agentRelease: AgentReleaseService }) {
   async function issueEnrollmentToken(tx: Repositories, hostId: string, now: number): Promise<Enrollment> {
     const token = `hwe_${randomBytes(32).toString('base64url')}`;
     const expiresAt = now + deps.config.enrollmentTokenTtlMs;
@@ -116,6 +117,8 @@ export function createHosts(deps: DomainDeps) {
         organizationId: host.organizationId,
         agentToken,
         commandPublicKey: deps.signer.publicKeyPem,
+        // A fallback only: agents pin it when enrolled over https or loopback without --release-key.
+        releaseKey: agentRelease.publicKey(),
       };
     },
 

@@ -3,6 +3,7 @@
  * call these and serialize; only the domain reads and writes the store and publishes on the bus.
  */
 import { createActions } from './actions.js';
+import { createAgentRelease } from './agent-release.js';
 import { createApiTokens } from './api-tokens.js';
 import { createContainers } from './containers.js';
 import { createAlerts } from './alerts/index.js';
@@ -28,14 +29,21 @@ export function createDomain(deps: DomainDeps) {
   const twoFactor = createTwoFactor(deps, { throttle });
   const sessions = createSessions(deps, { throttle, twoFactor });
   const invitations = createInvitations(deps, { mailer, startSession: sessions.start });
+  const agentRelease = createAgentRelease(deps.config);
   return {
     organizations: createOrganizations(deps),
-    hosts: createHosts(deps),
+    agentRelease,
+    hosts: createHosts(deps, { agentRelease }),
     presence,
     sessions,
     twoFactor,
     invitations,
-    singleSignOn: createSingleSignOn(deps, { invitations, startSession: sessions.start }),
+    singleSignOn: createSingleSignOn(deps, {
+      invitations,
+      startSession: sessions.start,
+      twoFactor,
+      throttle,
+    }),
     actions: createActions(deps, presence),
     health: createHealth(deps),
     apiTokens: createApiTokens(deps),

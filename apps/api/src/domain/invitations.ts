@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Me, Role } from '@hostwire/protocol';
+import { requirePerson } from '../auth/access.js';
 import { hashPassword, NO_PASSWORD } from '../auth/passwords.js';
 import type { Actor } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -73,13 +74,17 @@ export function createInvitations(
   }
 
   return {
-    /** Invites `email` with `role` (admin; owner for owner and admin); a new invitation replaces a pending one. */
+    /**
+     * Invites `email` with `role` (a person: admin; owner for owner and admin); a new invitation replaces
+     * a pending one. The answer carries `inviteUrl` only when the server sends no e-mail (SMTP_URL unset).
+     */
     async create(
       actor: Actor,
       organizationId: string,
       input: { email: string; role: Role },
-    ): Promise<{ invitation: InvitationView; inviteUrl: string; emailed: boolean }> {
+    ): Promise<{ invitation: InvitationView; inviteUrl?: string; emailed: boolean }> {
       const actorRole = await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      requirePerson(actor.userId, 'invite people');
       assertMayManage(actorRole, input.role);
       const email = input.email.toLowerCase();
       const token = randomBytes(32).toString('base64url');
@@ -139,7 +144,9 @@ export function createInvitations(
             )
           ).ok
         : false;
-      return { invitation, inviteUrl: url, emailed };
+      // With e-mail on, the link goes to the address only: an inviter who got it could accept it for an
+      // address they do not own and set its password. Without e-mail, handing it over is the inviter's job.
+      return services.mailer.enabled ? { invitation, emailed } : { invitation, inviteUrl: url, emailed };
     },
 
     /** Pending invitations of an organization (admin). */
@@ -160,6 +167,7 @@ export function createInvitations(
       const invitation = await deps.store.invitations.findById(invitationId);
       if (!invitation) throw new ApiError('not_found', 'Invitation not found');
       const actorRole = await deps.access.requireOrgRole(actor.userId, invitation.organizationId, 'admin');
+      requirePerson(actor.userId, 'manage invitations');
       assertMayManage(actorRole, invitation.role);
       await unitOfWork(deps, async (tx) => {
         await lockedRole(tx, actor, invitation.organizationId, 'admin');
@@ -188,7 +196,10 @@ export function createInvitations(
     /**
      * Accepts an invitation in one transaction: the link is marked used (once), the account is created
      * with the invitee's own password when the address has none, and the membership is added. An address
-     * that has an account must be signed in as that account, and gives no password.
+     * that has an account must be signed in as that account, and gives no password. The person who
+     * created the invitation can never accept it. Every answer that comes before a new account would be
+     * created is the same whether or not the address has an account, and a password given is always
+     * hashed, so the timing does not tell either (docs/api.md "Invitations").
      */
     async accept(
       token: string,
@@ -197,31 +208,46 @@ export function createInvitations(
       ip: string | null,
     ): Promise<StartedSession & { me: Me }> {
       const invitation = await pendingByToken(token);
+      if (signedIn && invitation.invitedBy === signedIn.userId)
+        throw new ApiError(
+          'forbidden',
+          'You created this invitation: only the person it was sent to can accept it',
+        );
       const existing = await deps.store.users.findByEmail(invitation.email);
-      if (existing) {
-        if (!signedIn)
-          throw new ApiError('unauthorized', `Sign in as ${invitation.email} to accept this invitation`);
-        if (signedIn.userId !== existing.id)
+      if (signedIn) {
+        if (signedIn.userId !== existing?.id)
           throw new ApiError(
             'forbidden',
-            `This invitation is for ${invitation.email}; sign in as that address`,
+            `This invitation is for ${invitation.email}: sign in as that address, or sign out to accept it with a new account`,
           );
         if (input.password !== undefined)
-          throw new ApiError('bad_request', 'You already have an account: accept without a password');
-      } else if (signedIn) {
-        throw new ApiError('forbidden', `This invitation is for ${invitation.email}; sign out first`);
+          throw new ApiError('bad_request', 'You are signed in: accept without a password');
       } else if (input.password === undefined) {
-        throw new ApiError('bad_request', 'Choose a password for your new account');
+        throw new ApiError(
+          'bad_request',
+          `Choose a password for a new account, or sign in as ${invitation.email} first`,
+        );
       }
-      // Hashing is slow: done before the transaction, only for a new account.
-      const passwordHash = existing ? undefined : await hashPassword(input.password ?? '');
+      // Hashing is slow: done before the transaction, for every password given (same cost either way).
+      const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+      if (!signedIn && existing)
+        throw new ApiError(
+          'unauthorized',
+          `Sign in as ${invitation.email} first, then open the link again to accept`,
+        );
       const now = Date.now();
       const userId = await unitOfWork(deps, async (tx, outbox) => {
         if (!(await tx.locks.organization(invitation.organizationId))) throw gone();
         let user = await tx.users.findByEmail(invitation.email);
         if (!user) {
           if (!passwordHash) throw gone();
-          user = { id: randomUUID(), email: invitation.email, passwordHash, createdAt: now };
+          user = {
+            id: randomUUID(),
+            email: invitation.email,
+            passwordHash,
+            createdAt: now,
+            instanceAdmin: false,
+          };
           await tx.users.insert(user);
         } else if (user.id !== existing?.id) {
           // The address got an account between the checks above and this transaction.
@@ -242,13 +268,12 @@ export function createInvitations(
     },
 
     /**
-     * Single sign-on: the provider verified `email`. The account of that address (created without a
-     * password when there is none) joins the organization of `token` when given, else — for a new
-     * account only — every organization that has a pending invitation for the address. Without an
-     * account and without an invitation nobody gets in (403). `link` runs in the same transaction
-     * (it records the provider identity). Returns the user id.
+     * Single sign-on, a new account: the provider verified `email`, which has no Hostwire account. The
+     * account is created without a password and joins the organization of `token` when given, else every
+     * organization with a pending invitation for the address. Without an invitation nobody gets in (403).
+     * `link` runs in the same transaction (it records the provider identity). Returns the user id.
      */
-    async joinWithVerifiedEmail(
+    async joinAsNewAccount(
       input: { email: string; token?: string | undefined },
       link: (tx: Repositories, userId: string) => Promise<void>,
       ip: string | null,
@@ -262,35 +287,72 @@ export function createInvitations(
           `This invitation is for ${chosen.email}, but your provider signed you in as ${email}`,
         );
       return unitOfWork(deps, async (tx, outbox) => {
-        let user = await tx.users.findByEmail(email);
-        const invitations = chosen ? [chosen] : user ? [] : await tx.invitations.pendingForEmail(email, now);
-        if (!user && invitations.length === 0)
+        if (await tx.users.findByEmail(email))
+          // An account appeared since the caller looked: it links only from its own account page.
+          throw new ApiError(
+            'conflict',
+            'This address now has an account: sign in to it and link from there',
+          );
+        const invitations = chosen ? [chosen] : await tx.invitations.pendingForEmail(email, now);
+        if (invitations.length === 0)
           throw new ApiError(
             'forbidden',
             `There is no Hostwire account or pending invitation for ${email}. Ask an administrator of your organization to invite this address.`,
           );
-        if (!user) {
-          user = { id: randomUUID(), email, passwordHash: NO_PASSWORD, createdAt: now };
-          await tx.users.insert(user);
-        }
+        const userId = randomUUID();
+        await tx.users.insert({ id: userId, email, passwordHash: NO_PASSWORD, createdAt: now });
         const joined = new Set<string>();
         for (const invitation of invitations) {
           if (joined.has(invitation.organizationId)) continue;
           if (!(await tx.locks.organization(invitation.organizationId))) continue;
-          if (await tx.organizations.roleOf(user.id, invitation.organizationId)) continue;
-          if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) continue;
-          await joinByInvitation(tx, invitation, user.id, now, ip, {
+          if (!(await tx.invitations.markAccepted(invitation.id, userId, now))) continue;
+          await joinByInvitation(tx, invitation, userId, now, ip, {
             email,
             role: invitation.role,
             singleSignOn: true,
           });
           joined.add(invitation.organizationId);
         }
-        if (chosen && joined.size === 0 && !(await tx.organizations.roleOf(user.id, chosen.organizationId)))
-          throw gone();
-        if (joined.size > 0) outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
-        await link(tx, user.id);
-        return user.id;
+        if (joined.size === 0) throw gone();
+        outbox.broadcast({ kind: 'user.memberships-changed', userId });
+        await link(tx, userId);
+        return userId;
+      });
+    },
+
+    /**
+     * Single sign-on, an account already linked to the provider identity, with an invitation link: joins
+     * its organization when the invitation is for the account's address or for the address the provider
+     * verified. Never the invitation's creator.
+     */
+    async joinAsLinkedAccount(
+      input: { userId: string; verifiedEmail: string; token: string },
+      ip: string | null,
+    ): Promise<void> {
+      const invitation = await pendingByToken(input.token);
+      const user = await deps.store.users.findById(input.userId);
+      if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
+      if (invitation.invitedBy === user.id)
+        throw new ApiError(
+          'forbidden',
+          'You created this invitation: only the person it was sent to can accept it',
+        );
+      if (invitation.email !== user.email && invitation.email !== input.verifiedEmail.toLowerCase())
+        throw new ApiError(
+          'forbidden',
+          `This invitation is for ${invitation.email}, but you signed in as ${user.email}`,
+        );
+      const now = Date.now();
+      await unitOfWork(deps, async (tx, outbox) => {
+        if (!(await tx.locks.organization(invitation.organizationId))) throw gone();
+        if (await tx.organizations.roleOf(user.id, invitation.organizationId)) return;
+        if (!(await tx.invitations.markAccepted(invitation.id, user.id, now))) throw gone();
+        await joinByInvitation(tx, invitation, user.id, now, ip, {
+          email: invitation.email,
+          role: invitation.role,
+          singleSignOn: true,
+        });
+        outbox.broadcast({ kind: 'user.memberships-changed', userId: user.id });
       });
     },
   };

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { roleAtLeast, type AuditEvent, type Role } from '@hostwire/protocol';
+import { requirePerson } from '../auth/access.js';
+import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Actor } from '../context.js';
 import type { AuditFilter } from '../store/repositories/audit.js';
@@ -47,9 +49,25 @@ export async function lockedRole(
   return role;
 }
 
+/** Whether `user` may create an organization: an instance administrator, or anyone under ORG_CREATION=anyone. */
+export function mayCreateOrganizations(
+  config: Pick<Config, 'organizationCreation'>,
+  user: { instanceAdmin: boolean },
+): boolean {
+  return config.organizationCreation === 'anyone' || user.instanceAdmin;
+}
+
 export function createOrganizations(deps: DomainDeps) {
   return {
+    /** Creates an organization owned by the actor (a signed-in person; see `mayCreateOrganizations`). */
     async create(actor: Actor, name: string): Promise<{ id: string; name: string; role: Role }> {
+      const user = await deps.store.users.findById(actor.userId);
+      if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
+      if (!mayCreateOrganizations(deps.config, user))
+        throw new ApiError(
+          'instance_admin_only',
+          'Only an instance administrator may create organizations on this server (ORG_CREATION=admins); ask one to invite you',
+        );
       const now = Date.now();
       const id = randomUUID();
       await unitOfWork(deps, async (tx, outbox) => {
@@ -86,6 +104,7 @@ export function createOrganizations(deps: DomainDeps) {
       role: Role,
     ): Promise<MemberView> {
       await deps.access.requireOrgRole(actor.userId, organizationId, 'admin');
+      requirePerson(actor.userId, 'change members');
       return unitOfWork(deps, async (tx, outbox) => {
         const actorRole = await lockedRole(tx, actor, organizationId, 'admin');
         const target = await tx.organizations.member(organizationId, targetId);
@@ -112,6 +131,7 @@ export function createOrganizations(deps: DomainDeps) {
     async removeMember(actor: Actor, organizationId: string, targetId: string): Promise<void> {
       const self = targetId === actor.userId;
       await deps.access.requireOrgRole(actor.userId, organizationId, self ? 'viewer' : 'admin');
+      requirePerson(actor.userId, 'remove members');
       await unitOfWork(deps, async (tx, outbox) => {
         const actorRole = await lockedRole(tx, actor, organizationId, self ? 'viewer' : 'admin');
         const target = await tx.organizations.member(organizationId, targetId);

@@ -13,6 +13,7 @@ import type { SessionRow } from '../store/repositories/users.js';
 import { unitOfWork, type DomainDeps } from './deps.js';
 import { LoginThrottle } from './login-throttle.js';
 import { confirmPassword } from './password-check.js';
+import { mayCreateOrganizations } from './organizations.js';
 import { createSetupCode } from './setup.js';
 import { createTwoFactor, type TwoFactor } from './two-factor.js';
 
@@ -37,12 +38,13 @@ export function createSessions(
     if (!user) throw new ApiError('unauthorized', 'The user no longer exists');
     const memberships = await deps.store.organizations.membershipsOf(userId);
     return {
-      user: { id: user.id, email: user.email },
+      user: { id: user.id, email: user.email, instanceAdmin: user.instanceAdmin },
       organizations: memberships.map((m) => ({
         id: m.organizationId,
         name: m.organizationName,
         role: m.role,
       })),
+      mayCreateOrganizations: mayCreateOrganizations(deps.config, user),
     };
   }
 
@@ -142,7 +144,14 @@ export function createSessions(
         await tx.locks.setup();
         if ((await tx.users.count()) > 0)
           throw new ApiError('conflict', 'Setup is already done; sign in instead');
-        await tx.users.insert({ id: userId, email: input.email, passwordHash, createdAt: now });
+        // The setup user administers the instance (may create organizations under ORG_CREATION=admins).
+        await tx.users.insert({
+          id: userId,
+          email: input.email,
+          passwordHash,
+          createdAt: now,
+          instanceAdmin: true,
+        });
         await tx.organizations.insert({ id: organizationId, name: input.organizationName, createdAt: now });
         await tx.organizations.addMember({ organizationId, userId, role: 'owner', createdAt: now });
         await tx.audit.record({

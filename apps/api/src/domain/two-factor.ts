@@ -1,7 +1,8 @@
 /**
  * @module domain/two-factor — TOTP two-factor sign-in (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step): setup,
- * enabling with a first code, ten single-use recovery codes (stored as SHA-256), verifying a sign-in code
- * (each time step accepted once), and disabling with password + code. Secrets are sealed at rest.
+ * enabling with the password and a first code (ending the user's other sessions), ten single-use recovery
+ * codes (stored as SHA-256), verifying a sign-in code (each time step accepted once), and disabling with
+ * password + code. Secrets are sealed at rest.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -124,15 +125,25 @@ export function createTwoFactor(deps: DomainDeps, services: { throttle: LoginThr
       return { secret: secret.base32, otpauthUrl: totp.toString() };
     },
 
-    /** Turns two-factor on with a first code from the pending secret; returns the recovery codes (once). */
-    async enable(actor: Actor, code: string): Promise<{ recoveryCodes: string[] }> {
-      const { twoFactor } = await userOf(actor.userId);
+    /**
+     * Turns two-factor on with the current password and a first code from the pending secret; returns the
+     * recovery codes (once). Ends every other session of the user (their sockets close with 4001), as a
+     * password change does: whoever else was signed in must sign in again, now with a code.
+     */
+    async enable(
+      actor: Actor,
+      sessionId: string,
+      input: { code: string; password: string },
+    ): Promise<{ recoveryCodes: string[] }> {
+      const { user, twoFactor } = await userOf(actor.userId);
       if (twoFactor.enabledAt !== null) throw new ApiError('conflict', 'Two-factor sign-in is already on');
       if (!twoFactor.sealedSecret)
         throw new ApiError('conflict', 'Start the two-factor setup first (POST /api/auth/totp/setup)');
+      await confirmPassword(services.throttle, user, input.password, actor);
+      const code = input.code.trim();
       if (
-        !/^\d{6}$/.test(code.trim()) ||
-        !(await acceptTotp(actor.userId, twoFactor.sealedSecret, code.trim(), Date.now()))
+        !/^\d{6}$/.test(code) ||
+        !(await acceptTotp(actor.userId, twoFactor.sealedSecret, code, Date.now()))
       )
         throw new ApiError(
           'bad_request',
@@ -140,10 +151,12 @@ export function createTwoFactor(deps: DomainDeps, services: { throttle: LoginThr
         );
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
       const now = Date.now();
-      await unitOfWork(deps, async (tx) => {
+      await unitOfWork(deps, async (tx, outbox) => {
         if (!(await tx.users.enableTotp(actor.userId, now)))
           throw new ApiError('conflict', 'Two-factor sign-in is already on');
         await tx.recoveryCodes.replace(actor.userId, recoveryCodes.map(hashRecoveryCode), now);
+        for (const revoked of await tx.sessions.revokeAllOf(actor.userId, now, sessionId))
+          outbox.broadcast({ kind: 'session.revoked', sessionId: revoked });
       });
       await audit(actor, 'totp.enabled');
       return { recoveryCodes };

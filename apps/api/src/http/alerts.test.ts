@@ -624,10 +624,11 @@ describe('roles and tenants', () => {
     expect((await get(`/api/notification-channels/${channelId}/deliveries`, viewer.cookie)).status).toBe(403);
 
     // Someone of another organization: every resource of this one is 404, even with a bad body.
-    const otherOrg = await post('/api/orgs', { name: 'Other' }, viewer.cookie);
+    // (Organizations are created by an instance administrator: the setup user, who then invites.)
+    const otherOrg = await post('/api/orgs', { name: 'Other' }, owner.cookie);
     expect(otherOrg.status).toBe(201);
     const other = await server.addMember(
-      viewer.cookie,
+      owner.cookie,
       (otherOrg.json.organization as Json).id as string,
       'eve@example.com',
       'admin',
@@ -660,10 +661,9 @@ describe('roles and tenants', () => {
   it('sends org frames only to that organization', async () => {
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     await rule({ name: 'down', condition: { kind: 'host_offline' }, forSeconds: 0, channelIds: [] });
-    const stranger = await server.addMember(owner.cookie, owner.organizationId, 's@example.com', 'viewer');
-    const otherOrg = await post('/api/orgs', { name: 'Elsewhere' }, stranger.cookie);
+    const otherOrg = await post('/api/orgs', { name: 'Elsewhere' }, owner.cookie);
     const outsider = await server.addMember(
-      stranger.cookie,
+      owner.cookie,
       (otherOrg.json.organization as Json).id as string,
       'o@example.com',
       'owner',

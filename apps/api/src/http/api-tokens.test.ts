@@ -164,13 +164,6 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
       body: { name: 'by-token' },
       ok: 201,
     },
-    {
-      method: 'POST',
-      path: `/api/orgs/${owner.organizationId}/invitations`,
-      role: 'admin',
-      body: { email: 'new@example.com', role: 'viewer' },
-      ok: 201,
-    },
     { method: 'GET', path: `/api/orgs/${owner.organizationId}/invitations`, role: 'admin', ok: 200 },
     { method: 'GET', path: `/api/orgs/${owner.organizationId}/alerts`, role: 'viewer', ok: 200 },
     { method: 'GET', path: `/api/orgs/${owner.organizationId}/alert-rules`, role: 'viewer', ok: 200 },
@@ -218,7 +211,7 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
     expect((await bearer(tokens.admin, 'GET', `/api/hosts/${hostB}`)).status).toBe(404);
   });
 
-  it('lets member, invitation and host management run as the token, and deletes a host', async () => {
+  it('lets host management run as the token, and deletes a host', async () => {
     const created = await bearer(tokens.owner, 'POST', `/api/orgs/${owner.organizationId}/hosts`, {
       name: 'doomed',
     });
@@ -226,20 +219,65 @@ describe('Authorization: Bearer hwt_… on the organization routes', () => {
     expect((await bearer(tokens.operator, 'DELETE', `/api/hosts/${host.id}`)).status).toBe(403);
     expect((await bearer(tokens.admin, 'POST', `/api/hosts/${host.id}/rotate-token`)).status).toBe(201);
     expect((await bearer(tokens.admin, 'DELETE', `/api/hosts/${host.id}`)).status).toBe(204);
-    const invited = await bearer(tokens.admin, 'POST', `/api/orgs/${owner.organizationId}/invitations`, {
-      email: 'revoke-me@example.com',
-      role: 'operator',
-    });
-    const { invitation } = (await invited.json()) as { invitation: { id: string } };
-    expect((await bearer(tokens.viewer, 'DELETE', `/api/invitations/${invitation.id}`)).status).toBe(403);
-    expect((await bearer(tokens.admin, 'DELETE', `/api/invitations/${invitation.id}`)).status).toBe(204);
-    // An admin token manages operators and viewers, as an admin does; owners and admins need an owner.
+  });
+
+  it('regression: even owner and admin tokens cannot invite, change members or manage tokens (403 token_not_allowed)', async () => {
     const member = await server.addMember(owner.cookie, owner.organizationId, 'm@example.com', 'viewer');
-    const path = `/api/orgs/${owner.organizationId}/members/${member.userId}`;
-    expect((await bearer(tokens.admin, 'PATCH', path, { role: 'operator' })).status).toBe(200);
-    expect((await bearer(tokens.admin, 'PATCH', path, { role: 'admin' })).status).toBe(403);
-    expect((await bearer(tokens.owner, 'PATCH', path, { role: 'admin' })).status).toBe(200);
-    expect((await bearer(tokens.owner, 'DELETE', path)).status).toBe(204);
+    const pending = await server.request('POST', `/api/orgs/${owner.organizationId}/invitations`, {
+      cookie: owner.cookie,
+      body: { email: 'pending@example.com', role: 'viewer' },
+    });
+    const { invitation } = (await pending.json()) as { invitation: { id: string } };
+    const [listed] = await listTokens(owner.cookie, owner.organizationId);
+    const memberPath = `/api/orgs/${owner.organizationId}/members/${member.userId}`;
+    const attempts: [string, string, unknown][] = [
+      [
+        'POST',
+        `/api/orgs/${owner.organizationId}/invitations`,
+        { email: 'new-owner@example.com', role: 'owner' },
+      ],
+      [
+        'POST',
+        `/api/orgs/${owner.organizationId}/members`,
+        { email: 'new-admin@example.com', role: 'admin' },
+      ],
+      // Authorization before validation: a bad body changes nothing about the answer.
+      ['POST', `/api/orgs/${owner.organizationId}/invitations`, { bad: true }],
+      ['DELETE', `/api/invitations/${invitation.id}`, undefined],
+      ['PATCH', memberPath, { role: 'operator' }],
+      ['DELETE', memberPath, undefined],
+      ['POST', `/api/orgs/${owner.organizationId}/api-tokens`, { name: 'minted', role: 'viewer' }],
+      ['DELETE', `/api/api-tokens/${listed?.id ?? ''}`, undefined],
+    ];
+    for (const token of [tokens.owner, tokens.admin]) {
+      for (const [method, path, body] of attempts) {
+        const res = await bearer(token, method, path, body);
+        const code = ((await res.json()) as { error: { code: string } }).error.code;
+        expect({ method, path, status: res.status, code }).toEqual({
+          method,
+          path,
+          status: 403,
+          code: 'token_not_allowed',
+        });
+      }
+    }
+    // Nothing changed: the member keeps their role, the invitation is pending, no one else was invited.
+    const members = (await (
+      await server.request('GET', `/api/orgs/${owner.organizationId}/members`, { cookie: owner.cookie })
+    ).json()) as { members: { userId: string; role: string }[] };
+    expect(members.members.find((m) => m.userId === member.userId)?.role).toBe('viewer');
+    const invitations = (await (
+      await server.request('GET', `/api/orgs/${owner.organizationId}/invitations`, { cookie: owner.cookie })
+    ).json()) as { invitations: { email: string }[] };
+    const emails = invitations.invitations.map((i) => i.email);
+    expect(emails).toContain('pending@example.com');
+    expect(emails).not.toContain('new-owner@example.com');
+    expect(emails).not.toContain('new-admin@example.com');
+    // The same people work as signed-in members.
+    expect(
+      (await server.request('PATCH', memberPath, { cookie: owner.cookie, body: { role: 'operator' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('reads and cancels actions by id with the same roles, and 404 from another organization', async () => {

@@ -197,8 +197,9 @@ describe('me, logout and CSRF', () => {
     const me = await server.request('GET', '/api/auth/me', { cookie });
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({
-      user: { id: userId, email: 'owner@example.com' },
+      user: { id: userId, email: 'owner@example.com', instanceAdmin: true },
       organizations: [{ id: organizationId, name: 'Acme', role: 'owner' }],
+      mayCreateOrganizations: true,
     });
     expect((await server.request('GET', '/api/auth/me')).status).toBe(401);
   });
@@ -222,6 +223,111 @@ describe('me, logout and CSRF', () => {
       (await server.request('POST', '/api/orgs', { cookie, origin: null, body: { name: 'X' } })).status,
     ).toBe(403);
     expect((await server.request('POST', '/api/orgs', { cookie, body: { name: 'X' } })).status).toBe(201);
+  });
+});
+
+describe('organization creation', () => {
+  it('regression: only instance administrators create organizations unless ORG_CREATION=anyone', async () => {
+    const owner = await server.setup();
+    const viewer = await server.addMember(owner.cookie, owner.organizationId, 'v@example.com', 'viewer');
+    const me = (await (await server.request('GET', '/api/auth/me', { cookie: viewer.cookie })).json()) as {
+      user: { instanceAdmin: boolean };
+      mayCreateOrganizations: boolean;
+    };
+    expect(me.user.instanceAdmin).toBe(false);
+    expect(me.mayCreateOrganizations).toBe(false);
+    const refused = await server.request('POST', '/api/orgs', {
+      cookie: viewer.cookie,
+      body: { name: 'Mine' },
+    });
+    expect(refused.status).toBe(403);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('instance_admin_only');
+    expect(error.message).toMatch(/instance administrator/);
+    const mine = (await (await server.request('GET', '/api/auth/me', { cookie: viewer.cookie })).json()) as {
+      organizations: unknown[];
+    };
+    expect(mine.organizations).toHaveLength(1);
+    expect(
+      (await server.request('POST', '/api/orgs', { cookie: owner.cookie, body: { name: 'Second' } })).status,
+    ).toBe(201);
+
+    const open = await startTestServer({ ORG_CREATION: 'anyone', LOG_LEVEL: 'warn' });
+    try {
+      const first = await open.setup();
+      const member = await open.addMember(first.cookie, first.organizationId, 'm@example.com', 'viewer');
+      const created = await open.request('POST', '/api/orgs', {
+        cookie: member.cookie,
+        body: { name: 'Own' },
+      });
+      expect(created.status).toBe(201);
+    } finally {
+      await open.cleanup();
+    }
+  });
+});
+
+describe('names', () => {
+  it('regression: refuses control and bidi characters in every name with a 400 naming the field', async () => {
+    const refusal = async (res: Response) => ({
+      status: res.status,
+      message: ((await res.json()) as { error?: { message: string } }).error?.message ?? '',
+    });
+    const setupCode = server.setupCode();
+    const badSetup = await server.request('POST', '/api/auth/setup', {
+      body: {
+        email: 'o@example.com',
+        password: 'long enough pw',
+        organizationName: 'Acme\r\nBcc: x',
+        setupCode,
+      },
+    });
+    expect(await refusal(badSetup)).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^organizationName: must not contain control characters/),
+    });
+    const { cookie, organizationId } = await server.setup();
+    const org = `/api/orgs/${organizationId}`;
+    const cases: [string, string, Record<string, unknown>, string][] = [
+      ['POST', '/api/orgs', { name: 'Evil\u202eexe.txt' }, 'name'],
+      ['POST', `${org}/hosts`, { name: 'web\u001b[31m-1' }, 'name'],
+      ['POST', `${org}/api-tokens`, { name: 'ci\tdeploy', role: 'viewer' }, 'name'],
+      [
+        'POST',
+        `${org}/invitations`,
+        { email: 'a@example.com\r\nBcc: b@example.com', role: 'viewer' },
+        'email',
+      ],
+      [
+        'POST',
+        `${org}/notification-channels`,
+        { name: 'ops\u0085', type: 'webhook', config: { url: 'https://hooks.example.com/x' } },
+        'name',
+      ],
+      [
+        'POST',
+        `${org}/alert-rules`,
+        { name: 'cpu\u2066high', condition: { kind: 'host_offline' }, forSeconds: 60, channelIds: [] },
+        'name',
+      ],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await server.request(method, path, { cookie, body });
+      expect({ path, ...(await refusal(res)) }).toEqual({
+        path,
+        status: 400,
+        message: expect.stringContaining(`${field}: must not contain control characters`),
+      });
+    }
+    const created = await server.request('POST', `${org}/hosts`, { cookie, body: { name: 'Café 東京 ☕' } });
+    const { enrollmentToken } = (await created.json()) as { enrollmentToken: string };
+    const enroll = await server.request('POST', '/api/agent/enroll', {
+      body: { enrollmentToken, hostname: 'host\r\n' },
+    });
+    expect(await refusal(enroll)).toEqual({
+      status: 400,
+      message: expect.stringContaining('hostname: must not contain control characters'),
+    });
   });
 });
 

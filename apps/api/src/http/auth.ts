@@ -93,7 +93,7 @@ export function createAuthRouter(ctx: AppContext): Router {
     }),
   );
 
-  /** What the account page shows: whether a password is set and the two-factor state. */
+  /** What the account page shows: whether a password is set, the two-factor state, linked SSO identities. */
   router.get(
     '/account',
     requireSession(ctx),
@@ -102,6 +102,7 @@ export function createAuthRouter(ctx: AppContext): Router {
       res.json({
         ...(await sessions.account(userId)),
         twoFactor: await ctx.domain.twoFactor.status(userId),
+        identities: await ctx.domain.singleSignOn.linkedIdentities(userId),
       });
     }),
   );
@@ -118,8 +119,8 @@ export function createAuthRouter(ctx: AppContext): Router {
     '/totp/enable',
     requireSession(ctx),
     route(async (req, res) => {
-      const { code } = parseOrThrow(EnableTotpBody, req.body);
-      res.json(await ctx.domain.twoFactor.enable(actorOf(req, res), code));
+      const body = parseOrThrow(EnableTotpBody, req.body);
+      res.json(await ctx.domain.twoFactor.enable(actorOf(req, res), authed(res).sessionId, body));
     }),
   );
 

@@ -116,6 +116,45 @@ describe('members join by invitation', () => {
     );
   });
 
+  it('regression: the inviter can never accept their own invitation, even with the link', async () => {
+    const { token } = await invited('someone-else@example.com', 'admin');
+    const own = await accept(token, {}, owner.cookie);
+    expect(own.status).toBe(403);
+    expect(((await own.json()) as { error: { message: string } }).error.message).toMatch(
+      /You created this invitation/,
+    );
+    expect((await accept(token, { password: 'planted password' }, owner.cookie)).status).toBe(403);
+    // Still pending: the person it was sent to can accept it.
+    expect((await accept(token, { password: 'my own password' })).status).toBe(200);
+  });
+
+  it('regression: the accept flow answers alike whether or not the address has an account', async () => {
+    const other = await server.request('POST', '/api/orgs', {
+      cookie: owner.cookie,
+      body: { name: 'Other' },
+    });
+    const { organization } = (await other.json()) as { organization: { id: string } };
+    await server.addMember(owner.cookie, organization.id, 'known@example.com', 'viewer');
+    const bystander = await server.addMember(owner.cookie, organization.id, 'by@example.com', 'viewer');
+    const answers = async (email: string) => {
+      const { token } = await invited(email);
+      const read = async (res: Response) => {
+        const body = (await res.json()) as Record<string, unknown> & { error?: { message: string } };
+        return {
+          status: res.status,
+          body: JSON.stringify(body.error ?? Object.keys(body).sort()).replaceAll(email, '<email>'),
+        };
+      };
+      return [
+        await read(await server.request('GET', `/api/invitations/by-token/${token}`)),
+        await read(await accept(token, {})),
+        await read(await accept(token, {}, bystander.cookie)),
+        await read(await accept(token, { password: 'a long password' }, bystander.cookie)),
+      ];
+    };
+    expect(await answers('known@example.com')).toEqual(await answers('unknown@example.com'));
+  });
+
   it('lists pending invitations to admins, revokes them, and refuses revoked or expired links', async () => {
     const first = await invited('first@example.com');
     const second = await invited('second@example.com');
@@ -176,7 +215,7 @@ describe('members join by invitation', () => {
 });
 
 describe('invitation e-mail', () => {
-  it('sends the link through SMTP_URL when it is set', async () => {
+  it('regression: sends the link through SMTP_URL when set, and then never to the inviter', async () => {
     const received: string[] = [];
     const smtp = new SMTPServer({
       authOptional: true,
@@ -201,8 +240,10 @@ describe('invitation e-mail', () => {
       });
       owner = await server.setup();
       const res = await invite('mailed@example.com', 'viewer');
-      const body = (await res.json()) as Invited & { emailed: boolean };
+      const body = (await res.json()) as Partial<Invited> & { emailed: boolean };
       expect(body.emailed).toBe(true);
+      // Regression: an e-mailed link reaches only the address; the inviter's answer has no inviteUrl.
+      expect(Object.keys(body).sort()).toEqual(['emailed', 'invitation']);
       expect(received).toHaveLength(1);
       const mail = received[0] ?? '';
       expect(mail).toMatch(/^To: mailed@example\.com/m);
@@ -210,7 +251,9 @@ describe('invitation e-mail', () => {
       // The organization's name is free text: out of the subject, quoted in the body.
       expect(mail).toMatch(/^Subject: Hostwire: invitation to join an organization\r?$/m);
       expect(mail).toContain('the organization "Acme" on Hostwire');
-      expect(mail.replace(/=\r?\n/g, '')).toContain(body.inviteUrl);
+      const link = /\/invite\/([A-Za-z0-9_-]{43})/.exec(mail.replace(/=\r?\n/g, ''))?.[1] ?? '';
+      expect(link).toHaveLength(43);
+      expect((await accept(link, { password: 'my own password' })).status).toBe(200);
     } finally {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     }

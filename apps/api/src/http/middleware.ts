@@ -128,7 +128,7 @@ export async function optionalSession(
 async function authenticateSession(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const token = parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
   if (!token && bearerToken(req) !== undefined)
-    throw new ApiError('forbidden', 'API tokens cannot be used here: this needs a signed-in member');
+    throw new ApiError('token_not_allowed', 'API tokens cannot be used here: this needs a signed-in member');
   if (!token) throw new ApiError('unauthorized', 'Sign in first');
   const verified = await ctx.tokens.verifySession(token);
   if (!verified.ok) {

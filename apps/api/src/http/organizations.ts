@@ -1,5 +1,6 @@
 /** @module http/organizations — organizations, their members and roles, and their audit log (rules: domain/organizations). */
 import { Router } from 'express';
+import { requirePerson } from '../auth/access.js';
 import type { AppContext } from '../context.js';
 import { parseOrThrow } from '../errors.js';
 import { actorOf, param, requireSession, requireSessionOrApiToken, route } from './middleware.js';
@@ -8,7 +9,8 @@ import { AuditQuery, CreateOrgBody, InviteBody, UpdateMemberBody } from './schem
 export function createOrganizationsRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSession(ctx);
-  // The organization's own routes also take its API tokens; creating an organization needs a person.
+  // The organization's own routes also take its API tokens; creating an organization, inviting people and
+  // changing members need a person (auth/access requirePerson).
   const member = requireSessionOrApiToken(ctx);
   const organizations = ctx.domain.organizations;
 
@@ -38,6 +40,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
         const actor = actorOf(req, res);
         const orgId = param(req.params.orgId);
         await ctx.access.requireOrgRole(actor.userId, orgId, 'admin');
+        requirePerson(actor.userId, 'invite people');
         const body = parseOrThrow(InviteBody, req.body);
         res.status(201).json(await ctx.domain.invitations.create(actor, orgId, body));
       }),
@@ -60,6 +63,7 @@ export function createOrganizationsRouter(ctx: AppContext): Router {
       const actor = actorOf(req, res);
       const orgId = param(req.params.orgId);
       await ctx.access.requireOrgRole(actor.userId, orgId, 'admin');
+      requirePerson(actor.userId, 'change members');
       const body = parseOrThrow(UpdateMemberBody, req.body);
       res.json({ member: await organizations.changeRole(actor, orgId, param(req.params.userId), body.role) });
     }),

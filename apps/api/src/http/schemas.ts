@@ -1,15 +1,24 @@
 /** @module http/schemas — request bodies and queries of the HTTP API. */
-import { ActionName, ActionParamsInput, Role } from '@hostwire/protocol';
+import {
+  ActionName,
+  ActionParamsInput,
+  DisplayName,
+  isSafeText,
+  Role,
+  UNSAFE_TEXT_MESSAGE,
+} from '@hostwire/protocol';
 import { z } from 'zod';
 
 export const Email = z
   .string()
+  .refine(isSafeText, UNSAFE_TEXT_MESSAGE)
   .trim()
   .toLowerCase()
   .pipe(z.email({ message: 'must be a valid email address' }))
   .pipe(z.string().max(254));
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
-export const Name = z.string().trim().min(1, 'must not be empty').max(100);
+/** Every name people give (organizations, hosts, API tokens): the protocol's one `DisplayName`. */
+export const Name = DisplayName;
 
 export const SetupBody = z.object({
   email: Email,
@@ -29,13 +38,18 @@ export const ChangePasswordBody = z.strictObject({
   newPassword: Password,
 });
 export const TotpCode = z.string().trim().min(1, 'must not be empty').max(64);
-export const EnableTotpBody = z.strictObject({ code: TotpCode });
+const CurrentPasswordForTotp = z
+  .string({ error: 'your current password is required to turn on two-factor sign-in' })
+  .min(1, 'your current password is required to turn on two-factor sign-in')
+  .max(1024);
+/** Turning two-factor on needs the current password too (a stolen session cannot lock the owner out). */
+export const EnableTotpBody = z.strictObject({ code: TotpCode, password: CurrentPasswordForTotp });
 export const DisableTotpBody = z.strictObject({ password: z.string().min(1).max(1024), code: TotpCode });
 export const CreateOrgBody = z.object({ name: Name });
 export const CreateHostBody = z.object({ name: Name });
 export const EnrollBody = z.object({
   enrollmentToken: z.string().min(1).max(200),
-  hostname: z.string().trim().min(1).max(256),
+  hostname: z.string().refine(isSafeText, UNSAFE_TEXT_MESSAGE).trim().min(1).max(256),
   os: z
     .object({ platform: z.string().max(64), release: z.string().max(128), arch: z.string().max(32) })
     .optional(),

@@ -6,6 +6,7 @@ import { deriveKey } from '../auth/secret-box.js';
 import { CookieBrowser, type Visit } from '../test-support/cookie-browser.js';
 import { startTestServerWithOidc, type TestOidcProvider } from '../test-support/oidc-provider.js';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
+import { totpCode } from '../test-support/totp.js';
 
 let provider: TestOidcProvider;
 let server: TestServer;
@@ -30,9 +31,10 @@ async function throughProvider(
   browser: CookieBrowser,
   login: string,
   startQuery = '',
+  startUrl = `${server.url}/api/auth/oidc/start${startQuery}`,
 ): Promise<{ callback: URL; authorizationRequest: URL }> {
   browser.stopBefore = isCallback;
-  let page: Visit = await browser.go(`${server.url}/api/auth/oidc/start${startQuery}`);
+  let page: Visit = await browser.go(startUrl);
   const authorizationRequest = page.trail.find((u) => u.origin === provider.issuer && u.pathname === '/auth');
   expect(page.url.origin).toBe(provider.issuer);
   page = await browser.submit(page, { login, password: 'any password' });
@@ -60,6 +62,28 @@ interface Me {
   organizations: { id: string; name: string; role: string }[];
 }
 
+/** Starts linking from a signed-in account (`cookie`): the answer and, when 200, a browser at the provider. */
+async function startLink(cookie: string, body: object) {
+  const res = await server.request('POST', '/api/auth/oidc/link', { cookie, body });
+  const browser = new CookieBrowser();
+  browser.setCookie(server.url, 'session', cookie.replace(/^session=/, ''));
+  for (const line of res.headers.getSetCookie()) {
+    const [pair = ''] = line.split(';');
+    if (pair.startsWith('hostwire_oidc='))
+      browser.setCookie(server.url, 'hostwire_oidc', pair.slice('hostwire_oidc='.length), '/api/auth/oidc');
+  }
+  const url = res.status === 200 ? ((await res.clone().json()) as { url: string }).url : '';
+  return { res, browser, url };
+}
+
+/** Links the provider account `login` to the signed-in account of `cookie` (its password `password`). */
+async function linkSso(cookie: string, password: string, login: string): Promise<Visit> {
+  const { res, browser, url } = await startLink(cookie, { password });
+  expect(res.status).toBe(200);
+  const { callback } = await throughProvider(browser, login, '', url);
+  return browser.go(callback, { maxRedirects: 0 });
+}
+
 async function invite(cookie: string, organizationId: string, email: string, role: string) {
   const res = await server.request('POST', `/api/orgs/${organizationId}/invitations`, {
     cookie,
@@ -76,8 +100,43 @@ describe('single sign-on with OpenID Connect', () => {
     expect(await res.json()).toEqual({ sso: { enabled: true, name: 'Acme ID' } });
   });
 
-  it('signs in an existing account by its verified e-mail, with PKCE (S256), state and nonce', async () => {
+  it('regression: never signs in to an existing account by e-mail alone: the account links from its page first', async () => {
+    // An account "planted" for the address (here by the setup, for any password account the same).
     provider.accounts.set('owner-at-idp', { email: 'Owner@Example.com', email_verified: true });
+    const refused = await signInWithSso(new CookieBrowser(), 'owner-at-idp');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('not linked to a Hostwire account');
+    expect(refused.headers.getSetCookie().join('\n')).not.toMatch(/session=[^;]/);
+    expect(await server.ctx.store.identities.find(provider.issuer, 'owner-at-idp')).toBeUndefined();
+
+    // Linking needs the signed-in account's password, then the provider, back in the same session.
+    const noPassword = await startLink(owner.cookie, {});
+    expect(noPassword.res.status).toBe(400);
+    expect(((await noPassword.res.json()) as { error: { message: string } }).error.message).toMatch(
+      /password/,
+    );
+    expect((await startLink(owner.cookie, { password: 'not the password' })).res.status).toBe(403);
+    expect((await server.request('POST', '/api/auth/oidc/link', { body: {} })).status).toBe(401);
+    // A link whose callback arrives without that session does nothing.
+    const detached = await startLink(owner.cookie, { password: 'correct horse battery' });
+    const { callback: detachedCallback } = await throughProvider(
+      detached.browser,
+      'owner-at-idp',
+      '',
+      detached.url,
+    );
+    detached.browser.setCookie(server.url, 'session', 'gone');
+    expect((await detached.browser.go(detachedCallback, { maxRedirects: 0 })).status).toBe(401);
+
+    const linked = await linkSso(owner.cookie, 'correct horse battery', 'owner-at-idp');
+    expect(linked.status).toBe(302);
+    expect(linked.headers.get('location')).toBe('/account?sso=linked');
+    const account = await server.request('GET', '/api/auth/account', { cookie: owner.cookie });
+    expect(((await account.json()) as { identities: unknown[] }).identities).toEqual([
+      expect.objectContaining({ issuer: provider.issuer, email: 'owner@example.com' }),
+    ]);
+
+    // Now the linked (issuer, subject) signs in, with PKCE (S256), state and nonce.
     const browser = new CookieBrowser();
     const { callback, authorizationRequest } = await throughProvider(
       browser,
@@ -102,16 +161,53 @@ describe('single sign-on with OpenID Connect', () => {
     expect(browser.cookie(server.url, 'hostwire_oidc')).toBeUndefined();
     const { status, me } = await meOf(browser);
     expect(status).toBe(200);
-    expect(me?.user).toEqual({ id: owner.userId, email: 'owner@example.com' });
+    expect(me?.user).toEqual({ id: owner.userId, email: 'owner@example.com', instanceAdmin: true });
 
-    // The second time, the linked (issuer, subject) signs in without asking the provider to consent again.
-    const again = await signInWithSso(new CookieBrowser(), 'owner-at-idp');
-    expect(again.status).toBe(302);
     const audit = await server.request('GET', `/api/orgs/${owner.organizationId}/audit?action=login`, {
       cookie: owner.cookie,
     });
     const { events } = (await audit.json()) as { events: { details: { method?: string } | null }[] };
-    expect(events.filter((e) => e.details?.method === 'oidc').length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.details?.method === 'oidc').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('regression: an account with TOTP gives its code after the provider before it gets a session', async () => {
+    const member = await server.addMember(owner.cookie, owner.organizationId, 'tfa@example.com', 'viewer');
+    const setup = await server.request('POST', '/api/auth/totp/setup', { cookie: member.cookie });
+    const { secret } = (await setup.json()) as { secret: string };
+    const enabled = await server.request('POST', '/api/auth/totp/enable', {
+      cookie: member.cookie,
+      body: { code: totpCode(secret), password: 'member password 123' },
+    });
+    expect(enabled.status).toBe(200);
+    provider.accounts.set('tfa-at-idp', { email: 'tfa@example.com', email_verified: true });
+    expect((await linkSso(member.cookie, 'member password 123', 'tfa-at-idp')).status).toBe(302);
+
+    const browser = new CookieBrowser();
+    const landed = await signInWithSso(browser, 'tfa-at-idp', '?returnTo=/audit');
+    expect(landed.status).toBe(302);
+    expect(landed.headers.get('location')).toBe('/login?sso=code');
+    expect(browser.cookie(server.url, 'session')).toBeUndefined();
+    expect((await meOf(browser)).status).toBe(401);
+    const code = (body: object) =>
+      server.request('POST', '/api/auth/oidc/code', {
+        cookie: browser.cookiesFor(new URL(`${server.url}/api/auth/oidc/code`)),
+        body,
+      });
+    const wrong = await code({ code: totpCode(secret, 5) });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('totp_required');
+    const noStep = await server.request('POST', '/api/auth/oidc/code', {
+      body: { code: totpCode(secret, 1) },
+    });
+    expect(noStep.status).toBe(401);
+    const ok = await code({ code: totpCode(secret, 1) });
+    expect(ok.status).toBe(200);
+    const answer = (await ok.json()) as { me: Me; returnTo: string };
+    expect(answer.me.user.id).toBe(member.userId);
+    expect(answer.returnTo).toBe('/audit');
+    const session = ok.headers.getSetCookie().find((c) => c.startsWith('session=')) ?? '';
+    const me = await server.request('GET', '/api/auth/me', { cookie: session.split(';')[0] ?? '' });
+    expect(me.status).toBe(200);
   });
 
   it('accepts a pending invitation for the e-mail: a new account without a password, in the invited role', async () => {
@@ -148,15 +244,16 @@ describe('single sign-on with OpenID Connect', () => {
     expect(login2.status).toBe(401);
   });
 
-  it("accepts the invitation link's organization for an existing account that signs in through SSO", async () => {
+  it("accepts the invitation link's organization for a linked account that signs in through SSO", async () => {
     const member = await server.addMember(owner.cookie, owner.organizationId, 'member@example.com', 'viewer');
+    provider.accounts.set('member-at-idp', { email: 'member@example.com', email_verified: true });
+    expect((await linkSso(member.cookie, 'member password 123', 'member-at-idp')).status).toBe(302);
     const created = await server.request('POST', '/api/orgs', {
       cookie: owner.cookie,
       body: { name: 'Beta' },
     });
     const beta = ((await created.json()) as { organization: { id: string } }).organization.id;
     const token = await invite(owner.cookie, beta, 'member@example.com', 'admin');
-    provider.accounts.set('member-at-idp', { email: 'member@example.com', email_verified: true });
     const browser = new CookieBrowser();
     const landed = await signInWithSso(browser, 'member-at-idp', `?invitation=${token}`);
     expect(landed.status).toBe(302);

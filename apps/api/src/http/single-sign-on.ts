@@ -1,18 +1,34 @@
 /**
  * @module http/single-sign-on — OpenID Connect routes (rules: domain/single-sign-on): `GET /api/auth/config`
  * (is SSO on, the button's name), `GET /api/auth/oidc/start` (redirect to the provider with a transaction
- * cookie) and `GET /api/auth/oidc/callback` (session cookie and redirect, or a plain error page).
+ * cookie), `POST /api/auth/oidc/link` (a signed-in user starts linking the provider to their account),
+ * `GET /api/auth/oidc/callback` (session cookie and redirect, the TOTP second step, or a plain error page)
+ * and `POST /api/auth/oidc/code` (the second step: the account's TOTP code, then the session).
  */
 import { Router, type Request, type Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { OIDC_TRANSACTION_TTL_SECONDS } from '../auth/oidc-client.js';
+import { OIDC_SECOND_STEP_TTL_SECONDS, OIDC_TRANSACTION_TTL_SECONDS } from '../auth/oidc-client.js';
+import type { StartedSession } from '../domain/sessions.js';
 import { parseOrThrow, toApiError } from '../errors.js';
-import { clientIp, route, SESSION_COOKIE } from './middleware.js';
+import {
+  actorOf,
+  checkOrigin,
+  clientIp,
+  optionalSession,
+  requireSession,
+  route,
+  SESSION_COOKIE,
+} from './middleware.js';
+import { TotpCode } from './schemas.js';
 
 /** Holds the sealed transaction (state, nonce, PKCE verifier) between start and callback. */
 export const OIDC_COOKIE = 'hostwire_oidc';
+/** Holds a verified provider sign-in that waits for the account's TOTP code. */
+export const OIDC_SECOND_STEP_COOKIE = 'hostwire_oidc_2fa';
+/** Where the browser gives that code. */
+const SECOND_STEP_PAGE = '/login?sso=code';
 const OIDC_PATH = '/api/auth/oidc';
 
 const StartQuery = z.object({
@@ -22,6 +38,8 @@ const StartQuery = z.object({
     .optional(),
   returnTo: z.string().max(512).optional(),
 });
+const LinkBody = z.strictObject({ password: z.string().min(1).max(1024).optional() });
+const SecondStepBody = z.strictObject({ code: TotpCode });
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -51,6 +69,16 @@ export function createSingleSignOnRouter(ctx: AppContext): Router {
     path: OIDC_PATH,
   } as const;
 
+  function setSession(res: Response, started: StartedSession): void {
+    res.cookie(SESSION_COOKIE, started.token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.secureCookies,
+      path: '/',
+      expires: new Date(started.expiresAt),
+    });
+  }
+
   router.get('/config', (_req, res) => {
     res.json({ sso: sso.describe() });
   });
@@ -69,36 +97,69 @@ export function createSingleSignOnRouter(ctx: AppContext): Router {
     }),
   );
 
+  router.post(
+    '/oidc/link',
+    requireSession(ctx),
+    route(async (req, res) => {
+      const body = parseOrThrow(LinkBody, req.body ?? {});
+      const { url, transaction } = await sso.beginLink(actorOf(req, res), body);
+      res.cookie(OIDC_COOKIE, transaction, {
+        ...transactionCookie,
+        maxAge: OIDC_TRANSACTION_TTL_SECONDS * 1000,
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ url });
+    }),
+  );
+
+  router.post(
+    '/oidc/code',
+    route(async (req, res) => {
+      checkOrigin(ctx, req, true);
+      const { code } = parseOrThrow(SecondStepBody, req.body);
+      const sealed = parseCookie(req.headers.cookie ?? '')[OIDC_SECOND_STEP_COOKIE];
+      const started = await sso.completeSecondStep(sealed, code, clientIp(req));
+      res.clearCookie(OIDC_SECOND_STEP_COOKIE, transactionCookie);
+      setSession(res, started);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ me: started.me, returnTo: started.returnTo });
+    }),
+  );
+
   router.get('/oidc/callback', (req: Request, res: Response) => {
     const sealed = parseCookie(req.headers.cookie ?? '')[OIDC_COOKIE];
     // The callback URL as the provider was told it: PUBLIC_URL + this path + the response parameters.
     const callbackUrl = new URL(req.originalUrl, ctx.config.publicUrl);
     res.clearCookie(OIDC_COOKIE, transactionCookie);
     res.setHeader('Cache-Control', 'no-store');
-    sso.complete(callbackUrl, sealed, clientIp(req)).then(
-      (started) => {
-        res.cookie(SESSION_COOKIE, started.token, {
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: ctx.config.secureCookies,
-          path: '/',
-          expires: new Date(started.expiresAt),
-        });
-        res.redirect(302, started.returnTo);
-      },
-      (cause: unknown) => {
-        const error = toApiError(cause);
-        if (error.status >= 500) ctx.logger.error({ err: cause }, 'single sign-on callback failed');
-        if (error.retryAfterSeconds !== undefined)
-          res.setHeader('Retry-After', String(error.retryAfterSeconds));
-        res.status(error.status);
-        if (req.accepts(['html', 'json']) === 'json') {
-          res.json({ error: error.toJSON() });
-          return;
-        }
-        res.type('html').send(errorPage('Single sign-on did not work', error.message));
-      },
-    );
+    optionalSession(ctx, req, res)
+      .then((signedIn) => sso.complete(callbackUrl, sealed, signedIn?.userId, clientIp(req)))
+      .then(
+        (outcome) => {
+          if (outcome.kind === 'second-step') {
+            res.cookie(OIDC_SECOND_STEP_COOKIE, outcome.secondStep, {
+              ...transactionCookie,
+              maxAge: OIDC_SECOND_STEP_TTL_SECONDS * 1000,
+            });
+            res.redirect(302, SECOND_STEP_PAGE);
+            return;
+          }
+          if (outcome.kind === 'signed-in') setSession(res, outcome);
+          res.redirect(302, outcome.returnTo);
+        },
+        (cause: unknown) => {
+          const error = toApiError(cause);
+          if (error.status >= 500) ctx.logger.error({ err: cause }, 'single sign-on callback failed');
+          if (error.retryAfterSeconds !== undefined)
+            res.setHeader('Retry-After', String(error.retryAfterSeconds));
+          res.status(error.status);
+          if (req.accepts(['html', 'json']) === 'json') {
+            res.json({ error: error.toJSON() });
+            return;
+          }
+          res.type('html').send(errorPage('Single sign-on did not work', error.message));
+        },
+      );
   });
 
   return router;

@@ -37,7 +37,7 @@ async function enableTotp(
   const enablingCode = totpCode(secret);
   const enabled = await server.request('POST', '/api/auth/totp/enable', {
     cookie,
-    body: { code: enablingCode },
+    body: { code: enablingCode, password: PASSWORD },
   });
   expect(enabled.status).toBe(200);
   return { secret, enablingCode, ...(await json<{ recoveryCodes: string[] }>(enabled)) };
@@ -116,13 +116,16 @@ describe('TOTP two-factor sign-in', () => {
     expect((await login({})).status).toBe(200);
 
     for (const code of ['000000', 'abc', '12345']) {
-      const bad = await server.request('POST', '/api/auth/totp/enable', { cookie, body: { code } });
+      const bad = await server.request('POST', '/api/auth/totp/enable', {
+        cookie,
+        body: { code, password: PASSWORD },
+      });
       expect(bad.status).toBe(400);
     }
     expect((await server.request('POST', '/api/auth/totp/enable', { cookie, body: {} })).status).toBe(400);
     const enabled = await server.request('POST', '/api/auth/totp/enable', {
       cookie,
-      body: { code: totpCode(secret) },
+      body: { code: totpCode(secret), password: PASSWORD },
     });
     expect(enabled.status).toBe(200);
     const { recoveryCodes } = await json<{ recoveryCodes: string[] }>(enabled);
@@ -136,9 +139,40 @@ describe('TOTP two-factor sign-in', () => {
     const again = await server.request('POST', '/api/auth/totp/setup', { cookie });
     expect(again.status).toBe(409);
     expect(
-      (await server.request('POST', '/api/auth/totp/enable', { cookie, body: { code: totpCode(secret, 1) } }))
-        .status,
+      (
+        await server.request('POST', '/api/auth/totp/enable', {
+          cookie,
+          body: { code: totpCode(secret, 1), password: PASSWORD },
+        })
+      ).status,
     ).toBe(409);
+  });
+
+  it('regression: enabling TOTP needs the current password and ends the other sessions (sockets close 4001)', async () => {
+    const { cookie } = await server.setup(EMAIL, PASSWORD);
+    const other = await server.login(EMAIL, PASSWORD);
+    const socket = await connect(`${server.wsUrl}/ws/client`, {
+      headers: { cookie: other, origin: server.origin },
+    });
+    const setup = await server.request('POST', '/api/auth/totp/setup', { cookie });
+    const { secret } = await json<{ secret: string }>(setup);
+    const enable = (body: Record<string, unknown>) =>
+      server.request('POST', '/api/auth/totp/enable', { cookie, body });
+    // An old client's body (code only): a clear 400 naming the password.
+    const oldClient = await enable({ code: totpCode(secret) });
+    expect(oldClient.status).toBe(400);
+    expect((await json<{ error: { message: string } }>(oldClient)).error.message).toBe(
+      'password: your current password is required to turn on two-factor sign-in',
+    );
+    const wrong = await enable({ code: totpCode(secret), password: 'not my password' });
+    expect(wrong.status).toBe(403);
+    expect((await server.request('GET', '/api/auth/account', { cookie })).status).toBe(200);
+    expect((await server.request('GET', '/api/auth/me', { cookie: other })).status).toBe(200);
+
+    expect((await enable({ code: totpCode(secret), password: PASSWORD })).status).toBe(200);
+    expect((await socket.closed).code).toBe(4001);
+    expect((await server.request('GET', '/api/auth/me', { cookie: other })).status).toBe(401);
+    expect((await server.request('GET', '/api/auth/me', { cookie })).status).toBe(200);
   });
 
   it('then asks for a code at sign-in: 401 totp_required without a valid one, never the same code twice', async () => {

@@ -428,6 +428,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '009_instance_admins': {
+      async up(db: Kysely<unknown>) {
+        // Instance administrators may create organizations (ORG_CREATION=admins). An existing install keeps
+        // one: its first user, the one first-run setup created (setup runs only while there are no users).
+        await db.schema
+          .alterTable('users')
+          .addColumn('instance_admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await sql`update users set instance_admin = 1
+          where id = (select id from users order by created_at asc, id asc limit 1)`.execute(db);
+      },
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export interface UsersTable {
   totp_enabled_at: number | null;
   /** The last accepted TOTP time step: a code is never accepted twice. */
   totp_last_step: number | null;
+  /** 1 for an instance administrator (may create organizations under ORG_CREATION=admins), else 0 (009). */
+  instance_admin: number;
 }
 
 export interface OrganizationsTable {

@@ -61,6 +61,9 @@ async function writePreviousRelease(target: DatabaseTarget): Promise<void> {
     await sql`insert into users (id, email, password_hash, created_at) values ('u1', 'owner@example.com', 'argon2-hash', ${t})`.execute(
       db,
     );
+    await sql`insert into users (id, email, password_hash, created_at) values ('u2', 'member@example.com', 'argon2-hash', ${t + 60_000})`.execute(
+      db,
+    );
     await sql`insert into organizations (id, name, created_at) values ('o1', 'Acme', ${t})`.execute(db);
     await sql`insert into memberships (organization_id, user_id, role, created_at) values ('o1', 'u1', 'owner', ${t})`.execute(
       db,
@@ -102,6 +105,9 @@ for (const [name, makeTarget, skip] of dialects) {
       cleanups.push(() => store.close());
 
       expect((await store.users.findByEmail('owner@example.com'))?.id).toBe('u1');
+      // Migration 009: the first user (the one setup created) stays an instance administrator, no one else.
+      expect((await store.users.findById('u1'))?.instanceAdmin).toBe(true);
+      expect((await store.users.findById('u2'))?.instanceAdmin).toBe(false);
       const host = await store.hosts.findById('h1');
       expect(host).toMatchObject({ name: 'web-1', organizationId: 'o1', tokenVersion: 2 });
       expect(await store.metrics.seqs('h1')).toEqual([1, 2, 3]);

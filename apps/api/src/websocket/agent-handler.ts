@@ -6,6 +6,7 @@ import type { AgentSession } from '../realtime/types.js';
 import type { AgentPrincipal } from './auth.js';
 import type { Connection } from './connection.js';
 import { InboundGuard, sendError } from './inbound.js';
+import type { Release } from './limits.js';
 import type { AgentEntry } from './registry.js';
 import type { GatewayRuntime } from './runtime.js';
 
@@ -21,12 +22,16 @@ const MAX_PENDING_FRAMES = 64;
  * upgrade a proxy replays after a partition (a ghost of a connection the agent already gave up) never says
  * hello, so it can neither kick the agent's live connection (here or on another instance, even when both
  * upgrades land at the same moment) nor mark the host online; it is closed with 1008 after
- * `WS_HANDSHAKE_TIMEOUT_MS`. Frames that arrive before `hello` wait for the takeover.
+ * `WS_HANDSHAKE_TIMEOUT_MS`. `hello` must be the first frame: any other frame before it is answered with
+ * `hello_required` and closes the socket with 1008, so nothing from a socket that never said hello is held,
+ * dispatched or stored. Until then the socket holds one of the host's and the address's `helloSlot`s
+ * (`ConnectionLimits.admitAgentBeforeHello`), released at `hello` or close.
  */
 export function handleAgentConnection(
   rt: GatewayRuntime,
   ws: WebSocket,
   principal: AgentPrincipal,
+  helloSlot: Release,
 ): Connection {
   const { ctx, registry } = rt;
   const { hostId, organizationId } = principal;
@@ -85,10 +90,16 @@ export function handleAgentConnection(
     { ...ctx.config.ws, bytesPerSecond: ctx.config.ws.agentBytesPerSecond },
     ctx.metrics,
   );
+  let saidHello = false;
   ws.on('message', (data, isBinary) => {
     const message = guard.accept(data, isBinary);
     if (!message) return;
-    if (message.type === 'hello') helloSeen();
+    if (!saidHello) {
+      if (message.type !== 'hello') return refuseBeforeHello(connection, message);
+      saidHello = true;
+      helloSlot();
+      helloSeen();
+    }
     pending += 1;
     if (pending > MAX_PENDING_FRAMES && !paused) {
       paused = true;
@@ -138,6 +149,17 @@ async function dispatch(
     const id = 'id' in message ? message.id : undefined;
     sendError(connection, apiError.code, apiError.message, id);
   }
+}
+
+/** A frame other than `hello` came first: answer it (requests get exactly one answer) and close with 1008. */
+function refuseBeforeHello(connection: Connection, message: AgentToServer): void {
+  sendError(
+    connection,
+    'hello_required',
+    `"${message.type}" before "hello": hello must be the first frame`,
+    'id' in message ? message.id : undefined,
+  );
+  connection.close(CLOSE_CODES.POLICY_VIOLATION, 'hello must be the first frame');
 }
 
 /** Leaves the registry; presence marks the host offline only if this connection still held it. */

@@ -1,14 +1,14 @@
 // Agent sockets: welcome, online/offline, one live connection per host, heartbeat, revocation, shutdown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/start-test-server.js';
-import { connectRawAgent, DEFAULT_HELLO } from '../test-support/raw-peers.js';
+import { connectRawAgent, DEFAULT_HELLO, makeSample } from '../test-support/raw-peers.js';
 import { connect, handshake, waitFor, type TestSocket } from '../test-support/ws-client.js';
 
 let server: TestServer;
 let owner: { cookie: string; userId: string; organizationId: string };
 
 beforeAll(async () => {
-  server = await startTestServer({ WS_HEARTBEAT_MS: '150' });
+  server = await startTestServer({ WS_HEARTBEAT_MS: '150', WS_MAX_AGENTS_BEFORE_HELLO_PER_IP: '24' });
   owner = await server.setup();
 });
 
@@ -123,6 +123,58 @@ describe('agent connections', () => {
     } finally {
       await quick.cleanup();
     }
+  });
+
+  it('refuses a frame before hello with hello_required and 1008, and stores nothing that socket sent', async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'no-hello-samples');
+    const early = await connect(agentUrl(host.hostId), bearer(host.agentToken));
+    expect(await early.next(() => true)).toMatchObject({ type: 'welcome' });
+    const now = Date.now();
+    early.send({
+      type: 'metrics',
+      id: 'm1',
+      samples: [makeSample(1, now - 2000), makeSample(2, now - 1000)],
+    });
+    early.send({ type: 'hello', ...DEFAULT_HELLO });
+    expect(await early.next((m) => m.type === 'error')).toMatchObject({ id: 'm1', code: 'hello_required' });
+    expect(await early.closed).toMatchObject({ code: 1008, reason: 'hello must be the first frame' });
+    await server.running.gateway.settled();
+    expect(early.messages.filter((m) => m.type === 'metrics.ack')).toEqual([]);
+    expect(await server.ctx.store.metrics.countSamples(host.hostId)).toBe(0);
+    expect((await server.ctx.store.hosts.findById(host.hostId))?.status).toBe('offline');
+
+    // The same samples after hello are stored as always.
+    const agent = await connectRawAgent(server, host);
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000), makeSample(2, now - 1000)] });
+    await agent.next((m) => m.type === 'metrics.ack');
+    await waitFor(async () => (await server.ctx.store.metrics.countSamples(host.hostId)) === 2);
+    await agent.close();
+  });
+
+  it('caps agent sockets that have not said hello at 16 per host and WS_MAX_AGENTS_BEFORE_HELLO_PER_IP per address', async () => {
+    const a = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'hello-cap-a');
+    const b = await server.createEnrolledHost(owner.cookie, owner.organizationId, 'hello-cap-b');
+    const open = (host: { hostId: string; agentToken: string }, n: number) =>
+      Promise.all(Array.from({ length: n }, () => connect(agentUrl(host.hostId), bearer(host.agentToken))));
+    const silentA = await open(a, 16);
+    const overHost = await handshake(agentUrl(a.hostId), bearer(a.agentToken));
+    expect(overHost).toMatchObject({ status: 429, opened: false });
+    expect(overHost.headers['retry-after']).toBe('5');
+    // 16 of host a and 8 of host b fill this server's 24 per address.
+    const silentB = await open(b, 8);
+    expect(await handshake(agentUrl(b.hostId), bearer(b.agentToken))).toMatchObject({ status: 429 });
+
+    // A socket that says hello frees its slot at once: the host's agent gets in.
+    silentA[0]?.send({ type: 'hello', ...DEFAULT_HELLO });
+    await waitFor(async () => (await hostStatus(a.hostId)) === 'online');
+    const live = await handshake(agentUrl(a.hostId), bearer(a.agentToken));
+    expect(live.status).toBe(101);
+    for (const socket of [...silentA, ...silentB, live.socket]) socket?.ws.close();
+    await Promise.all([...silentA, ...silentB].map((socket) => socket.closed));
+    // Closed sockets give their slots back.
+    const after = await connectAgent(agentUrl(b.hostId), bearer(b.agentToken));
+    await waitFor(async () => (await hostStatus(b.hostId)) === 'online');
+    after.ws.close();
   });
 
   it('terminates an agent that stops answering pings and marks its host offline within two intervals', async () => {

@@ -17,6 +17,9 @@ export class ConnectionLimits {
   private total = 0;
   private readonly byIp = new Map<string, number>();
   private readonly byUser = new Map<string, number>();
+  /** Agent sockets that are welcomed but have not said `hello` yet, by host and by address. */
+  private readonly beforeHelloByHost = new Map<string, number>();
+  private readonly beforeHelloByIp = new Map<string, number>();
   private readonly upgradeRate: RateLimiter;
 
   constructor(private readonly limits: Config['ws']) {
@@ -85,6 +88,40 @@ export class ConnectionLimits {
     }
     increment(this.byUser, userId);
     return { ok: true, release: once(() => decrement(this.byUser, userId)) };
+  }
+
+  /**
+   * Admits one more agent socket of `hostId` from `ip` that has yet to say `hello` (checked after
+   * authentication, before the 101), or 429. Release it once the socket said `hello` or closed: a live agent
+   * holds a slot for one round trip, a ghost or a flood of sockets that never say hello hold them all.
+   */
+  admitAgentBeforeHello(
+    hostId: string,
+    ip: string,
+  ): { ok: true; release: Release } | { ok: false; refusal: Refusal } {
+    const byHost = (this.beforeHelloByHost.get(hostId) ?? 0) >= this.limits.maxAgentsBeforeHelloPerHost;
+    if (byHost || (this.beforeHelloByIp.get(ip) ?? 0) >= this.limits.maxAgentsBeforeHelloPerIp) {
+      return {
+        ok: false,
+        refusal: {
+          status: 429,
+          code: 'rate_limited',
+          reason: byHost
+            ? 'agent sockets waiting for hello per host exceeded'
+            : 'agent sockets waiting for hello per IP exceeded',
+          retryAfterSeconds: FULL_RETRY_AFTER_SECONDS,
+        },
+      };
+    }
+    increment(this.beforeHelloByHost, hostId);
+    increment(this.beforeHelloByIp, ip);
+    return {
+      ok: true,
+      release: once(() => {
+        decrement(this.beforeHelloByHost, hostId);
+        decrement(this.beforeHelloByIp, ip);
+      }),
+    };
   }
 }
 

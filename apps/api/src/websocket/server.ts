@@ -14,7 +14,7 @@ import { handleClientConnection } from './client-handler.js';
 import { recoverFromGap } from './backplane-gap.js';
 import { handleControlEvent } from './control-events.js';
 import { startHeartbeat } from './heartbeat.js';
-import { ConnectionLimits } from './limits.js';
+import { ConnectionLimits, type Release } from './limits.js';
 import { writeRefusal, type Refusal } from './refusal.js';
 import { GatewayRuntime } from './runtime.js';
 
@@ -113,9 +113,14 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     writeRefusal(socket, refusal);
   }
 
-  function accept(ws: WebSocket, auth: Extract<WebSocketAuthResult, { ok: true }>, ip: string): void {
+  function accept(
+    ws: WebSocket,
+    auth: Extract<WebSocketAuthResult, { ok: true }>,
+    ip: string,
+    helloSlot: Release,
+  ): void {
     ws.on('error', (error) => logger.debug({ err: error, kind: auth.principal.kind }, 'WebSocket error'));
-    if (auth.principal.kind === 'agent') handleAgentConnection(rt, ws, auth.principal);
+    if (auth.principal.kind === 'agent') handleAgentConnection(rt, ws, auth.principal, helloSlot);
     else handleClientConnection(rt, ws, auth.principal, ip);
   }
 
@@ -144,12 +149,18 @@ export function attachGateway(server: http.Server, ctx: AppContext, options: Gat
     if (ctx.lifecycle.shuttingDown) {
       return refuse(req, socket, ip, shuttingDownRefusal());
     }
+    let helloSlot: Release = () => undefined;
     if (auth.principal.kind === 'client') {
       const user = limits.admitUser(auth.principal.userId);
       if (!user.ok) return refuse(req, socket, ip, user.refusal);
       socket.once('close', user.release);
+    } else {
+      const slot = limits.admitAgentBeforeHello(auth.principal.hostId, ip);
+      if (!slot.ok) return refuse(req, socket, ip, slot.refusal);
+      helloSlot = slot.release;
+      socket.once('close', helloSlot);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth, ip));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth, ip, helloSlot));
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -1,8 +1,9 @@
 /**
  * @module account-page — `/account`: change the password (ends the other sessions), sign out everywhere,
- * and two-factor sign-in: set up with a QR code, confirm with a code, keep the recovery codes, turn off.
+ * two-factor sign-in (set up with a QR code, confirm with the password and a code, keep the recovery codes,
+ * turn off), and linking single sign-on to this account (the only way SSO reaches an existing account).
  */
-import type { Account, TotpSetup } from '@hostwire/protocol';
+import type { Account, AuthConfig, TotpSetup } from '@hostwire/protocol';
 import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
@@ -135,6 +136,7 @@ function SessionsSection() {
 /** Setup in progress: the QR code and secret, then the confirming code, then the recovery codes once. */
 function TwoFactorSetup({ setup, onDone }: { setup: TotpSetup; onDone: () => void }) {
   const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const { busy, error, run } = useTask();
   if (recoveryCodes)
@@ -162,7 +164,9 @@ function TwoFactorSetup({ setup, onDone }: { setup: TotpSetup; onDone: () => voi
     );
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    await run(async () => setRecoveryCodes((await api.totpEnable(code.trim())).recoveryCodes));
+    await run(async () =>
+      setRecoveryCodes((await api.totpEnable({ code: code.trim(), password })).recoveryCodes),
+    );
   };
   return (
     <form className="form" data-testid="totp-enable-form" onSubmit={(e) => void submit(e)}>
@@ -189,6 +193,17 @@ function TwoFactorSetup({ setup, onDone }: { setup: TotpSetup; onDone: () => voi
         value={code}
         onValue={setCode}
       />
+      <TextField
+        label="Current password"
+        name="password"
+        data-testid="totp-enable-password"
+        type="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onValue={setPassword}
+      />
+      <p className="muted">Turning it on signs you out on your other devices.</p>
       <ErrorText message={error} />
       <div className="row-end">
         <button type="submit" className="button primary" disabled={busy}>
@@ -292,9 +307,66 @@ function TwoFactorSection({ account, reload }: { account: Account; reload: () =>
   );
 }
 
+/** Links the server's SSO provider to this account: the password first, then a round trip to the provider. */
+function SingleSignOnSection({ account, config }: { account: Account; config: AuthConfig }) {
+  const [password, setPassword] = useState('');
+  const { busy, error, run } = useTask();
+  const name = config.sso.name ?? 'single sign-on';
+  const justLinked = new URLSearchParams(window.location.search).get('sso') === 'linked';
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await run(async () => {
+      const { url } = await api.ssoLink(account.hasPassword ? { password } : {});
+      window.location.assign(url);
+    });
+  };
+  return (
+    <section className="card" data-testid="sso-section">
+      <h2>Single sign-on</h2>
+      {justLinked ? (
+        <p className="banner banner-ok" role="status">
+          {name} is linked: you can sign in with it.
+        </p>
+      ) : null}
+      {account.identities.length > 0 ? (
+        <ul data-testid="sso-identities">
+          {account.identities.map((identity) => (
+            <li key={`${identity.issuer} ${identity.createdAt}`}>
+              {identity.email || 'linked'} <span className="muted">· {identity.issuer}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">Not linked. Link {name} to sign in with it instead of your password.</p>
+      )}
+      <form className="form" data-testid="sso-link-form" onSubmit={(e) => void submit(e)}>
+        {account.hasPassword ? (
+          <TextField
+            label="Current password"
+            name="password"
+            data-testid="sso-link-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onValue={setPassword}
+          />
+        ) : null}
+        <ErrorText message={error} />
+        <div className="row-end">
+          <button type="submit" className="button" data-testid="sso-link-button" disabled={busy}>
+            Link {name}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
 /** The signed-in user's own account. */
 export function AccountPage() {
   const [account, setAccount] = useState<Account | null>(null);
+  const [config, setConfig] = useState<AuthConfig | null>(null);
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(async () => {
     try {
@@ -305,6 +377,7 @@ export function AccountPage() {
   }, []);
   useEffect(() => {
     void reload();
+    api.authConfig().then(setConfig, () => setConfig(null));
   }, [reload]);
   return (
     <div className="account-page" data-testid="account-page">
@@ -320,6 +393,7 @@ export function AccountPage() {
           <PasswordSection hasPassword={account.hasPassword} />
           <TwoFactorSection account={account} reload={reload} />
           <SessionsSection />
+          {config?.sso.enabled ? <SingleSignOnSection account={account} config={config} /> : null}
         </div>
       ) : error ? null : (
         <Loading />

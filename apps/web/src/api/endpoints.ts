@@ -82,9 +82,16 @@ export const api = {
     http.post<undefined>('/api/auth/password', body),
   logoutAll: () => http.post<undefined>('/api/auth/logout-all'),
   totpSetup: () => http.post('/api/auth/totp/setup', {}, TotpSetup),
-  totpEnable: (code: string) => http.post('/api/auth/totp/enable', { code }, RecoveryCodes),
+  totpEnable: (body: { code: string; password: string }) =>
+    http.post('/api/auth/totp/enable', body, RecoveryCodes),
   totpDisable: (body: { password: string; code: string }) =>
     http.post<undefined>('/api/auth/totp/disable', body),
+  /** The TOTP second step of a single sign-on (the provider already signed the person in). */
+  ssoCode: (code: string) =>
+    http.post('/api/auth/oidc/code', { code }, z.object({ me: Me, returnTo: z.string() })),
+  /** Starts linking SSO to the signed-in account: where to send the browser. */
+  ssoLink: (body: { password?: string }) =>
+    http.post('/api/auth/oidc/link', body, z.object({ url: z.string() })),
   wsTicket: () => http.post('/api/ws-ticket', {}, Ticket),
   createOrganization: (name: string) => http.post('/api/orgs', { name }, OrganizationOne),
 

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   'logout.all': 'Signed out everywhere',
   'totp.enabled': 'Two-factor turned on',
   'totp.disabled': 'Two-factor turned off',
+  'sso.linked': 'Single sign-on linked',
   'api_token.created': 'API token created',
   'api_token.revoked': 'API token revoked',
 };

@@ -9,6 +9,8 @@ import { useRealtimeMessages } from '../realtime/realtime-context.js';
 import { Link } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
+import { useServerIdentity } from './agent-release.js';
+import { installCommands } from './install-command.js';
 
 /** The "Add host" dialog; `hosts` is the live fleet list, used to notice the new host coming online. */
 export function AddHostDialog({
@@ -24,6 +26,7 @@ export function AddHostDialog({
   const [created, setCreated] = useState<CreatedHost | null>(null);
   const { busy, error, run } = useTask();
   const [seenOnline, setSeenOnline] = useState(false);
+  const server = useServerIdentity();
   const duplicateId = useId();
   const wanted = name.trim().toLowerCase();
   const duplicate = wanted ? hosts.find((h) => h.name.toLowerCase() === wanted) : undefined;
@@ -83,22 +86,38 @@ export function AddHostDialog({
     );
   }
 
-  const origin = window.location.origin;
-  const install = `curl -fsSL ${origin}/install.sh | sudo sh -s -- --token ${created.enrollmentToken}`;
-  const enroll = `hostwire-agent enroll --server ${origin} --token ${created.enrollmentToken}`;
+  const commands = server ? installCommands(server, created.enrollmentToken) : null;
   return (
     <Dialog title={`Enroll ${created.host.name}`} onClose={onClose} wide testId="add-host-dialog">
       <p>
-        On the machine, run this one line: it installs the agent, enrolls it and starts it as a service (the
-        token works once, until {formatDateTime(created.enrollmentExpiresAt)}):
+        On the machine, run this one line: it installs the agent, checks its signature, enrolls it and starts
+        it as a service (the token works once, until {formatDateTime(created.enrollmentExpiresAt)}). As root
+        (containers, LXC, machines without sudo):
       </p>
-      <Command text={install} testId="install-command" />
+      {commands ? (
+        <>
+          <Command text={commands.root} testId="install-command-root" />
+          <p>Or as a user with sudo:</p>
+          <Command text={commands.sudo} testId="install-command" />
+          {commands.insecureHttp ? (
+            <p className="warning-text" data-testid="install-insecure-http">
+              This server&apos;s address (PUBLIC_URL) is plain http: the token and the agent&apos;s
+              credentials travel in clear, so these lines need <code>--insecure-http</code>. Serve Hostwire
+              over https and set PUBLIC_URL to its https:// address.
+            </p>
+          ) : null}
+        </>
+      ) : (
+        <p className="waiting" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading the install line…
+        </p>
+      )}
       <details className="manual-steps" data-testid="manual-steps">
         <summary>Or by hand (an installed hostwire-agent, no service, or no root)</summary>
         <ol className="steps">
           <li>
             Enroll the agent:
-            <Command text={enroll} testId="enroll-command" />
+            {commands ? <Command text={commands.enroll} testId="enroll-command" /> : null}
           </li>
           <li>
             Then start it:
@@ -107,7 +126,7 @@ export function AddHostDialog({
         </ol>
         <p className="muted small">
           Without root: append <code>--prefix ~/bin --config ~/.hostwire/agent.json --no-service</code> to the
-          line above and drop <code>sudo</code>.
+          root line above.
         </p>
       </details>
       {online ? (

@@ -1,26 +1,43 @@
-/** @module agent-release — the agent version this server hands out, to mark outdated agents in the fleet. */
+/**
+ * @module agent-release — what this server hands out to agents: the agent version (to mark outdated agents
+ * in the fleet) and the URL agents use (PUBLIC_URL, for the install and enroll lines).
+ */
+import type { AgentRelease } from '@hostwire/protocol';
 import { useEffect, useState } from 'react';
 import { api } from '../api/endpoints.js';
 
-let cached: Promise<string | null> | undefined;
+let cached: Promise<AgentRelease | null> | undefined;
 
-/** The server's agent version (null while loading, when not built, or on error); fetched once per page load. */
-export function useAgentRelease(): string | null {
-  const [version, setVersion] = useState<string | null>(null);
+/** GET /api/agent/release once per page load: undefined while loading, null on error. */
+function useRelease(): AgentRelease | null | undefined {
+  const [release, setRelease] = useState<AgentRelease | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
-    cached ??= api.agentRelease().then(
-      (release) => release.version,
-      () => null,
-    );
-    void cached.then((v) => {
-      if (live) setVersion(v);
+    cached ??= api.agentRelease().catch(() => null);
+    void cached.then((r) => {
+      if (live) setRelease(r);
     });
     return () => {
       live = false;
     };
   }, []);
-  return version;
+  return release;
+}
+
+/** The server's agent version (null while loading, when not built, or on error). */
+export function useAgentRelease(): string | null {
+  return useRelease()?.version ?? null;
+}
+
+/**
+ * The URL agents reach this server at (PUBLIC_URL as the server says, not this page's origin, which a
+ * proxy or a typed address may differ from; the origin only when the server cannot be asked) and the
+ * release key. Null while loading.
+ */
+export function useServerIdentity(): { serverUrl: string; releaseKey: string | null } | null {
+  const release = useRelease();
+  if (release === undefined) return null;
+  return release ?? { serverUrl: window.location.origin, releaseKey: null };
 }
 
 /** True when `version` is older than `latest` (dotted numbers; anything unparsable is not outdated). */

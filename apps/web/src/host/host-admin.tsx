@@ -4,6 +4,8 @@ import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { api } from '../api/endpoints.js';
 import { Command } from '../components/command.js';
 import { ConfirmDialog, Dialog } from '../components/dialog.js';
+import { useServerIdentity } from '../fleet/agent-release.js';
+import { installCommands } from '../fleet/install-command.js';
 import { navigate } from '../router/router.js';
 import { formatDateTime } from '../util/format.js';
 import { PHONE_QUERY, useMediaQuery, useTask } from '../util/hooks.js';
@@ -59,6 +61,7 @@ export function HostAdmin({ host }: { host: Host }) {
   const [step, setStep] = useState<Step>({ kind: 'idle' });
   const { busy, error, setError, run } = useTask();
   const phone = useMediaQuery(PHONE_QUERY);
+  const server = useServerIdentity();
   const close = () => {
     setStep({ kind: 'idle' });
     setError(null);
@@ -143,10 +146,9 @@ export function HostAdmin({ host }: { host: Host }) {
             On the machine, enroll again (the token works once, until {formatDateTime(step.expiresAt)}), then
             restart the agent:
           </p>
-          <Command
-            text={`hostwire-agent enroll --server ${window.location.origin} --token ${step.token}`}
-            testId="enroll-command"
-          />
+          {server ? (
+            <Command text={installCommands(server, step.token).enroll} testId="enroll-command" />
+          ) : null}
           <Command text="hostwire-agent run" testId="run-command" />
         </Dialog>
       ) : null}

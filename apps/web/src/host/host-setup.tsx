@@ -6,11 +6,14 @@ import { ErrorText } from '../components/bits.js';
 import { Command } from '../components/command.js';
 import { formatDateTime } from '../util/format.js';
 import { useTask } from '../util/hooks.js';
+import { useServerIdentity } from '../fleet/agent-release.js';
+import { installCommands } from '../fleet/install-command.js';
 
 /** Setup steps of a host without an agent; admins can issue the enrollment command here. */
 export function HostSetup({ host, canEnroll }: { host: Host; canEnroll: boolean }) {
   const [enrollment, setEnrollment] = useState<{ token: string; expiresAt: number } | null>(null);
   const { busy, error, run } = useTask();
+  const server = useServerIdentity();
   const issue = () =>
     run(async () => {
       const issued = await api.rotateToken(host.id);
@@ -29,12 +32,9 @@ export function HostSetup({ host, canEnroll }: { host: Host; canEnroll: boolean 
         </li>
         <li>
           Enroll it with a one-time token:
-          {enrollment ? (
+          {enrollment && server ? (
             <>
-              <Command
-                text={`hostwire-agent enroll --server ${window.location.origin} --token ${enrollment.token}`}
-                testId="enroll-command"
-              />
+              <Command text={installCommands(server, enrollment.token).enroll} testId="enroll-command" />
               <span className="muted small">
                 The token works once, until {formatDateTime(enrollment.expiresAt)}.
               </span>

@@ -45,7 +45,7 @@ function InviteForm({
     });
   };
   const copy = async () => {
-    if (!created) return;
+    if (!created?.inviteUrl) return;
     await navigator.clipboard.writeText(created.inviteUrl).then(
       () => setCopied(true),
       () => setCopied(false),
@@ -70,19 +70,28 @@ function InviteForm({
       </div>
       {created ? (
         <div className="banner banner-info" role="status" data-testid="invite-created">
-          <p>
-            {created.emailed
-              ? `The invitation was e-mailed to ${created.invitation.email}. You can also pass on this link:`
-              : `Send this link to ${created.invitation.email} (it is shown only now):`}
-          </p>
-          <p className="row">
-            <code className="grow" data-testid="invite-link">
-              {created.inviteUrl}
-            </code>{' '}
-            <button type="button" className="button small" onClick={() => void copy()}>
-              {copied ? 'Copied' : 'Copy link'}
-            </button>
-          </p>
+          {created.inviteUrl ? (
+            <>
+              <p>Send this link to {created.invitation.email} (it is shown only now):</p>
+              <p className="row">
+                <code className="grow" data-testid="invite-link">
+                  {created.inviteUrl}
+                </code>{' '}
+                <button type="button" className="button small" onClick={() => void copy()}>
+                  {copied ? 'Copied' : 'Copy link'}
+                </button>
+              </p>
+            </>
+          ) : created.emailed ? (
+            <p>
+              The invitation was e-mailed to {created.invitation.email}. The link goes to that address only.
+            </p>
+          ) : (
+            <p>
+              The e-mail to {created.invitation.email} could not be sent. Invite the address again to retry (a
+              new invitation replaces this one).
+            </p>
+          )}
         </div>
       ) : null}
     </form>

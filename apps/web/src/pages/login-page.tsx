@@ -1,14 +1,70 @@
-/** @module login-page — sign in with email and password (plus a two-factor code when asked), or with SSO. */
+/**
+ * @module login-page — sign in with email and password (plus a two-factor code when asked), or with SSO;
+ * `/login?sso=code` is the second step of an SSO sign-in for an account with two-factor on.
+ */
 import type { AuthConfig } from '@hostwire/protocol';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ssoStartUrl } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
+import { navigate } from '../router/router.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
 
+/** The single sign-on went through at the provider; the account's two-factor code completes it. */
+function SsoCodeForm() {
+  const { signedIn } = useSession();
+  const [code, setCode] = useState('');
+  const { busy, error, run } = useTask();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await run(async () => {
+      const { me, returnTo } = await api.ssoCode(code.trim());
+      signedIn(me);
+      navigate(returnTo, { replace: true });
+    });
+  };
+  return (
+    <main className="centered">
+      <form className="card narrow form" data-testid="sso-code-form" onSubmit={(e) => void submit(e)}>
+        <h1>Two-factor code</h1>
+        <p className="muted">Your provider signed you in. This account also asks for its two-factor code.</p>
+        <label className="field">
+          <span>Two-factor code</span>
+          <input
+            name="code"
+            data-testid="sso-totp-code"
+            inputMode="text"
+            autoComplete="one-time-code"
+            required
+            autoFocus
+            maxLength={64}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+          <small className="muted">
+            The 6-digit code from your authenticator app, or one of your recovery codes.
+          </small>
+        </label>
+        <ErrorText message={error} testId="form-error" focus />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? 'Checking…' : 'Verify'}
+        </button>
+        <a className="button ghost" href="/login">
+          Back to sign-in
+        </a>
+      </form>
+    </main>
+  );
+}
+
 /** The sign-in page; `expired` explains why a signed-in user landed here. */
 export function LoginPage({ expired }: { expired: boolean }) {
+  if (new URLSearchParams(window.location.search).get('sso') === 'code') return <SsoCodeForm />;
+  return <PasswordLogin expired={expired} />;
+}
+
+function PasswordLogin({ expired }: { expired: boolean }) {
   const { signedIn } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');

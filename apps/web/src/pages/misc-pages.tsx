@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints.js';
 import { ErrorText } from '../components/bits.js';
 import { Link } from '../router/router.js';
-import { useSession } from '../session/session.js';
+import { useMe, useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
 
 /** Unknown path. */
@@ -18,8 +18,26 @@ export function NotFoundPage() {
   );
 }
 
-/** A signed-in user who belongs to no organization can create one. */
+/**
+ * A signed-in user who belongs to no organization: may create one when the server allows it (an instance
+ * administrator, or everyone under ORG_CREATION=anyone); otherwise only waits for an invitation.
+ */
 export function NoOrganizationPage() {
+  const me = useMe();
+  if (!me.mayCreateOrganizations)
+    return (
+      <div className="card narrow" data-testid="no-organization">
+        <h1>No organization yet</h1>
+        <p className="muted">
+          You are not a member of any organization. Ask an admin of your organization to invite{' '}
+          {me.user.email}; only instance administrators create organizations on this server.
+        </p>
+      </div>
+    );
+  return <CreateOrganizationForm />;
+}
+
+function CreateOrganizationForm() {
   const { refresh } = useSession();
   const [name, setName] = useState('');
   const { busy, error, run } = useTask();

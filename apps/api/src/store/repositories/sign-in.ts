@@ -69,6 +69,16 @@ export function createIdentitiesRepository(db: Kysely<Database>) {
         })
         .execute();
     },
+    /** The provider identities linked to a user (what the account page lists). */
+    async ofUser(userId: string): Promise<{ issuer: string; email: string; createdAt: number }[]> {
+      const rows = await db
+        .selectFrom('user_identities')
+        .select(['issuer', 'email', 'created_at'])
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => ({ issuer: r.issuer, email: r.email, createdAt: Number(r.created_at) }));
+    },
     async touch(issuer: string, subject: string, email: string, now: number): Promise<void> {
       await db
         .updateTable('user_identities')

@@ -7,6 +7,8 @@ export interface UserRow {
   email: string;
   passwordHash: string;
   createdAt: number;
+  /** May create organizations under ORG_CREATION=admins; the setup user is one. */
+  instanceAdmin: boolean;
 }
 
 export function createUsersRepository(db: Kysely<Database>) {
@@ -15,6 +17,7 @@ export function createUsersRepository(db: Kysely<Database>) {
     email: row.email,
     passwordHash: row.password_hash,
     createdAt: row.created_at,
+    instanceAdmin: Number(row.instance_admin) === 1,
   });
   return {
     async count(): Promise<number> {
@@ -24,7 +27,8 @@ export function createUsersRepository(db: Kysely<Database>) {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async insert(user: UserRow): Promise<void> {
+    /** Inserts a user; an instance administrator only when `instanceAdmin` says so (first-run setup). */
+    async insert(user: Omit<UserRow, 'instanceAdmin'> & { instanceAdmin?: boolean }): Promise<void> {
       await db
         .insertInto('users')
         .values({
@@ -32,6 +36,7 @@ export function createUsersRepository(db: Kysely<Database>) {
           email: user.email,
           password_hash: user.passwordHash,
           created_at: user.createdAt,
+          instance_admin: user.instanceAdmin === true ? 1 : 0,
         })
         .execute();
     },
