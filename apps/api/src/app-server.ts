@@ -59,9 +59,9 @@ export async function startServer(
     ),
     lifecycle: { shuttingDown: false },
   };
-  if (config.alerts.allowedHosts && config.outboundAllow.empty)
+  if (config.alerts.allowedHosts)
     logger.warn(
-      'ALERT_ALLOWED_HOSTS restricts notification targets by name only; loopback, private and other non-public addresses are refused whatever it lists unless OUTBOUND_ALLOW opens them',
+      'ALERT_ALLOWED_HOSTS is deprecated: it restricts notification targets by name; while OUTBOUND_ALLOW is unset, the hosts it names exactly (not its *.wildcards) may also be non-public addresses. Set OUTBOUND_ALLOW to say which inside addresses notifications may reach',
     );
   const domain = createDomain(partial);
   await domain.presence.start();

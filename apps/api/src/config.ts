@@ -240,7 +240,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   let outboundAllow: OutboundAllow;
   try {
-    outboundAllow = parseOutboundAllow(e.OUTBOUND_ALLOW);
+    // Upgrades: before OUTBOUND_ALLOW, ALERT_ALLOWED_HOSTS was how an operator reached an internal receiver.
+    // The hosts it names exactly (not its *.wildcards) stay reachable until OUTBOUND_ALLOW is set.
+    outboundAllow = parseOutboundAllow(
+      e.OUTBOUND_ALLOW ??
+        e.ALERT_ALLOWED_HOSTS?.split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== '' && !h.startsWith('*.'))
+          .join(','),
+    );
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  OUTBOUND_ALLOW: ${(error as Error).message}`);
   }

@@ -825,6 +825,29 @@ describe('ALERT_ALLOWED_HOSTS', () => {
     expect(refused.status).toBe(400);
     expect((refused.json.error as Json).message).toMatch(/ALERT_ALLOWED_HOSTS/);
   });
+
+  it('keeps an upgraded server reaching the inside hosts it names exactly while OUTBOUND_ALLOW is unset', async () => {
+    await server.close();
+    // `localhost` is named exactly; 127.0.0.1 only matches the wildcard `*.0.0.1`.
+    server = await startTestServer(
+      { ...GUARDED, ALERT_ALLOWED_HOSTS: 'localhost,*.0.0.1' },
+      { dataDir: server.dataDir },
+    );
+    const make = (url: string) =>
+      post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+        name: 'x',
+        type: 'slack',
+        config: { url },
+      });
+    const port = new URL(receiver.url).port;
+    // Named exactly: the receiver on this machine still gets notifications after the upgrade.
+    expect((await make(`http://localhost:${port}/x`)).status).toBe(201);
+    // A wildcard opens no inside address.
+    const wildcard = await make(`http://127.0.0.1:${port}/x`);
+    expect(wildcard.status).toBe(400);
+    expect((wildcard.json.error as Json).code).toBe('target_not_allowed');
+    expect(server.logs.join('')).toContain('ALERT_ALLOWED_HOSTS is deprecated');
+  });
 });
 
 const channelBody = (type: string, url: string, name = type) => ({
