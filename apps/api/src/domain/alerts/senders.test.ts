@@ -15,6 +15,8 @@ const alertsConfig = {
   retryBaseMs: 5000,
   retryForMs: 25 * 3600_000,
   containerGoneMs: 600_000,
+  maxContainerEvaluationsPerSample: 128_000,
+  maxOpenPerEvaluation: 100,
 };
 
 describe('Standard Webhooks 1.0', () => {
