@@ -1,7 +1,7 @@
 /**
  * @module bench/lib/alert-limits — alert evaluation at the contract's limits, in-process: one organization with
  * the most rules it may have (500), all of them container rules, against samples of 256 containers (the most
- * ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE evaluates whole at its default: 128 000 pairs). Two rule sets:
+ * ALERT_EVALUATIONS_PER_SAMPLE evaluates whole at its default: 128 000 pairs). Two rule sets:
  *   pathological  globs `a*<60–119 a's>b*a` (each distinct) against 249-character names of a's and digits: nothing
  *                 matches, and a backtracking matcher retries every segment at every position;
  *   broad         globs that match every container (`*`, `*-*`, `?*`, …): 128 000 matched pairs per sample,

@@ -96,7 +96,7 @@ export const EnvSchema = z.object({
   ALERT_CONTAINER_GONE_SECONDS: int(1, 86_400).default(600),
   // At least one container against every rule an organization may have (MAX_RULES in domain/alerts), so no
   // rule that can be created is never evaluated; the default lets 500 rules see 256 containers per sample.
-  ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE: int(500, 10_000_000).default(128_000),
+  ALERT_EVALUATIONS_PER_SAMPLE: int(500, 10_000_000).default(128_000),
   // A sample holds at most 500 containers (MAX_CONTAINERS_PER_SAMPLE), so 500 never limits anything.
   ALERT_MAX_OPEN_PER_EVALUATION: int(1, 500).default(100),
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
@@ -298,7 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryBaseMs: e.ALERT_RETRY_BASE_MS,
       retryForMs: e.ALERT_RETRY_HOURS * 3600_000,
       containerGoneMs: e.ALERT_CONTAINER_GONE_SECONDS * 1000,
-      maxContainerEvaluationsPerSample: e.ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE,
+      maxContainerEvaluationsPerSample: e.ALERT_EVALUATIONS_PER_SAMPLE,
       maxOpenPerEvaluation: e.ALERT_MAX_OPEN_PER_EVALUATION,
     },
     localAgent: e.LOCAL_AGENT === 'true',

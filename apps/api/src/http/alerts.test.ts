@@ -435,8 +435,8 @@ describe('evaluation bounds', () => {
     await agent.close();
   });
 
-  it('evaluates only the oldest rules that fit ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE, and says which were left out', async () => {
-    await restart({ ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE: '500' });
+  it('evaluates only the oldest rules that fit ALERT_EVALUATIONS_PER_SAMPLE, and says which were left out', async () => {
+    await restart({ ALERT_EVALUATIONS_PER_SAMPLE: '500' });
     const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) ids.push((await containerDown(`r${i}`, 'svc-*')).id);
@@ -451,7 +451,7 @@ describe('evaluation bounds', () => {
     await waitFor(async () => (await alerts('firing')).length === 3);
     expect((await alerts('firing')).map((a) => a.ruleName).sort()).toEqual(['r0', 'r1', 'r2']);
     expect(await metric('hostwire_alert_container_evaluations_skipped_total{reason="limit"}')).toBe(280);
-    const [warning, ...more] = warnings('ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE');
+    const [warning, ...more] = warnings('ALERT_EVALUATIONS_PER_SAMPLE');
     expect(more).toHaveLength(0);
     expect(warning).toMatchObject({ containers: 140, evaluatedRules: 3, skippedRuleIds: [ids[3], ids[4]] });
     // 100 containers: all five fit.

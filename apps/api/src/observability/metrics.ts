@@ -35,7 +35,7 @@ export interface ServerMetrics {
   alertDeliveries: Counter<'result'>;
   /**
    * (container rule, container) pairs of a sample left unevaluated, by `reason`: `limit` (over
-   * ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE) or `new_names` (the frame's budget for matching new names).
+   * ALERT_EVALUATIONS_PER_SAMPLE) or `new_names` (the frame's budget for matching new names).
    */
   alertEvaluationsSkipped: Counter<'reason'>;
   /** New alerts a rule did not open at one evaluation: over ALERT_MAX_OPEN_PER_EVALUATION. */
@@ -136,7 +136,7 @@ export function createServerMetrics(): ServerMetrics {
     }),
     alertEvaluationsSkipped: new Counter({
       name: 'hostwire_alert_container_evaluations_skipped_total',
-      help: 'Container rule x container evaluations skipped (reason: limit, over ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE; new_names, over the budget for matching new container names in one frame)',
+      help: 'Container rule x container evaluations skipped (reason: limit, over ALERT_EVALUATIONS_PER_SAMPLE; new_names, over the budget for matching new container names in one frame)',
       labelNames: ['reason'],
       registers,
     }),

@@ -2,7 +2,7 @@
  * @module domain/alerts/container-rules — an organization's container rules as the engine evaluates them:
  * each glob compiled once when the rule index is built, the rules each container name matches remembered
  * (names repeat from sample to sample and from host to host, so a glob meets a name about once), and the
- * two bounds on one sample's work: ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE (rules × containers), and
+ * two bounds on one sample's work: ALERT_EVALUATIONS_PER_SAMPLE (rules × containers), and
  * NEW_NAME_STEPS_PER_FRAME for matching names the organization has not seen yet.
  */
 import type { AlertCondition, CompiledGlob, GlobMeter } from '@hostwire/protocol';

@@ -5,7 +5,7 @@
  *   ingest runs no query per rule; a per-host cache of its open alerts, loaded once per host.
  * - Container rules: each glob is compiled once with the index and matches in linear time; the rules a
  *   container name matches are remembered (container-rules.ts), and a frame spends a bounded number of glob
- *   steps on names not seen before. A sample evaluates at most ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE
+ *   steps on names not seen before. A sample evaluates at most ALERT_EVALUATIONS_PER_SAMPLE
  *   (rule, container) pairs and a rule opens at most ALERT_MAX_OPEN_PER_EVALUATION alerts per sample; past
  *   any bound, a counter on /metrics and a warning once per window say so (limit-reports.ts).
  * - Samples are evaluated on the instance that holds the host's agent (presence's lease in the store). The
@@ -316,7 +316,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
 
   /**
    * The container rules of one sample, container by container: only the rules its name matches (remembered
-   * per name), within ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE, the frame's budget for new names, and
+   * per name), within ALERT_EVALUATIONS_PER_SAMPLE, the frame's budget for new names, and
    * ALERT_MAX_OPEN_PER_EVALUATION.
    */
   function evaluateContainers(
@@ -349,7 +349,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
           skippedRuleIds: plan.skippedRuleIds.slice(0, 20),
           limit: bounds.maxContainerEvaluationsPerSample,
         },
-        'a sample needs more container rule evaluations than ALERT_MAX_CONTAINER_EVALUATIONS_PER_SAMPLE allows: the newest rules were not evaluated on this host',
+        'a sample needs more container rule evaluations than ALERT_EVALUATIONS_PER_SAMPLE allows: the newest rules were not evaluated on this host',
       );
     if (plan.evaluated === 0) return;
     const { allowed } = plan;
