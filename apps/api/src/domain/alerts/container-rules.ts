@@ -10,7 +10,8 @@ import type { AlertCondition, CompiledGlob, GlobMeter } from '@hostwire/protocol
 /**
  * Glob steps (see `GlobMeter`, plus CALL_STEPS per rule and name) one metrics frame may spend matching
  * names the index does not remember: a few milliseconds of one core. Names past it are matched at the next
- * frames. Matching is linear in the name, so new names cost a frame at most this much, whatever the globs.
+ * frames. Matching is linear in the name, so new names cost a frame at most this much plus the name under way
+ * (500 rules × 255 characters × 8 words at worst), whatever the globs.
  */
 export const NEW_NAME_STEPS_PER_FRAME = 250_000;
 /** What one glob call costs beyond its steps, in steps (measured: a call is worth about four characters). */
