@@ -44,7 +44,7 @@ const PROFILES = {
     slow: { windowMs: 10_000, warmupMs: 2000, graceMs: 2000, observeCloseMs: 36_000 },
     footprintArgs: ['--slow', '8', '--fast', '8', '--warmup', '3', '--collects', '50'],
     prometheus: { hosts: 10_000, scrapes: 5 },
-    alertRules: { hosts: 1000, rules: 100, rate: 1, windowMs: 8000, warmupMs: 3000 },
+    alertRules: { hosts: 1000, rules: 100, rate: 1, windowMs: 8000, warmupMs: 3000, limitSamples: 20 },
   },
   quick: {
     fanout: [{ name: 'fanout 10/s (live)', agents: 20, rate: 10, clients: 50, subs: 5 }],
@@ -55,7 +55,7 @@ const PROFILES = {
     slow: { windowMs: 3000, warmupMs: 1000, graceMs: 1000, observeCloseMs: 0 },
     footprintArgs: ['--slow', '2', '--fast', '2', '--warmup', '2', '--collects', '10'],
     prometheus: { hosts: 1000, scrapes: 3 },
-    alertRules: { hosts: 200, rules: 100, rate: 1, windowMs: 3000, warmupMs: 1000 },
+    alertRules: { hosts: 200, rules: 100, rate: 1, windowMs: 3000, warmupMs: 1000, limitSamples: 5 },
   },
 };
 
@@ -177,18 +177,21 @@ async function prometheusScrape() {
   );
 }
 
-/** Runs bench/alert-eval.mjs (the evaluation alone, in-process, µs per sample) and prints what it says. */
-function alertEval(o) {
+/**
+ * Runs bench/alert-eval.mjs (the evaluation alone, in-process: µs per sample, or with `--limits` the
+ * contract's limits) and prints what it says.
+ */
+function alertEval(o, extra = [], timeoutMs = 60_000) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [path.join(HERE, 'alert-eval.mjs'), '--hosts', String(o.hosts), '--rules', String(o.rules)],
+      [path.join(HERE, 'alert-eval.mjs'), '--hosts', String(o.hosts), '--rules', String(o.rules), ...extra],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     const timer = setTimeout(() => {
-      errors.push('alert-eval: exceeded 60 s');
+      errors.push(`alert-eval ${extra.join(' ')}: exceeded ${timeoutMs / 1000} s`);
       child.kill('SIGKILL');
-    }, 60_000);
+    }, timeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) errors.push(`alert-eval exited with ${code ?? signal}`);
@@ -213,6 +216,7 @@ async function alertRules() {
   );
   print('alert-eval: the rules alone, in-process (domain.alerts.samples as ingest calls it):');
   await alertEval(o);
+  await alertEval(o, ['--limits', '--samples', String(o.limitSamples)], 180_000);
 }
 
 /** Prints a scenario's table and the wall time its runs took. */

@@ -100,6 +100,11 @@ export const EnvSchema = z.object({
   ALERT_RETRY_BASE_MS: int(10, 60_000).default(5_000),
   ALERT_RETRY_HOURS: int(1, 24 * 30).default(25),
   ALERT_CONTAINER_GONE_SECONDS: int(1, 86_400).default(600),
+  // At least one container against every rule an organization may have (MAX_RULES in domain/alerts), so no
+  // rule that can be created is never evaluated; the default lets 500 rules see 256 containers per sample.
+  ALERT_EVALUATIONS_PER_SAMPLE: int(500, 10_000_000).default(128_000),
+  // A sample holds at most 500 containers (MAX_CONTAINERS_PER_SAMPLE), so 500 never limits anything.
+  ALERT_MAX_OPEN_PER_EVALUATION: int(1, 500).default(100),
   LOCAL_AGENT: z.enum(['true', 'false']).default('false'),
   WEB_DIST_DIR: z.string().optional(),
   AGENT_BINARIES_DIR: z.string().optional(),
@@ -173,6 +178,10 @@ export interface Config {
     retryForMs: number;
     /** An alert of a container that has not been in any sample for this long resolves (the container is gone). */
     containerGoneMs: number;
+    /** (container rule, container) pairs evaluated per sample at most; the rules created last are left out. */
+    maxContainerEvaluationsPerSample: number;
+    /** New alerts one rule opens at one evaluation (one sample of one host) at most; the rest wait for a later sample. */
+    maxOpenPerEvaluation: number;
   };
   localAgent: boolean;
   webDistDir: string | undefined;
@@ -330,6 +339,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryBaseMs: e.ALERT_RETRY_BASE_MS,
       retryForMs: e.ALERT_RETRY_HOURS * 3600_000,
       containerGoneMs: e.ALERT_CONTAINER_GONE_SECONDS * 1000,
+      maxContainerEvaluationsPerSample: e.ALERT_EVALUATIONS_PER_SAMPLE,
+      maxOpenPerEvaluation: e.ALERT_MAX_OPEN_PER_EVALUATION,
     },
     localAgent: e.LOCAL_AGENT === 'true',
     webDistDir: e.WEB_DIST_DIR,

@@ -7,6 +7,7 @@
 export * from './common.js';
 export * from './errors.js';
 export * from './metrics.js';
+export * from './glob.js';
 export * from './containers.js';
 export * from './actions.js';
 export * from './logs.js';

@@ -4,6 +4,7 @@
  * server, the alerts and the UI: when a container counts as down, and how a name glob matches.
  */
 import { z } from 'zod/mini';
+import { compileGlob } from './glob.js';
 
 const Bytes = z.number().check(z.nonnegative());
 const Rate = z.number().check(z.nonnegative());
@@ -61,6 +62,24 @@ export function extractContainerSeries(c: ContainerInfo): Record<ContainerSeries
   };
 }
 
+/** One series of a container: what `extractContainerSeries` holds for it, without building the record. */
+export function containerSeriesValue(c: ContainerInfo, series: ContainerSeries): number {
+  switch (series) {
+    case 'cpu':
+      return c.cpuPercent;
+    case 'memory':
+      return c.memoryBytes;
+    case 'netRx':
+      return c.netRxBps;
+    case 'netTx':
+      return c.netTxBps;
+    case 'blockRead':
+      return c.blockReadBps;
+    case 'blockWrite':
+      return c.blockWriteBps;
+  }
+}
+
 /** A container is down when it is not running, or running but unhealthy. */
 export function isContainerDown(c: Pick<ContainerInfo, 'state' | 'health'>): boolean {
   return c.state !== 'running' || c.health === 'unhealthy';
@@ -71,27 +90,11 @@ export const ContainerPattern = z
   .string()
   .check(z.regex(/^[A-Za-z0-9_.*?-]{1,255}$/, 'must be a container name or a glob of one (* and ?)'));
 
-/** True when `name` matches `pattern` (`*` any run, `?` one character; the whole name must match). */
+/**
+ * True when `name` matches `pattern` (`*` any run, `?` one character; the whole name must match), in time
+ * linear in the name. Compiles the pattern on each call: to match many names, compile it once with
+ * `compileGlob` (the alert engine does, per rule).
+ */
 export function containerNameMatches(pattern: string, name: string): boolean {
-  // Iterative wildcard match with backtracking to the last `*`: linear in practice, no regex built.
-  let p = 0;
-  let n = 0;
-  let star = -1;
-  let mark = 0;
-  while (n < name.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
-      p++;
-      n++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      mark = n;
-    } else if (star !== -1) {
-      p = star + 1;
-      n = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
+  return compileGlob(pattern).matches(name);
 }

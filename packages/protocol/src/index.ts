@@ -2,6 +2,7 @@
 export * from './common.js';
 export * from './errors.js';
 export * from './metrics.js';
+export * from './glob.js';
 export * from './containers.js';
 export * from './alerts.js';
 export * from './actions.js';

@@ -405,6 +405,119 @@ describe('container conditions', () => {
   });
 });
 
+describe('evaluation bounds', () => {
+  /** The value of one series on /metrics (0 when absent). */
+  async function metric(series: string): Promise<number> {
+    const text = await (await server.request('GET', '/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  }
+  const warnings = (setting: string) =>
+    server.logs
+      .map((l) => JSON.parse(l) as Json)
+      .filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes(setting));
+  const restart = async (env: Record<string, string>) => {
+    await server.close();
+    server = await startTestServer({ ...FAST, ...env }, { dataDir: server.dataDir });
+  };
+  const containerDown = (name: string, container: string) =>
+    rule({ name, condition: { kind: 'container_down', container }, forSeconds: 0, channelIds: [] });
+
+  it('opens at most ALERT_MAX_OPEN_PER_EVALUATION alerts per rule and sample (10 rules x 140 containers), counts the rest on /metrics and warns once per rule and host', async () => {
+    await restart({ ALERT_MAX_OPEN_PER_EVALUATION: '5' });
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    for (let i = 0; i < 10; i += 1) await containerDown(`down ${i}`, 'svc-*');
+    const agent = await connectRawAgent(server, host);
+    const down = Array.from({ length: 140 }, (_, i) => container(`svc-${i}`, { state: 'exited' }));
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000, { containers: down })] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(1));
+    await waitFor(async () => (await alerts('firing')).length === 50);
+    expect(await metric('hostwire_alert_opens_capped_total')).toBe(10 * 135);
+    const first = warnings('ALERT_MAX_OPEN_PER_EVALUATION');
+    expect(first).toHaveLength(10);
+    expect(first[0]).toMatchObject({ hostId: host.hostId, cappedAlerts: 135, limit: 5 });
+    // The next sample opens the next five of each rule; the warning is not repeated within its window.
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 1000, { containers: down })] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(2));
+    await waitFor(async () => (await alerts('firing')).length === 100);
+    expect(await metric('hostwire_alert_opens_capped_total')).toBe(10 * 135 + 10 * 130);
+    expect(warnings('ALERT_MAX_OPEN_PER_EVALUATION')).toHaveLength(10);
+    await agent.close();
+  });
+
+  it('evaluates only the oldest rules that fit ALERT_EVALUATIONS_PER_SAMPLE, and says which were left out', async () => {
+    await restart({ ALERT_EVALUATIONS_PER_SAMPLE: '500' });
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await containerDown(`r${i}`, 'svc-*')).id);
+    const agent = await connectRawAgent(server, host);
+    // 140 containers: 500 evaluations fit 3 rules, the 2 newest are left out (280 evaluations).
+    const many = Array.from({ length: 140 }, (_, i) =>
+      container(`svc-${i}`, { state: i === 0 ? 'exited' : 'running' }),
+    );
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [makeSample(1, now - 2000, { containers: many })] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(1));
+    await waitFor(async () => (await alerts('firing')).length === 3);
+    expect((await alerts('firing')).map((a) => a.ruleName).sort()).toEqual(['r0', 'r1', 'r2']);
+    expect(await metric('hostwire_alert_container_evaluations_skipped_total{reason="limit"}')).toBe(280);
+    const [warning, ...more] = warnings('ALERT_EVALUATIONS_PER_SAMPLE');
+    expect(more).toHaveLength(0);
+    expect(warning).toMatchObject({ containers: 140, evaluatedRules: 3, skippedRuleIds: [ids[3], ids[4]] });
+    // 100 containers: all five fit.
+    agent.send({ type: 'metrics', samples: [makeSample(2, now - 1000, { containers: many.slice(0, 100) })] });
+    await waitFor(async () => (await alerts('firing')).length === 5);
+    expect(await metric('hostwire_alert_container_evaluations_skipped_total{reason="limit"}')).toBe(280);
+    await agent.close();
+  });
+
+  it("matches a 50-star glob against 200-character names correctly while pathological globs stay bounded: names past a frame's budget are evaluated at the next samples, counted and warned once", async () => {
+    const host = await server.createEnrolledHost(owner.cookie, owner.organizationId);
+    // Each of these scans the whole name and finds nothing (a backtracking matcher retried every segment
+    // at every position: ~16 000 steps per name and glob).
+    for (let i = 0; i < 30; i += 1) await containerDown(`slow ${i}`, `a*${'a'.repeat(100 + i)}b*a`);
+    const fifty = await containerDown('fifty stars', `${'a*'.repeat(50)}a`);
+    const agent = await connectRawAgent(server, host);
+    // 100 names of 200 characters: a's around a three-digit tag; the first and the last are down.
+    const names = Array.from(
+      { length: 100 },
+      (_, i) => `${'a'.repeat(98)}${String(i).padStart(3, '0')}${'a'.repeat(99)}`,
+    );
+    const sampleOf = (seq: number, ts: number) =>
+      makeSample(seq, ts, {
+        containers: names.map((name, i) =>
+          container(name, { id: `c${i}`, state: i === 0 || i === 99 ? 'exited' : 'running' }),
+        ),
+      });
+    const now = Date.now();
+    agent.send({ type: 'metrics', samples: [sampleOf(1, now - 60_000)] });
+    await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(1));
+    await waitFor(async () => (await alerts('firing')).length === 1);
+    const [firstAlert] = await alerts('firing');
+    expect(firstAlert).toMatchObject({ ruleId: fifty.id, container: names[0] });
+    const skipped = await metric('hostwire_alert_container_evaluations_skipped_total{reason="new_names"}');
+    // Whole containers wait, each for all 31 rules.
+    expect(skipped).toBeGreaterThan(0);
+    expect(skipped % 31).toBe(0);
+    // Sample after sample, the remembered names grow until the last container is evaluated too.
+    let seq = 1;
+    await waitFor(
+      async () => {
+        seq += 1;
+        agent.send({ type: 'metrics', samples: [sampleOf(seq, now - 60_000 + seq * 100)] });
+        await agent.next((m) => m.type === 'metrics.ack' && m.seqs.includes(seq));
+        return (await alerts('firing')).length === 2;
+      },
+      10_000,
+      'the last container evaluated',
+    );
+    expect((await alerts('firing')).map((a) => a.container).sort()).toEqual([names[0], names[99]]);
+    expect(warnings('new container names')).toHaveLength(1);
+    await agent.close();
+  });
+});
+
 describe('channels', () => {
   it('never shows a secret, masks URL tokens, and keeps the secret on edit', async () => {
     const created = await post(`/api/orgs/${owner.organizationId}/notification-channels`, {

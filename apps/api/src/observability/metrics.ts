@@ -33,6 +33,13 @@ export interface ServerMetrics {
   actionsStarted: Counter;
   /** Alert notification attempts by outcome (delivered, retry, failed). */
   alertDeliveries: Counter<'result'>;
+  /**
+   * (container rule, container) pairs of a sample left unevaluated, by `reason`: `limit` (over
+   * ALERT_EVALUATIONS_PER_SAMPLE) or `new_names` (the frame's budget for matching new names).
+   */
+  alertEvaluationsSkipped: Counter<'reason'>;
+  /** New alerts a rule did not open at one evaluation: over ALERT_MAX_OPEN_PER_EVALUATION. */
+  alertOpensCapped: Counter;
 }
 
 /**
@@ -43,7 +50,7 @@ export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics: ServerMetrics = {
     registry,
     connections: new Gauge({
       name: 'hostwire_ws_connections',
@@ -127,5 +134,19 @@ export function createServerMetrics(): ServerMetrics {
       labelNames: ['result'],
       registers,
     }),
+    alertEvaluationsSkipped: new Counter({
+      name: 'hostwire_alert_container_evaluations_skipped_total',
+      help: 'Container rule x container evaluations skipped (reason: limit, over ALERT_EVALUATIONS_PER_SAMPLE; new_names, over the budget for matching new container names in one frame)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    alertOpensCapped: new Counter({
+      name: 'hostwire_alert_opens_capped_total',
+      help: 'New alerts not opened at an evaluation because their rule reached ALERT_MAX_OPEN_PER_EVALUATION (they open at a later sample while they still hold)',
+      registers,
+    }),
   };
+  // Both reasons are on /metrics from the start, at 0, so that a rate over them is defined.
+  for (const reason of ['limit', 'new_names']) metrics.alertEvaluationsSkipped.labels(reason).inc(0);
+  return metrics;
 }

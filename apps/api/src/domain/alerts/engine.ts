@@ -3,6 +3,11 @@
  *
  * - An in-memory index of each organization's rules (reloaded on every rule change, on every instance), so
  *   ingest runs no query per rule; a per-host cache of its open alerts, loaded once per host.
+ * - Container rules: each glob is compiled once with the index and matches in linear time; the rules a
+ *   container name matches are remembered (container-rules.ts), and a frame spends a bounded number of glob
+ *   steps on names not seen before. A sample evaluates at most ALERT_EVALUATIONS_PER_SAMPLE
+ *   (rule, container) pairs and a rule opens at most ALERT_MAX_OPEN_PER_EVALUATION alerts per sample; past
+ *   any bound, a counter on /metrics and a warning once per window say so (limit-reports.ts).
  * - Samples are evaluated on the instance that holds the host's agent (presence's lease in the store). The
  *   store is only written on a transition; each is a compare-and-set (transitions.ts), and a lost race
  *   reloads the host's open alerts from the store.
@@ -11,11 +16,12 @@
  */
 import {
   compareAlert,
-  containerNameMatches,
-  extractContainerSeries,
+  compileGlob,
+  containerSeriesValue,
   extractSeries,
   isContainerDown,
   type AlertCondition,
+  type CompiledGlob,
   type HostStatus,
   type MetricsSample,
   type SeriesValues,
@@ -23,6 +29,14 @@ import {
 import { frameFromData } from '../../realtime/bus/types.js';
 import type { AlertRow } from '../../store/repositories/alerts.js';
 import { unitOfWork, type DomainDeps } from '../deps.js';
+import {
+  createContainerRuleIndex,
+  NEW_NAME_STEPS_PER_FRAME,
+  planSample,
+  type ContainerRuleIndex,
+  type MatchBudget,
+} from './container-rules.js';
+import { createLimitReports } from './limit-reports.js';
 import { snapshotOf, snapshotOfDeleted, type RuleSnapshot, type Transitions } from './transitions.js';
 import { ruleView } from './views.js';
 
@@ -42,10 +56,15 @@ interface CompiledRule extends RuleSnapshot {
   hostIds: ReadonlySet<string> | null;
   /** The open-alert key of a metric rule (no container). */
   metricKey: string;
+  /** The container glob of a container rule, compiled once. */
+  glob: CompiledGlob | null;
 }
 
+type CompiledContainerRule = CompiledRule & { glob: CompiledGlob };
+
 interface OrgRules {
-  samples: CompiledRule[];
+  metric: CompiledRule[];
+  containers: ContainerRuleIndex<CompiledContainerRule>;
   offline: CompiledRule[];
 }
 
@@ -54,9 +73,11 @@ interface HostAlerts {
   loaded: boolean;
   /** Open alerts by `ruleId|container`. */
   open: Map<string, AlertRow>;
+  /** The open alerts of each container by rule id (kept with `open`, by `remember` and `forget`). */
+  openByContainer: Map<string, Map<string, AlertRow>>;
   /** Keys with a transition under way: further samples wait for its outcome. */
   busy: Set<string>;
-  /** When each container of an open container alert was last in a sample. */
+  /** When each container with an open alert was last in a sample. */
   containerSeen: Map<string, number>;
   /** Newest sample time evaluated (a replayed backlog is not evaluated again). */
   lastTs: number;
@@ -74,13 +95,38 @@ const keyOf = (ruleId: string, container: string) => `${ruleId}|${container}`;
 
 function compile(row: Parameters<typeof ruleView>[0]): CompiledRule {
   const rule = ruleView(row);
+  const condition = rule.condition;
   return {
     ...snapshotOf(rule),
-    condition: rule.condition,
+    condition,
     forMs: rule.forSeconds * 1000,
     hostIds: rule.hostIds ? new Set(rule.hostIds) : null,
     metricKey: keyOf(rule.id, ''),
+    glob:
+      condition.kind === 'container_down' || condition.kind === 'container_metric'
+        ? compileGlob(condition.container)
+        : null,
   };
+}
+
+const isContainerRule = (rule: CompiledRule): rule is CompiledContainerRule => rule.glob !== null;
+
+function remember(state: HostAlerts, key: string, row: AlertRow): void {
+  state.open.set(key, row);
+  if (row.container === '') return;
+  const rules = state.openByContainer.get(row.container);
+  if (rules) rules.set(row.rule_id, row);
+  else state.openByContainer.set(row.container, new Map([[row.rule_id, row]]));
+}
+
+function forget(state: HostAlerts, key: string, row: AlertRow): void {
+  state.open.delete(key);
+  const rules = state.openByContainer.get(row.container);
+  if (!rules) return;
+  rules.delete(row.rule_id);
+  if (rules.size > 0) return;
+  state.openByContainer.delete(row.container);
+  state.containerSeen.delete(row.container);
 }
 
 const signatureOf = (rows: readonly { id: string; updated_at: number }[]) =>
@@ -93,6 +139,7 @@ const applies = (rule: CompiledRule, hostId: string) => rule.hostIds === null ||
 
 export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wake: () => void) {
   const log = deps.logger.child({ component: 'alerts' });
+  const limits = createLimitReports(log);
   const index = new Map<string, OrgRules>();
   const hosts = new Map<string, HostAlerts>();
   const offlineChains = new Map<string, Promise<void>>();
@@ -106,20 +153,37 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
   /** Per organization, the ids and versions of the rules indexed (a reload that changes nothing keeps the caches). */
   const signatures = new Map<string, string>();
 
+  /** Per organization, each indexed rule compiled, with the row it was compiled from (as JSON). */
+  const compiledRules = new Map<string, Map<string, { version: string; rule: CompiledRule }>>();
+
   function setRules(organizationId: string, rows: Parameters<typeof ruleView>[0][]): void {
     signatures.set(organizationId, signatureOf(rows));
+    // A reload recompiles only the rules that changed (creating 500 rules reloads the index 500 times).
+    const before = compiledRules.get(organizationId);
+    const now = new Map<string, { version: string; rule: CompiledRule }>();
     const compiled = rows.flatMap((row) => {
+      const version = JSON.stringify(row);
+      const known = before?.get(row.id);
+      if (known?.version === version) {
+        now.set(row.id, known);
+        return [known.rule];
+      }
       try {
-        return [compile(row)];
+        const rule = compile(row);
+        now.set(row.id, { version, rule });
+        return [rule];
       } catch (error) {
         log.warn({ err: error, ruleId: row.id }, 'skipping an alert rule that does not parse');
         return [];
       }
     });
-    const samples = compiled.filter((r) => r.kind !== 'host_offline');
+    if (now.size === 0) compiledRules.delete(organizationId);
+    else compiledRules.set(organizationId, now);
+    const metric = compiled.filter((r) => r.kind === 'metric');
+    const containers = createContainerRuleIndex(compiled.filter(isContainerRule));
     const offline = compiled.filter((r) => r.kind === 'host_offline');
     if (compiled.length === 0) index.delete(organizationId);
-    else index.set(organizationId, { samples, offline });
+    else index.set(organizationId, { metric, containers, offline });
     // The open alerts cached for the organization's hosts may belong to changed rules: reload them.
     for (const [hostId, state] of hosts) if (state.organizationId === organizationId) hosts.delete(hostId);
   }
@@ -149,63 +213,13 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
   async function loadHost(hostId: string, state: HostAlerts): Promise<void> {
     const rows = await deps.store.alerts.listOpenForHost(hostId, SAMPLE_KINDS);
     state.open.clear();
+    state.openByContainer.clear();
     const now = Date.now();
     for (const row of rows) {
-      state.open.set(keyOf(row.rule_id, row.container), row);
-      if (row.container !== '') state.containerSeen.set(keyOf(row.rule_id, row.container), now);
+      remember(state, keyOf(row.rule_id, row.container), row);
+      if (row.container !== '') state.containerSeen.set(row.container, now);
     }
     state.loaded = true;
-  }
-
-  function observe(
-    rule: CompiledRule,
-    sample: MetricsSample,
-    series: () => SeriesValues,
-    state: HostAlerts,
-  ): Observation[] {
-    const condition = rule.condition;
-    switch (condition.kind) {
-      case 'metric': {
-        const value = series()[condition.series];
-        return [
-          { rule, container: '', holds: compareAlert(value, condition.op, condition.threshold), value },
-        ];
-      }
-      case 'container_down':
-      case 'container_metric': {
-        // An agent without a container engine says nothing about containers: nothing to evaluate.
-        if (!sample.containers) return [];
-        const seen = new Set<string>();
-        const out: Observation[] = [];
-        for (const c of sample.containers) {
-          if (!containerNameMatches(condition.container, c.name)) continue;
-          seen.add(c.name);
-          // Only containers with an open alert are remembered (names come and go).
-          const key = keyOf(rule.id, c.name);
-          if (state.open.has(key)) state.containerSeen.set(key, sample.ts);
-          if (condition.kind === 'container_down') {
-            out.push({ rule, container: c.name, holds: isContainerDown(c), value: null });
-          } else {
-            const value = extractContainerSeries(c)[condition.series];
-            const holds = c.state === 'running' && compareAlert(value, condition.op, condition.threshold);
-            out.push({ rule, container: c.name, holds, value });
-          }
-        }
-        // A container with an open alert that left the samples: still down until it has been gone for
-        // ALERT_CONTAINER_GONE_SECONDS (removed for good), then resolved; its metric alerts resolve at once.
-        for (const row of state.open.values()) {
-          if (row.rule_id !== rule.id || seen.has(row.container)) continue;
-          const key = keyOf(rule.id, row.container);
-          const lastSeen = state.containerSeen.get(key) ?? sample.ts;
-          const gone = sample.ts - lastSeen >= deps.config.alerts.containerGoneMs;
-          const holds = condition.kind === 'container_down' && !gone;
-          out.push({ rule, container: row.container, holds, value: null });
-        }
-        return out;
-      }
-      case 'host_offline':
-        return [];
-    }
   }
 
   function apply(hostId: string, state: HostAlerts, o: Observation, ts: number, key: string): void {
@@ -231,8 +245,8 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
             ),
           );
           if (!done) return 'stale';
-          state.open.set(key, done.row);
-          if (o.container !== '') state.containerSeen.set(key, ts);
+          remember(state, key, done.row);
+          if (o.container !== '') state.containerSeen.set(o.container, ts);
           return done.deliveries;
         });
       } else if (open.state === 'pending' && ts - open.started_at >= o.rule.forMs) {
@@ -241,7 +255,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
             transitions.fire(tx, outbox, open, o.rule, o.value, now),
           );
           if (!done) return 'stale';
-          state.open.set(key, done.row);
+          remember(state, key, done.row);
           return done.deliveries;
         });
       }
@@ -251,8 +265,7 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
           transitions.resolve(tx, outbox, open, o.rule, now),
         );
         if (!done) return 'stale';
-        state.open.delete(key);
-        state.containerSeen.delete(key);
+        forget(state, key, open);
         return done.deliveries;
       });
     }
@@ -277,33 +290,193 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
     });
   }
 
-  function evaluate(
-    hostId: string,
-    state: HostAlerts,
-    rules: CompiledRule[],
-    samples: MetricsSample[],
-  ): void {
+  function evaluate(hostId: string, state: HostAlerts, rules: OrgRules, samples: MetricsSample[]): void {
+    // The glob steps this frame may spend on container names the organization has not seen yet.
+    const budget: MatchBudget = { steps: NEW_NAME_STEPS_PER_FRAME };
     for (const sample of samples) {
       if (sample.ts <= state.lastTs) continue;
       state.lastTs = sample.ts;
       // The series of a sample are extracted once, for all the rules that need them.
       let values: SeriesValues | undefined;
-      const series = () => (values ??= extractSeries(sample));
-      for (const rule of rules) {
-        if (!applies(rule, hostId)) continue;
+      for (const rule of rules.metric) {
+        if (!applies(rule, hostId) || rule.condition.kind !== 'metric') continue;
         const condition = rule.condition;
-        if (condition.kind === 'metric') {
-          // The hot path (every sample, every metric rule): no allocation unless the state changes.
-          const value = series()[condition.series];
-          const holds = compareAlert(value, condition.op, condition.threshold);
-          const open = state.open.get(rule.metricKey);
-          if (holds ? open?.state === 'firing' : open === undefined) continue;
-          apply(hostId, state, { rule, container: '', holds, value }, sample.ts, rule.metricKey);
-          continue;
-        }
-        for (const o of observe(rule, sample, series, state))
-          apply(hostId, state, o, sample.ts, keyOf(rule.id, o.container));
+        // The hot path (every sample, every metric rule): no allocation unless the state changes.
+        const value = (values ??= extractSeries(sample))[condition.series];
+        const holds = compareAlert(value, condition.op, condition.threshold);
+        const open = state.open.get(rule.metricKey);
+        if (holds ? open?.state === 'firing' : open === undefined) continue;
+        apply(hostId, state, { rule, container: '', holds, value }, sample.ts, rule.metricKey);
       }
+      // An agent without a container engine says nothing about containers: nothing to evaluate.
+      if (sample.containers && rules.containers.rules.length > 0)
+        evaluateContainers(hostId, state, rules.containers, sample, sample.containers, budget);
+    }
+  }
+
+  /**
+   * The container rules of one sample, container by container: only the rules its name matches (remembered
+   * per name), within ALERT_EVALUATIONS_PER_SAMPLE, the frame's budget for new names, and
+   * ALERT_MAX_OPEN_PER_EVALUATION.
+   */
+  function evaluateContainers(
+    hostId: string,
+    state: HostAlerts,
+    rules: ContainerRuleIndex<CompiledContainerRule>,
+    sample: MetricsSample,
+    containers: NonNullable<MetricsSample['containers']>,
+    budget: MatchBudget,
+  ): void {
+    const bounds = deps.config.alerts;
+    const plan = planSample(
+      rules,
+      (rule) => applies(rule, hostId),
+      containers.length,
+      bounds.maxContainerEvaluationsPerSample,
+    );
+    if (plan.skipped > 0)
+      limits.report(
+        `evaluations|${hostId}`,
+        plan.skipped,
+        deps.metrics.alertEvaluationsSkipped.labels('limit'),
+        {
+          hostId,
+          organizationId: state.organizationId,
+          containers: containers.length,
+          rules: plan.applicable,
+          evaluatedRules: plan.evaluated,
+          skippedEvaluations: plan.skipped,
+          skippedRuleIds: plan.skippedRuleIds.slice(0, 20),
+          limit: bounds.maxContainerEvaluationsPerSample,
+        },
+        'a sample needs more container rule evaluations than ALERT_EVALUATIONS_PER_SAMPLE allows: the newest rules were not evaluated on this host',
+      );
+    if (plan.evaluated === 0) return;
+    const { allowed } = plan;
+    const opened = new Uint16Array(rules.rules.length);
+    let capped: Uint16Array | undefined;
+    let deferred = 0;
+
+    /** One (rule, container) observation; opening a new alert counts against the rule's bound. */
+    const consider = (slot: number, name: string, holds: boolean, value: number | null, row?: AlertRow) => {
+      if (holds && row?.state === 'firing') return;
+      const rule = rules.rules[slot];
+      if (!rule) return;
+      const key = keyOf(rule.id, name);
+      if (state.busy.has(key)) return;
+      if (holds && !row) {
+        if ((opened[slot] ?? 0) >= bounds.maxOpenPerEvaluation) {
+          capped ??= new Uint16Array(rules.rules.length);
+          capped[slot] = (capped[slot] ?? 0) + 1;
+          return;
+        }
+        opened[slot] = (opened[slot] ?? 0) + 1;
+      }
+      apply(hostId, state, { rule, container: name, holds, value }, sample.ts, key);
+    };
+
+    for (const c of containers) {
+      const open = state.openByContainer.get(c.name);
+      if (open) state.containerSeen.set(c.name, sample.ts);
+      const matches = rules.matching(c.name, budget);
+      if (!matches) {
+        deferred += 1;
+        continue;
+      }
+      if (isContainerDown(c)) {
+        for (const slot of matches.down) {
+          const rule = allowed[slot] === 1 ? rules.rules[slot] : undefined;
+          if (rule) consider(slot, c.name, true, null, open?.get(rule.id));
+        }
+      } else if (open) {
+        // Up again: its open container_down alerts resolve (the common case, an up container with no open
+        // alert, costs nothing here whatever the number of rules).
+        for (const [ruleId, row] of open) {
+          const slot = rules.slotOf(ruleId);
+          if (slot === undefined || allowed[slot] !== 1) continue;
+          if (rules.rules[slot]?.condition.kind === 'container_down')
+            consider(slot, c.name, false, null, row);
+        }
+      }
+      const running = c.state === 'running';
+      for (const slot of matches.metric) {
+        const condition = allowed[slot] === 1 ? rules.rules[slot]?.condition : undefined;
+        if (condition?.kind !== 'container_metric') continue;
+        const value = containerSeriesValue(c, condition.series);
+        const holds = running && compareAlert(value, condition.op, condition.threshold);
+        const row = open?.get(rules.rules[slot]?.id ?? '');
+        if (holds || row) consider(slot, c.name, holds, value, row);
+      }
+    }
+    if (state.openByContainer.size > 0)
+      resolveVanished(containers, sample.ts, state, rules, consider, allowed);
+    if (deferred > 0)
+      limits.report(
+        `new-names|${hostId}`,
+        deferred * plan.evaluated,
+        deps.metrics.alertEvaluationsSkipped.labels('new_names'),
+        {
+          hostId,
+          organizationId: state.organizationId,
+          deferredContainers: deferred,
+          skippedEvaluations: deferred * plan.evaluated,
+          stepsPerFrame: NEW_NAME_STEPS_PER_FRAME,
+        },
+        'a sample brought more new container names than one frame may match against the rules: the others are evaluated from the next samples on',
+      );
+    if (capped) reportCapped(hostId, state, rules, capped);
+  }
+
+  /**
+   * Open alerts of containers that left the samples: still down until the container has been gone for
+   * ALERT_CONTAINER_GONE_SECONDS (removed for good), then resolved; their metric alerts resolve at once.
+   */
+  function resolveVanished(
+    containers: NonNullable<MetricsSample['containers']>,
+    ts: number,
+    state: HostAlerts,
+    rules: ContainerRuleIndex<CompiledContainerRule>,
+    consider: (slot: number, name: string, holds: boolean, value: number | null, row?: AlertRow) => void,
+    allowed: Uint8Array,
+  ): void {
+    const present = new Set(containers.map((c) => c.name));
+    for (const [name, open] of state.openByContainer) {
+      if (present.has(name)) continue;
+      const lastSeen = state.containerSeen.get(name) ?? ts;
+      const gone = ts - lastSeen >= deps.config.alerts.containerGoneMs;
+      for (const [ruleId, row] of open) {
+        const slot = rules.slotOf(ruleId);
+        if (slot === undefined || allowed[slot] !== 1) continue;
+        const holds = rules.rules[slot]?.condition.kind === 'container_down' && !gone;
+        consider(slot, name, holds, null, row);
+      }
+    }
+  }
+
+  function reportCapped(
+    hostId: string,
+    state: HostAlerts,
+    rules: ContainerRuleIndex<CompiledContainerRule>,
+    capped: Uint16Array,
+  ): void {
+    for (let slot = 0; slot < capped.length; slot += 1) {
+      const count = capped[slot] ?? 0;
+      const rule = rules.rules[slot];
+      if (count === 0 || !rule) continue;
+      limits.report(
+        `opens|${rule.id}|${hostId}`,
+        count,
+        deps.metrics.alertOpensCapped,
+        {
+          ruleId: rule.id,
+          ruleName: rule.name,
+          hostId,
+          organizationId: state.organizationId,
+          cappedAlerts: count,
+          limit: deps.config.alerts.maxOpenPerEvaluation,
+        },
+        'an alert rule would open more alerts in one sample than ALERT_MAX_OPEN_PER_EVALUATION allows: the others open at later samples while they still hold',
+      );
     }
   }
 
@@ -474,14 +647,15 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
 
     /** Samples just accepted from a host's agent: synchronous unless a rule changes state. */
     samples(hostId: string, organizationId: string, samples: MetricsSample[]): void {
-      const rules = index.get(organizationId)?.samples;
-      if (!rules || rules.length === 0) return;
+      const rules = index.get(organizationId);
+      if (!rules || rules.metric.length + rules.containers.rules.length === 0) return;
       let state = hosts.get(hostId);
       if (!state) {
         const fresh: HostAlerts = {
           organizationId,
           loaded: false,
           open: new Map(),
+          openByContainer: new Map(),
           busy: new Set(),
           containerSeen: new Map(),
           lastTs: 0,
@@ -497,7 +671,8 @@ export function createAlertEngine(deps: DomainDeps, transitions: Transitions, wa
       }
       const pending = state;
       enqueue(pending, () => {
-        evaluate(hostId, pending, index.get(organizationId)?.samples ?? [], samples);
+        const current = index.get(organizationId);
+        if (current) evaluate(hostId, pending, current, samples);
         return Promise.resolve();
       });
     },
