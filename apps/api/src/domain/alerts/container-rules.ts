@@ -1,6 +1,7 @@
 /**
  * @module domain/alerts/container-rules — an organization's container rules as the engine evaluates them:
- * each glob compiled once when the rule index is built, the rules each container name matches remembered
+ * each glob compiled once when the rule index is built (and matched once per name however many rules share
+ * it), the rules each container name matches remembered
  * (names repeat from sample to sample and from host to host, so a glob meets a name about once), and the
  * two bounds on one sample's work: ALERT_EVALUATIONS_PER_SAMPLE (rules × containers), and
  * NEW_NAME_STEPS_PER_FRAME for matching names the organization has not seen yet.
@@ -57,6 +58,15 @@ export function createContainerRuleIndex<R extends ContainerRule>(
   rules: readonly R[],
 ): ContainerRuleIndex<R> {
   const slots = new Map(rules.map((rule, slot) => [rule.id, slot]));
+  // Rules often share a glob (`*`, `web-*`): each distinct pattern is matched once per new name.
+  const byPattern = new Map<string, { glob: CompiledGlob; slots: number[] }>();
+  rules.forEach((rule, slot) => {
+    const group = byPattern.get(rule.glob.pattern);
+    if (group) group.slots.push(slot);
+    else byPattern.set(rule.glob.pattern, { glob: rule.glob, slots: [slot] });
+  });
+  const patterns = [...byPattern.values()];
+  const hit = new Uint8Array(rules.length);
   let current = new Map<string, NameMatches>();
   let previous = new Map<string, NameMatches>();
   let currentSlots = 0;
@@ -93,15 +103,18 @@ export function createContainerRuleIndex<R extends ContainerRule>(
         return old;
       }
       if (budget.steps <= 0) return undefined;
+      const meter: GlobMeter = { steps: 0 };
+      hit.fill(0);
+      for (const pattern of patterns) {
+        if (pattern.glob.matches(name, meter)) for (const slot of pattern.slots) hit[slot] = 1;
+      }
+      budget.steps -= meter.steps + CALL_STEPS * patterns.length;
       const down: number[] = [];
       const metric: number[] = [];
-      const meter: GlobMeter = { steps: 0 };
       for (let slot = 0; slot < rules.length; slot += 1) {
-        const rule = rules[slot];
-        if (!rule?.glob.matches(name, meter)) continue;
-        (rule.condition.kind === 'container_down' ? down : metric).push(slot);
+        if (hit[slot] === 0) continue;
+        (rules[slot]?.condition.kind === 'container_down' ? down : metric).push(slot);
       }
-      budget.steps -= meter.steps + CALL_STEPS * rules.length;
       const d = share(down, last.down);
       const m = share(metric, last.metric);
       const matches = { down: d.slots, metric: m.slots };
