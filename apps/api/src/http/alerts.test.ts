@@ -920,18 +920,18 @@ describe('e-mail channel', () => {
 });
 
 describe('ALERT_ALLOWED_HOSTS', () => {
-  it('refuses channels to other hosts', async () => {
+  const restartWith = async (env: Record<string, string>) => {
     await server.close();
-    server = await startTestServer(
-      { ...FAST, ALERT_ALLOWED_HOSTS: '*.example.com,127.0.0.1' },
-      { dataDir: server.dataDir },
-    );
-    const make = (url: string) =>
-      post(`/api/orgs/${owner.organizationId}/notification-channels`, {
-        name: 'x',
-        type: 'slack',
-        config: { url },
-      });
+    server = await startTestServer(env, { dataDir: server.dataDir });
+  };
+  const make = (url: string) =>
+    post(`/api/orgs/${owner.organizationId}/notification-channels`, {
+      name: 'x',
+      type: 'slack',
+      config: { url },
+    });
+  it('refuses channels to other hosts', async () => {
+    await restartWith({ ...FAST, ALERT_ALLOWED_HOSTS: '*.example.com,127.0.0.1' });
     expect((await make('https://hooks.example.com/x')).status).toBe(201);
     expect((await make(`${receiver.url}/x`)).status).toBe(201);
     const refused = await make('https://169.254.169.254/latest/meta-data');
@@ -940,18 +940,8 @@ describe('ALERT_ALLOWED_HOSTS', () => {
   });
 
   it('keeps an upgraded server reaching the inside hosts it names exactly while OUTBOUND_ALLOW is unset', async () => {
-    await server.close();
     // `localhost` is named exactly; 127.0.0.1 only matches the wildcard `*.0.0.1`.
-    server = await startTestServer(
-      { ...GUARDED, ALERT_ALLOWED_HOSTS: 'localhost,*.0.0.1' },
-      { dataDir: server.dataDir },
-    );
-    const make = (url: string) =>
-      post(`/api/orgs/${owner.organizationId}/notification-channels`, {
-        name: 'x',
-        type: 'slack',
-        config: { url },
-      });
+    await restartWith({ ...GUARDED, ALERT_ALLOWED_HOSTS: 'localhost,*.0.0.1' });
     const port = new URL(receiver.url).port;
     // Named exactly: the receiver on this machine still gets notifications after the upgrade.
     expect((await make(`http://localhost:${port}/x`)).status).toBe(201);
