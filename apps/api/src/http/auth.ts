@@ -2,9 +2,8 @@
  * @module http/auth — first-run setup, login, logout, `me`, password change, sign-out everywhere, two-factor
  * management and WebSocket tickets (rules: domain/sessions, domain/two-factor).
  */
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context.js';
-import type { StartedSession } from '../domain/sessions.js';
 import { ApiError, parseOrThrow } from '../errors.js';
 import {
   actorOf,
@@ -14,6 +13,7 @@ import {
   requireSession,
   route,
   SESSION_COOKIE,
+  setSessionCookie,
 } from './middleware.js';
 import { ChangePasswordBody, DisableTotpBody, EnableTotpBody, LoginBody, SetupBody } from './schemas.js';
 
@@ -26,10 +26,6 @@ export function createAuthRouter(ctx: AppContext): Router {
     secure: ctx.config.secureCookies,
     path: '/',
   } as const;
-
-  function setCookie(res: Response, started: StartedSession): void {
-    res.cookie(SESSION_COOKIE, started.token, { ...cookieOptions, expires: new Date(started.expiresAt) });
-  }
 
   router.get(
     '/setup',
@@ -44,7 +40,7 @@ export function createAuthRouter(ctx: AppContext): Router {
       checkOrigin(ctx, req, false);
       const body = parseOrThrow(SetupBody, req.body);
       const started = await sessions.setup(body, clientIp(req));
-      setCookie(res, started);
+      setSessionCookie(ctx, res, started);
       res.status(201).json(started.me);
     }),
   );
@@ -55,7 +51,7 @@ export function createAuthRouter(ctx: AppContext): Router {
       checkOrigin(ctx, req, false);
       const body = parseOrThrow(LoginBody, req.body);
       const started = await sessions.login(body, clientIp(req));
-      setCookie(res, started);
+      setSessionCookie(ctx, res, started);
       res.json(started.me);
     }),
   );

@@ -1,7 +1,6 @@
 /** @module http/invitations — revoking an invitation, and the invitee's side: read it, accept it (rules: domain/invitations). */
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context.js';
-import type { StartedSession } from '../domain/sessions.js';
 import { parseOrThrow } from '../errors.js';
 import {
   actorOf,
@@ -11,23 +10,13 @@ import {
   param,
   requireSessionOrApiToken,
   route,
-  SESSION_COOKIE,
+  setSessionCookie,
 } from './middleware.js';
 import { AcceptInvitationBody } from './schemas.js';
 
 export function createInvitationsRouter(ctx: AppContext): Router {
   const router = Router();
   const invitations = ctx.domain.invitations;
-
-  function setCookie(res: Response, started: StartedSession): void {
-    res.cookie(SESSION_COOKIE, started.token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.config.secureCookies,
-      path: '/',
-      expires: new Date(started.expiresAt),
-    });
-  }
 
   router.delete(
     '/invitations/:id',
@@ -53,7 +42,7 @@ export function createInvitationsRouter(ctx: AppContext): Router {
       const body = parseOrThrow(AcceptInvitationBody, req.body ?? {});
       const signedIn = await optionalSession(ctx, req, res);
       const started = await invitations.accept(param(req.params.token), body, signedIn, clientIp(req));
-      setCookie(res, started);
+      setSessionCookie(ctx, res, started);
       res.json(started.me);
     }),
   );

@@ -6,9 +6,21 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import type { Actor, AppContext } from '../context.js';
+import type { StartedSession } from '../domain/sessions.js';
 import { ApiError } from '../errors.js';
 
 export const SESSION_COOKIE = 'session';
+
+/** Sets the session cookie of a session just started (sign-in, setup, invitation, single sign-on). */
+export function setSessionCookie(ctx: AppContext, res: Response, started: StartedSession): void {
+  res.cookie(SESSION_COOKIE, started.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.secureCookies,
+    path: '/',
+    expires: new Date(started.expiresAt),
+  });
+}
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuthedLocals {

@@ -10,7 +10,6 @@ import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { OIDC_SECOND_STEP_TTL_SECONDS, OIDC_TRANSACTION_TTL_SECONDS } from '../auth/oidc-client.js';
-import type { StartedSession } from '../domain/sessions.js';
 import { parseOrThrow, toApiError } from '../errors.js';
 import {
   actorOf,
@@ -19,7 +18,7 @@ import {
   optionalSession,
   requireSession,
   route,
-  SESSION_COOKIE,
+  setSessionCookie,
 } from './middleware.js';
 import { TotpCode } from './schemas.js';
 
@@ -69,16 +68,6 @@ export function createSingleSignOnRouter(ctx: AppContext): Router {
     path: OIDC_PATH,
   } as const;
 
-  function setSession(res: Response, started: StartedSession): void {
-    res.cookie(SESSION_COOKIE, started.token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.config.secureCookies,
-      path: '/',
-      expires: new Date(started.expiresAt),
-    });
-  }
-
   router.get('/config', (_req, res) => {
     res.json({ sso: sso.describe() });
   });
@@ -120,7 +109,7 @@ export function createSingleSignOnRouter(ctx: AppContext): Router {
       const sealed = parseCookie(req.headers.cookie ?? '')[OIDC_SECOND_STEP_COOKIE];
       const started = await sso.completeSecondStep(sealed, code, clientIp(req));
       res.clearCookie(OIDC_SECOND_STEP_COOKIE, transactionCookie);
-      setSession(res, started);
+      setSessionCookie(ctx, res, started);
       res.setHeader('Cache-Control', 'no-store');
       res.json({ me: started.me, returnTo: started.returnTo });
     }),
@@ -144,7 +133,7 @@ export function createSingleSignOnRouter(ctx: AppContext): Router {
             res.redirect(302, SECOND_STEP_PAGE);
             return;
           }
-          if (outcome.kind === 'signed-in') setSession(res, outcome);
+          if (outcome.kind === 'signed-in') setSessionCookie(ctx, res, outcome);
           res.redirect(302, outcome.returnTo);
         },
         (cause: unknown) => {
