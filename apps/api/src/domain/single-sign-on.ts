@@ -67,18 +67,24 @@ export function createSingleSignOn(
     }
   }
 
-  async function auditLogin(userId: string, issuer: string, ip: string | null): Promise<void> {
+  /** One audit row per organization of the user (a person's sign-in concerns each of them). */
+  async function auditUser(
+    userId: string,
+    event: { action: string; decision: 'allowed' | 'denied'; details: Record<string, unknown> },
+    ip: string | null,
+  ): Promise<void> {
     for (const m of await deps.store.organizations.membershipsOf(userId))
       await deps.store.audit.record({
         organizationId: m.organizationId,
         actorType: 'user',
         actorId: userId,
-        action: 'login',
-        decision: 'allowed',
-        details: { method: 'oidc', issuer },
+        ...event,
         ip,
       });
   }
+
+  const auditLogin = (userId: string, issuer: string, ip: string | null) =>
+    auditUser(userId, { action: 'login', decision: 'allowed', details: { method: 'oidc', issuer } }, ip);
 
   /** The account is known and proved (provider, and TOTP when on): join the invitation's organization, sign in. */
   async function finish(step: SecondStep, ip: string | null): Promise<SignedIn> {
@@ -178,16 +184,11 @@ export function createSingleSignOn(
             },
             now,
           );
-        for (const m of await deps.store.organizations.membershipsOf(transaction.link))
-          await deps.store.audit.record({
-            organizationId: m.organizationId,
-            actorType: 'user',
-            actorId: transaction.link,
-            action: 'sso.linked',
-            decision: 'allowed',
-            details: { issuer: identity.issuer },
-            ip,
-          });
+        await auditUser(
+          transaction.link,
+          { action: 'sso.linked', decision: 'allowed', details: { issuer: identity.issuer } },
+          ip,
+        );
         return { kind: 'linked', returnTo: LINKED_RETURN };
       }
 
@@ -257,16 +258,11 @@ export function createSingleSignOn(
         });
       if (!(await services.twoFactor.verify(user.id, code))) {
         services.throttle.failed(user.email, address);
-        for (const m of await deps.store.organizations.membershipsOf(user.id))
-          await deps.store.audit.record({
-            organizationId: m.organizationId,
-            actorType: 'user',
-            actorId: user.id,
-            action: 'login.totp',
-            decision: 'denied',
-            details: { method: 'oidc', issuer: step.issuer },
-            ip,
-          });
+        await auditUser(
+          user.id,
+          { action: 'login.totp', decision: 'denied', details: { method: 'oidc', issuer: step.issuer } },
+          ip,
+        );
         throw new ApiError('totp_required', 'The code is wrong or was already used');
       }
       services.throttle.succeeded(user.email, address);
