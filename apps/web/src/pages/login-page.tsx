@@ -3,13 +3,43 @@
  * `/login?sso=code` is the second step of an SSO sign-in for an account with two-factor on.
  */
 import type { AuthConfig } from '@hostwire/protocol';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { api, ssoStartUrl } from '../api/endpoints.js';
 import { ApiError } from '../api/http.js';
 import { ErrorText } from '../components/bits.js';
 import { navigate } from '../router/router.js';
 import { useSession } from '../session/session.js';
 import { useTask } from '../util/hooks.js';
+
+/** A TOTP or recovery code, as both sign-in forms ask for it. */
+function TwoFactorCodeField(props: {
+  testId: string;
+  value: string;
+  onChange: (code: string) => void;
+  autoFocus?: boolean;
+  inputRef?: RefObject<HTMLInputElement | null>;
+}) {
+  return (
+    <label className="field">
+      <span>Two-factor code</span>
+      <input
+        ref={props.inputRef}
+        name="code"
+        data-testid={props.testId}
+        inputMode="text"
+        autoComplete="one-time-code"
+        required
+        autoFocus={props.autoFocus}
+        maxLength={64}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <small className="muted">
+        The 6-digit code from your authenticator app, or one of your recovery codes.
+      </small>
+    </label>
+  );
+}
 
 /** The single sign-on went through at the provider; the account's two-factor code completes it. */
 function SsoCodeForm() {
@@ -29,23 +59,7 @@ function SsoCodeForm() {
       <form className="card narrow form" data-testid="sso-code-form" onSubmit={(e) => void submit(e)}>
         <h1>Two-factor code</h1>
         <p className="muted">Your provider signed you in. This account also asks for its two-factor code.</p>
-        <label className="field">
-          <span>Two-factor code</span>
-          <input
-            name="code"
-            data-testid="sso-totp-code"
-            inputMode="text"
-            autoComplete="one-time-code"
-            required
-            autoFocus
-            maxLength={64}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-          <small className="muted">
-            The 6-digit code from your authenticator app, or one of your recovery codes.
-          </small>
-        </label>
+        <TwoFactorCodeField testId="sso-totp-code" value={code} onChange={setCode} autoFocus />
         <ErrorText message={error} testId="form-error" focus />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? 'Checking…' : 'Verify'}
@@ -135,23 +149,7 @@ function PasswordLogin({ expired }: { expired: boolean }) {
           />
         </label>
         {needsCode ? (
-          <label className="field">
-            <span>Two-factor code</span>
-            <input
-              ref={codeInput}
-              name="code"
-              data-testid="totp-code"
-              inputMode="text"
-              autoComplete="one-time-code"
-              required
-              maxLength={64}
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-            <small className="muted">
-              The 6-digit code from your authenticator app, or one of your recovery codes.
-            </small>
-          </label>
+          <TwoFactorCodeField testId="totp-code" value={code} onChange={setCode} inputRef={codeInput} />
         ) : null}
         <ErrorText message={error} testId="form-error" focus />
         <button type="submit" className="button primary" disabled={busy}>
